@@ -1,0 +1,73 @@
+"""Sessions of signoff: the project's own checks and one session per layer of the sign-off."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "tests"]
+nox.needs_version = ">=2024.10.9"
+
+PYTHON = "3.11"
+
+
+def install(session: nox.Session, *, system: bool = True) -> None:
+    """The harness, the reference stack's pinned requirements and, if missing, system packages."""
+    if system:
+        session.run("bash", "scripts/system-packages.sh", external=True)
+    session.install("-e", ".[dev,layers]", "-r", "stack/requirements.txt")
+
+
+def layer(session: nox.Session, name: str) -> None:
+    install(session)
+    session.run("signoff", "layer", name, *session.posargs)
+
+
+@nox.session(python=PYTHON, tags=["check"])
+def tests(session: nox.Session) -> None:
+    """Run the project's own test suite (harness and reference stack, on real components)."""
+    install(session)
+    session.run("pytest", "tests", "suites/unit", *session.posargs)
+
+
+@nox.session(python=PYTHON, tags=["check"])
+def lint(session: nox.Session) -> None:
+    """Check style and types: ruff (lint and format) and mypy."""
+    install(session, system=False)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def unit(session: nox.Session) -> None:
+    """Layer: the service's unit tests with line and branch coverage data."""
+    layer(session, "unit")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def cover(session: nox.Session) -> None:
+    """Layer: combine coverage of every suite in the run and gate it on the thresholds."""
+    layer(session, "coverage")
+
+
+@nox.session(python=PYTHON, default=False)
+def stack(session: nox.Session) -> None:
+    """Bring the embedded reference stack up in the foreground until Ctrl-C."""
+    install(session)
+    session.run("signoff", "stack", "up", *session.posargs)
+
+
+@nox.session(python=PYTHON, tags=["pr"], default=False)
+def signoff(session: nox.Session) -> None:
+    """Run every layer of a profile (default pr; `-- --profile release`), then the report."""
+    install(session)
+    session.run("signoff", "run", *session.posargs)
+
+
+@nox.session(name="bench-stack", python=PYTHON, tags=["bench"], default=False)
+def bench_stack(session: nox.Session) -> None:
+    """Benchmark: the embedded stack's cold start, median of 5 (target under 3 s)."""
+    install(session)
+    session.run("signoff", "bench", "stack", *session.posargs)

@@ -1,0 +1,212 @@
+"""The `signoff` command: stack up, run a layer or a profile, report, show config, benchmark."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from rich.console import Console
+
+from signoff import config as config_mod
+from signoff import rundir
+from signoff.errors import SignoffError, UsageError, fatal
+from signoff.layers import LAYERS, LayerContext, runner
+from signoff.records import LayerRecord, Status, write_record
+from signoff.report.markdown import MarkdownRenderer
+from signoff.report.model import collect, profile_layers, write_plan
+from signoff.stack.select import CHOICES, choose_provider
+
+console = Console(stderr=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        fatal(UsageError(f"{message}.", hint=f"run `{self.prog} --help`."))
+
+
+def _stack_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stack", choices=CHOICES, help="stack provider (default: auto)")
+    parser.add_argument("--base-url", help="base URL of a running deployment (--stack url)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="signoff", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    stack = sub.add_parser("stack", help="the target stack")
+    stack_sub = stack.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    up = stack_sub.add_parser("up", help="bring the stack up in the foreground until Ctrl-C")
+    _stack_options(up)
+    up.add_argument("--json", action="store_true", help="print the handle as one JSON line")
+
+    layer = sub.add_parser("layer", help="run one layer into the current run directory")
+    layer.add_argument("name", help=f"one of: {', '.join(LAYERS)}")
+    layer.add_argument("args", nargs=argparse.REMAINDER, help="passed to the layer's tool")
+    _stack_options(layer)
+
+    run = sub.add_parser("run", help="run every layer of a profile, then the report")
+    run.add_argument("--profile", help="profile name (default from config)")
+    run.add_argument("--layers", help="comma-separated subset of the profile's layers")
+    _stack_options(run)
+
+    report = sub.add_parser("report", help="judge a run's records and print the verdicts")
+    report.add_argument("run", nargs="?", help="run directory or id (default: latest)")
+    report.add_argument("--profile", help="judge against this profile's required layers")
+
+    show = sub.add_parser("config", help="print the effective configuration with its defaults")
+    show.add_argument("--defaults", action="store_true", help="print only the built-in defaults")
+
+    bench = sub.add_parser("bench", help="print benchmark figures")
+    bench.add_argument("what", choices=["stack"], help="stack: cold start of the embedded stack")
+    bench.add_argument("--runs", type=int, default=5, help="number of cold starts (default 5)")
+    return parser
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        cfg = config_mod.load()
+        match args.command:
+            case "stack":
+                return stack_up(cfg, args)
+            case "layer":
+                return run_layer(cfg, args)
+            case "run":
+                return run_profile(cfg, args)
+            case "report":
+                return report(cfg, args.run, args.profile)
+            case "config":
+                values = config_mod.defaults() if args.defaults else cfg.values
+                sys.stdout.write(config_mod.dumps(values))
+                return 0
+            case "bench":
+                from signoff.bench import stack_cold_start
+
+                return stack_cold_start(cfg, args.runs)
+    except SignoffError as exc:
+        fatal(exc)
+    except KeyboardInterrupt:
+        console.print("[yellow]Interrupted.[/]")
+        return 130
+    return 2
+
+
+def stack_up(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    run = rundir.current(cfg.run_root)
+    provider = choose_provider(cfg, run / "stack", args.stack, args.base_url)
+    try:
+        with console.status(f"Starting the {provider.name} stack…"):
+            handle = provider.start()
+        if args.json:
+            payload = {
+                "base_url": handle.base_url,
+                "api_key": handle.api_key,
+                "database_url": handle.database_url,
+                "redis_url": handle.redis_url,
+                "logs": str(handle.log_dir) if handle.log_dir else None,
+            }
+            print(json.dumps(payload), flush=True)
+        else:
+            print(f"Service:    {handle.base_url}  (ready: {handle.base_url}/health/ready)")
+            print(f"Metrics:    {handle.base_url}/metrics")
+            if handle.database_url:
+                print(f"PostgreSQL: {handle.database_url}")
+                print(f"Redis:      {handle.redis_url}")
+            print(f"Logs:       {handle.log_dir}")
+            print(f"API key:    export SIGNOFF_API_KEY={handle.api_key}")
+            print(
+                f"Try:        curl -H 'Authorization: Bearer {handle.api_key}' "
+                f"{handle.base_url}/api/v1/jobs"
+            )
+            print("Press Ctrl-C to stop.", flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("Stopping the stack…")
+        return 0
+    finally:
+        provider.stop()
+
+
+def _context(
+    cfg: config_mod.Config,
+    args: argparse.Namespace,
+    run: Path,
+    profile: str,
+    extra: list[str] | None = None,
+) -> LayerContext:
+    return LayerContext(
+        run_dir=run,
+        config=cfg,
+        profile=profile,
+        args=extra or [],
+        stack=args.stack,
+        base_url=args.base_url,
+    )
+
+
+def _run_one(ctx: LayerContext, name: str) -> LayerRecord:
+    """Run one layer; an error inside it becomes its INCONCLUSIVE record, never a silent gap."""
+    began = time.perf_counter()
+    try:
+        record = runner(name)(ctx)
+    except SignoffError as exc:
+        record = LayerRecord(name, Status.INCONCLUSIVE, exc.message, reasons=[exc.message])
+        write_record(rundir.layer_dir(ctx.run_dir, name), record)
+    console.print(
+        f"{name}: {record.status.value} — {record.summary} ({time.perf_counter() - began:.1f} s)"
+    )
+    return record
+
+
+def run_layer(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    runner(args.name)  # an unknown name fails before a run directory is made
+    run = rundir.current(cfg.run_root)
+    extra = [a for a in args.args if a != "--"]
+    record = _run_one(_context(cfg, args, run, str(cfg["profile"]), extra), args.name)
+    console.print(f"Record: {run / args.name / 'record.json'}")
+    return 0 if record.status in (Status.PASS, Status.WAIVED) else 1
+
+
+def run_profile(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    profile = args.profile or str(cfg["profile"])
+    layers, required = profile_layers(cfg, profile)
+    if args.layers:
+        chosen = [name.strip() for name in args.layers.split(",") if name.strip()]
+        unknown = [name for name in chosen if name not in layers]
+        if unknown:
+            raise UsageError(f"Profile {profile!r} has no layer {unknown[0]!r}.")
+        layers = chosen
+    for name in layers:
+        runner(name)
+    run = rundir.create(cfg.run_root)
+    os.environ[rundir.ENV_VAR] = str(run)
+    write_plan(run, profile, layers, required)
+    began = time.perf_counter()
+    console.print(f"Run {run.name}: profile {profile}, layers {', '.join(layers)}")
+    for name in layers:
+        _run_one(_context(cfg, args, run, profile), name)
+    console.print(f"Wall time of the {profile} profile: {time.perf_counter() - began:.1f} s")
+    return report(cfg, str(run), profile)
+
+
+def report(cfg: config_mod.Config, run_name: str | None, profile: str | None) -> int:
+    run = rundir.resolve(cfg.run_root, run_name)
+    result = collect(run, cfg, profile)
+    text = MarkdownRenderer().format(result)
+    (run / "report.md").write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+    console.print(f"Report: {run / 'report.md'}")
+    return 0 if result.verdict is Status.PASS else 1

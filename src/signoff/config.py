@@ -1,0 +1,168 @@
+"""Configuration: built-in defaults merged with `[tool.signoff]` (pyproject.toml) or signoff.toml.
+
+Defaults live in `defaults/*.toml`, one file per section, so every threshold has a value a user
+can see with `signoff config`. A user key that has no default, or whose type differs from the
+default's, is an error: a typo in a budget must never silently fall back to the default.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from signoff.errors import ConfigError
+
+Table = dict[str, Any]
+
+
+def defaults() -> Table:
+    """Every section's defaults, merged."""
+    merged: Table = {}
+    folder = resources.files("signoff") / "defaults"
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".toml"):
+            merged.update(tomllib.loads(item.read_text(encoding="utf-8")))
+    return merged
+
+
+def find_config_file(start: Path) -> tuple[Path, Table] | None:
+    """The nearest signoff.toml, or pyproject.toml with a [tool.signoff] table, from `start` up."""
+    for folder in [start, *start.parents]:
+        standalone = folder / "signoff.toml"
+        if standalone.is_file():
+            return standalone, _read(standalone)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            data = _read(pyproject)
+            section = data.get("tool", {}).get("signoff")
+            if section is not None:
+                return pyproject, section
+    return None
+
+
+def _read(path: Path) -> Table:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid TOML: {exc}.", hint="fix the file, then run `signoff config`."
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror}.") from exc
+
+
+def _merge(base: Table, override: Mapping[str, Any], source: Path, prefix: str) -> Table:
+    result = copy.deepcopy(base)
+    for key, value in override.items():
+        dotted = f"{prefix}{key}"
+        if key not in base:
+            if base or not prefix:
+                known = ", ".join(sorted(base)) or "none"
+                raise ConfigError(
+                    f"{source}: unknown setting '{dotted}' (known here: {known}).",
+                    hint="run `signoff config` to see every setting and its default.",
+                )
+            result[key] = value  # an open table: its keys are the user's names
+            continue
+        default = base[key]
+        if isinstance(default, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{source}: '{dotted}' must be a table.")
+            result[key] = _merge(default, value, source, f"{dotted}.")
+        elif not _same_type(default, value):
+            raise ConfigError(
+                f"{source}: '{dotted}' must be {type(default).__name__}, "
+                f"not {type(value).__name__} ({value!r})."
+            )
+        else:
+            result[key] = value
+    return result
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration and where it came from."""
+
+    values: Table
+    source: Path | None = None
+    root: Path = field(default_factory=Path.cwd)
+
+    def section(self, name: str) -> Table:
+        """One section's effective values (a copy)."""
+        try:
+            return copy.deepcopy(self.values[name])
+        except KeyError:
+            raise ConfigError(f"There is no configuration section named '{name}'.") from None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def run_root(self) -> Path:
+        """The folder that holds the run directories."""
+        return (self.root / str(self.values["run_dir"])).resolve()
+
+
+def load(start: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Config:
+    """Defaults, then the project's config file, then `overrides` (from the command line)."""
+    start = (start or Path.cwd()).resolve()
+    values = defaults()
+    found = find_config_file(start)
+    source: Path | None = None
+    root = start
+    if found is not None:
+        source, table = found
+        root = source.parent
+        values = _merge(values, table, source, "")
+    if overrides:
+        values = _merge(values, overrides, Path("<command line>"), "")
+    return Config(values=values, source=source, root=root)
+
+
+def dumps(values: Table) -> str:
+    """Render a configuration as TOML, for `signoff config`."""
+    lines: list[str] = ["[tool.signoff]"]
+    scalars = {k: v for k, v in values.items() if not isinstance(v, dict)}
+    tables = {k: v for k, v in values.items() if isinstance(v, dict)}
+    lines.extend(f"{k} = {_toml_value(v)}" for k, v in scalars.items())
+    for name, table in tables.items():
+        _dump_table(lines, f"tool.signoff.{name}", table)
+    return "\n".join(lines) + "\n"
+
+
+def _dump_table(lines: list[str], name: str, table: Table) -> None:
+    scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
+    if scalars or not table:
+        lines.append("")
+        lines.append(f"[{name}]")
+    lines.extend(f"{key} = {_toml_value(value)}" for key, value in scalars)
+    for key, value in table.items():
+        if isinstance(value, dict):
+            _dump_table(lines, f"{name}.{key}", value)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }"
+    return repr(value)

@@ -1,0 +1,50 @@
+"""The layers signoff can run, by name. Each module exposes `run(ctx) -> LayerRecord`."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from signoff.config import Config
+from signoff.errors import UsageError
+from signoff.records import LayerRecord
+
+
+@dataclass(frozen=True)
+class LayerContext:
+    """What a layer runner gets: where to write, the config, and the user's extra arguments."""
+
+    run_dir: Path
+    config: Config
+    profile: str
+    args: list[str] = field(default_factory=list)
+    stack: str | None = None
+    base_url: str | None = None
+
+    @property
+    def layer_dir_root(self) -> Path:
+        return self.run_dir
+
+
+class Runner(Protocol):
+    def __call__(self, ctx: LayerContext) -> LayerRecord: ...
+
+
+# name -> (module, one-line description)
+LAYERS: dict[str, tuple[str, str]] = {
+    "unit": ("signoff.layers.unit", "Unit tests of the service with line and branch coverage."),
+    "coverage": ("signoff.layers.coverage", "Combine coverage data of every suite and gate it."),
+}
+
+
+def runner(name: str) -> Runner:
+    """The `run` function of a layer, or a clear error for an unknown name."""
+    try:
+        module, _ = LAYERS[name]
+    except KeyError:
+        known = ", ".join(LAYERS)
+        raise UsageError(f"There is no layer named {name!r} (known: {known}).") from None
+    found: Runner = importlib.import_module(module).run
+    return found

@@ -1,0 +1,190 @@
+"""signoff's pytest plugin: the `stack` fixture and a results record per suite.
+
+`--signoff-layer NAME` makes the session write `reports/<run>/NAME/record.json` at its end:
+what was collected (declared), what really ran (evaluated: passed, failed, xfailed), and a
+verdict by `records.judge`, so a suite whose tests were all skipped is INCONCLUSIVE.
+"""
+
+from __future__ import annotations
+
+import platform
+import signal
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from signoff import config as config_mod
+from signoff import rundir
+from signoff.errors import SignoffError
+from signoff.records import Check, LayerRecord, Status, judge, write_record
+from signoff.stack.interface import StackHandle
+from signoff.stack.select import CHOICES, choose_provider
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("signoff")
+    group.addoption("--signoff-layer", default=None, help="write a results record for this layer")
+    group.addoption("--stack", default=None, choices=CHOICES, help="stack provider")
+    group.addoption(
+        "--signoff-service-coverage",
+        action="store_true",
+        default=False,
+        help="collect coverage of the embedded service's processes",
+    )
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.outcomes: dict[str, str] = {}
+        self.started = time.time()
+
+    def add(self, report: pytest.TestReport) -> None:
+        node = report.nodeid
+        if report.when == "call":
+            if hasattr(report, "wasxfail"):
+                self.outcomes[node] = "xfailed" if report.skipped else "failed"
+            else:
+                self.outcomes[node] = report.outcome
+        elif report.failed:
+            self.outcomes[node] = "error"
+        elif report.skipped and node not in self.outcomes:
+            self.outcomes[node] = "skipped"
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for value in self.outcomes.values() if value == outcome)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+class _Recorder:
+    """Counts outcomes and writes the layer's record when the session ends."""
+
+    def __init__(self, layer: str) -> None:
+        self.layer = layer
+        self.tally = _Tally()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.tally.add(report)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        run = _run_dir(session.config)
+        folder = rundir.layer_dir(run, self.layer)
+        record = build_record(self.layer, self.tally, len(session.items), exitstatus, folder, run)
+        write_record(folder, record)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    layer = config.getoption("--signoff-layer")
+    if layer:
+        config.pluginmanager.register(_Recorder(layer), "signoff-recorder")
+    # SIGTERM (CI cancelling a job) must tear the stack down just like Ctrl-C does.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def build_record(
+    layer: str, tally: _Tally, collected: int, exitstatus: int, folder: Path, run: Path
+) -> LayerRecord:
+    passed, failed = tally.count("passed"), tally.count("failed") + tally.count("error")
+    skipped, xfailed = tally.count("skipped"), tally.count("xfailed")
+    declared = {"tests": collected}
+    evaluated = {"tests": passed + failed + xfailed}
+    checks = [
+        Check(
+            "failed tests",
+            Status.PASS if failed == 0 else Status.FAIL,
+            failed,
+            0,
+            "==",
+            "",
+            "" if failed == 0 else f"{failed} of {collected} tests failed.",
+            "junit.xml",
+        )
+    ]
+    if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+        checks.append(
+            Check(
+                "session",
+                Status.INCONCLUSIVE,
+                exitstatus,
+                0,
+                "==",
+                "",
+                f"pytest ended early (exit status {exitstatus}).",
+            )
+        )
+    elif exitstatus == pytest.ExitCode.USAGE_ERROR or (collected == 0 and exitstatus != 5):
+        checks.append(
+            Check(
+                "collection",
+                Status.FAIL,
+                exitstatus,
+                0,
+                "==",
+                "",
+                f"pytest could not collect the suite (exit status {exitstatus}).",
+            )
+        )
+    status, reasons = judge(checks, declared, evaluated)
+    junit = folder / "junit.xml"
+    artifacts = {"junit": str(junit.relative_to(run))} if junit.exists() else {}
+    logs = folder / "stack-logs"
+    if logs.is_dir():
+        artifacts["stack_logs"] = str(logs.relative_to(run))
+    return LayerRecord(
+        layer=layer,
+        status=status,
+        summary=f"{passed} passed, {failed} failed, {skipped} skipped, {xfailed} xfailed "
+        f"of {collected} collected",
+        declared=declared,
+        evaluated=evaluated,
+        figures={"passed": passed, "failed": failed, "skipped": skipped, "xfailed": xfailed},
+        checks=checks,
+        artifacts=artifacts,
+        tools={"pytest": pytest.__version__, "python": platform.python_version()},
+        reasons=reasons,
+        started_at=datetime.fromtimestamp(tally.started, UTC).isoformat(),
+        finished_at=datetime.now(UTC).isoformat(),
+        duration_s=round(time.time() - tally.started, 3),
+    )
+
+
+def _base_url(config: pytest.Config) -> str | None:
+    """`--base-url` comes from the pytest-base-url plugin (pytest-playwright uses it too)."""
+    value = config.getoption("base_url", default=None)
+    return str(value) if value else None
+
+
+def _run_dir(config: pytest.Config) -> Path:
+    cfg = config_mod.load(Path(str(config.rootpath)))
+    return rundir.current(cfg.run_root)
+
+
+@pytest.fixture(scope="session")
+def stack(request: pytest.FixtureRequest) -> Iterator[StackHandle]:
+    """The target stack for this session: embedded by default, `--stack url` for a deployment."""
+    config = request.config
+    cfg = config_mod.load(Path(str(config.rootpath)))
+    run = rundir.current(cfg.run_root)
+    layer = config.getoption("--signoff-layer") or "pytest"
+    log_dir = rundir.layer_dir(run, layer) / "stack-logs"
+    coverage_dir = run / "coverage" if config.getoption("--signoff-service-coverage") else None
+    try:
+        provider = choose_provider(
+            cfg,
+            log_dir,
+            config.getoption("--stack"),
+            _base_url(config),
+            coverage_dir=coverage_dir,
+        )
+        with provider as handle:
+            yield handle
+    except SignoffError as exc:
+        message = exc.message + (f"\nTip: {exc.hint}" if exc.hint else "")
+        pytest.fail(message, pytrace=False)

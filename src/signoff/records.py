@@ -1,0 +1,197 @@
+"""The results record: the small JSON document each layer writes beside its raw artifacts.
+
+A record is the only thing the report reads from a layer. Its format is documented in
+`docs/records.md`; `SCHEMA` names its version. A record that is missing, unreadable or
+does not follow the format is read as INCONCLUSIVE, never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "signoff.record/1"
+RECORD_NAME = "record.json"
+
+
+class Status(StrEnum):
+    """A verdict. WAIVED is a failed check that a valid waiver covers."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    INCONCLUSIVE = "INCONCLUSIVE"
+    WAIVED = "WAIVED"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One judged figure inside a layer: the measured value against its threshold.
+
+    `figure` is None when nothing was measured; such a check is INCONCLUSIVE.
+    `comparator` is one of ">=", "<=", ">", "<", "==".
+    """
+
+    name: str
+    status: Status
+    figure: float | int | str | None = None
+    threshold: float | int | str | None = None
+    comparator: str = ""
+    unit: str = ""
+    message: str = ""
+    evidence: str = ""  # a path relative to the run directory
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """What one layer declared it would evaluate, what it did evaluate, and its verdict.
+
+    `declared` and `evaluated` are counts by kind ("tests", "dependencies", "requests", ...).
+    `figures` are the layer's measured numbers; `artifacts` map names to paths relative to
+    the run directory; `tools` map tool names to versions; `reasons` say why the status is
+    not PASS, one sentence each.
+    """
+
+    layer: str
+    status: Status
+    summary: str = ""
+    declared: dict[str, int] = field(default_factory=dict)
+    evaluated: dict[str, int] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    artifacts: dict[str, str] = field(default_factory=dict)
+    tools: dict[str, str] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    started_at: str = ""
+    finished_at: str = ""
+    duration_s: float = 0.0
+    schema: str = SCHEMA
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LayerRecord:
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"schema is {data.get('schema')!r}, expected {SCHEMA!r}")
+        checks = [Check(**{**c, "status": Status(c["status"])}) for c in data.get("checks", [])]
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**{**fields, "status": Status(data["status"]), "checks": checks})
+
+
+def judge(
+    checks: list[Check], declared: Mapping[str, int], evaluated: Mapping[str, int]
+) -> tuple[Status, list[str]]:
+    """The one rule that turns checks and counts into a layer status (fail closed).
+
+    INCONCLUSIVE when nothing was evaluated, when less was evaluated than declared, or
+    when there are no checks; FAIL when any check failed; PASS only otherwise.
+    """
+    reasons: list[str] = []
+    if not evaluated or not any(evaluated.values()):
+        reasons.append("Nothing was evaluated.")
+    for kind, count in declared.items():
+        done = evaluated.get(kind, 0)
+        if done < count:
+            reasons.append(f"Evaluated {done} of {count} declared {kind}.")
+    if not checks:
+        reasons.append("The layer produced no checks.")
+    failed = [c for c in checks if c.status is Status.FAIL]
+    unknown = [c for c in checks if c.status is Status.INCONCLUSIVE]
+    reasons.extend(c.message or f"{c.name} failed." for c in failed)
+    reasons.extend(c.message or f"{c.name} could not be judged." for c in unknown)
+    if failed:
+        return Status.FAIL, reasons
+    if reasons:
+        return Status.INCONCLUSIVE, reasons
+    return Status.PASS, reasons
+
+
+def compare(figure: float, comparator: str, threshold: float) -> bool:
+    """Whether `figure comparator threshold` holds."""
+    match comparator:
+        case ">=":
+            return figure >= threshold
+        case "<=":
+            return figure <= threshold
+        case ">":
+            return figure > threshold
+        case "<":
+            return figure < threshold
+        case "==":
+            return figure == threshold
+    raise ValueError(f"unknown comparator {comparator!r}")
+
+
+def threshold_check(
+    name: str,
+    figure: float | None,
+    comparator: str,
+    threshold: float,
+    unit: str = "",
+    evidence: str = "",
+) -> Check:
+    """A check of a measured figure against a threshold; no figure is INCONCLUSIVE."""
+    if figure is None:
+        return Check(
+            name,
+            Status.INCONCLUSIVE,
+            None,
+            threshold,
+            comparator,
+            unit,
+            f"{name}: nothing was measured.",
+            evidence,
+        )
+    ok = compare(figure, comparator, threshold)
+    message = "" if ok else f"{name} is {figure:g}{unit}, needs {comparator} {threshold:g}{unit}."
+    return Check(
+        name,
+        Status.PASS if ok else Status.FAIL,
+        figure,
+        threshold,
+        comparator,
+        unit,
+        message,
+        evidence,
+    )
+
+
+def write_record(layer_dir: Path, record: LayerRecord) -> Path:
+    """Write `record.json` atomically into the layer's folder; returns its path."""
+    layer_dir.mkdir(parents=True, exist_ok=True)
+    target = layer_dir / RECORD_NAME
+    fd, tmp = tempfile.mkstemp(dir=layer_dir, prefix=".record-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(record.to_json(), handle, indent=2, sort_keys=True, default=str)
+            handle.write("\n")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_record(layer_dir: Path, layer: str) -> LayerRecord:
+    """Read a layer's record; a missing or malformed one becomes an INCONCLUSIVE record."""
+    path = layer_dir / RECORD_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        record = LayerRecord.from_json(data)
+    except FileNotFoundError:
+        return _unreadable(layer, f"The layer wrote no record ({path} is missing).")
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        return _unreadable(layer, f"The record {path} is unreadable: {exc}.")
+    if record.layer != layer:
+        return _unreadable(layer, f"The record {path} names layer {record.layer!r}.")
+    return record
+
+
+def _unreadable(layer: str, reason: str) -> LayerRecord:
+    return LayerRecord(layer=layer, status=Status.INCONCLUSIVE, summary=reason, reasons=[reason])

@@ -1,0 +1,105 @@
+"""The results model of one run: every expected layer's record and the overall verdict."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from signoff.config import Config
+from signoff.errors import ConfigError, EvidenceError
+from signoff.records import LayerRecord, Status, read_record
+
+PLAN_NAME = "run.json"
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """A layer's record as judged in this run: `required` comes from the profile."""
+
+    record: LayerRecord
+    required: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.record.status in (Status.PASS, Status.WAIVED)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    run_dir: Path
+    profile: str
+    layers: list[LayerResult] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Status:
+        """PASS only when every required layer passed (or was waived)."""
+        required = [item for item in self.layers if item.required]
+        if not required:
+            return Status.INCONCLUSIVE
+        if any(item.record.status is Status.FAIL for item in required):
+            return Status.FAIL
+        if all(item.ok for item in required):
+            return Status.PASS
+        return Status.INCONCLUSIVE
+
+
+def write_plan(run_dir: Path, profile: str, layers: list[str], required: list[str]) -> None:
+    """Record what a run set out to do, so a layer that never reported is noticed."""
+    plan = {
+        "run_id": run_dir.name,
+        "profile": profile,
+        "layers": layers,
+        "required": required,
+        "started_at": datetime.now(UTC).isoformat(),
+    }
+    (run_dir / PLAN_NAME).write_text(json.dumps(plan, indent=2) + "\n", encoding="utf-8")
+
+
+def read_plan(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / PLAN_NAME
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise EvidenceError(f"The run plan {path} is unreadable: {exc}.") from exc
+    if not isinstance(data, dict):
+        raise EvidenceError(f"The run plan {path} is not a JSON object.")
+    return data
+
+
+def profile_layers(config: Config, profile: str) -> tuple[list[str], list[str]]:
+    """The layers a profile runs and the ones it requires."""
+    profiles = config["profiles"]
+    if profile not in profiles:
+        known = ", ".join(profiles)
+        raise ConfigError(f"There is no profile named {profile!r} (known: {known}).")
+    entry = profiles[profile]
+    return list(entry["layers"]), list(entry["required"])
+
+
+def collect(run_dir: Path, config: Config, profile: str | None = None) -> RunResult:
+    """Read every expected layer's record in `run_dir`; missing ones are INCONCLUSIVE."""
+    if not run_dir.is_dir():
+        raise EvidenceError(
+            f"The run directory {run_dir} does not exist.",
+            hint="run `nox -s signoff` (or a layer's session) first.",
+        )
+    plan = read_plan(run_dir)
+    if profile is None:
+        profile = str(plan["profile"]) if plan else str(config["profile"])
+    if plan and plan.get("profile") == profile:
+        layers, required = list(plan["layers"]), list(plan["required"])
+    else:
+        layers, required = profile_layers(config, profile)
+    # Layers that ran without being planned still appear, as advisory.
+    present = sorted(p.parent.name for p in run_dir.glob("*/record.json"))
+    names = layers + [name for name in present if name not in layers]
+    results = [
+        LayerResult(read_record(run_dir / name, name), required=name in required) for name in names
+    ]
+    return RunResult(run_id=run_dir.name, run_dir=run_dir, profile=profile, layers=results)

@@ -1,0 +1,190 @@
+"""A directory of OSV advisories (YAML or JSON), indexed by PyPI package, and version matching.
+
+Matching follows the OSV schema: a version is affected when an `affected[]` entry of the
+package lists it in `versions`, or when one of its ECOSYSTEM ranges covers it (events
+`introduced`, `fixed`, `last_affected`, `limit`). Package names compare PEP 503-normalized.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from signoff.errors import EvidenceError
+
+Advisory = dict[str, Any]
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """Where an advisory snapshot came from and how old it is."""
+
+    path: str
+    source: str
+    snapshot_date: str | None
+    age_days: int | None
+    advisories: int
+    packages: int
+
+
+def _parse(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return json.loads(text)
+    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (C or Python)
+
+
+class AdvisoryDB:
+    """Every PyPI advisory of a folder, by normalized package name."""
+
+    def __init__(self, folder: Path) -> None:
+        if not folder.is_dir():
+            raise EvidenceError(
+                f"The advisory snapshot {folder} does not exist.",
+                hint="set [tool.signoff.audit] advisory_db to a folder of OSV advisories.",
+            )
+        self.folder = folder
+        self.by_package: dict[str, list[Advisory]] = {}
+        self.by_id: dict[str, Advisory] = {}
+        for path in sorted(folder.rglob("*")):
+            if path.suffix not in (".yaml", ".yml", ".json") or not path.is_file():
+                continue
+            try:
+                data = _parse(path)
+            except (OSError, ValueError, yaml.YAMLError) as exc:
+                raise EvidenceError(f"The advisory {path} cannot be read: {exc}.") from exc
+            if isinstance(data, dict) and "id" in data:
+                self._add(data)
+        if not self.by_id:
+            raise EvidenceError(f"The advisory snapshot {folder} holds no OSV advisories.")
+
+    def _add(self, advisory: Advisory) -> None:
+        self.by_id[str(advisory["id"])] = advisory
+        for alias in advisory.get("aliases") or []:
+            self.by_id.setdefault(str(alias), advisory)
+        names = {
+            canonicalize_name(str(a["package"]["name"]))
+            for a in advisory.get("affected") or []
+            if a.get("package", {}).get("ecosystem") == "PyPI"
+        }
+        for name in names:
+            self.by_package.setdefault(name, []).append(advisory)
+
+    def query(self, name: str, version: str) -> list[Advisory]:
+        """The advisories that affect `name` at `version`, withdrawn ones included as OSV does."""
+        wanted = canonicalize_name(name)
+        return [
+            adv
+            for adv in self.by_package.get(wanted, [])
+            if any(
+                affects(entry, version)
+                for entry in adv.get("affected") or []
+                if canonicalize_name(str(entry.get("package", {}).get("name", ""))) == wanted
+                and entry.get("package", {}).get("ecosystem") == "PyPI"
+            )
+        ]
+
+    def info(self, today: date | None = None) -> SnapshotInfo:
+        stamp = snapshot_date(self.folder)
+        age = None if stamp is None else ((today or date.today()) - stamp).days
+        return SnapshotInfo(
+            path=str(self.folder),
+            source=snapshot_source(self.folder),
+            snapshot_date=None if stamp is None else stamp.isoformat(),
+            age_days=age,
+            advisories=len({id(a) for a in self.by_id.values()}),
+            packages=len(self.by_package),
+        )
+
+
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def affects(entry: Mapping[str, Any], version: str) -> bool:
+    """Whether one `affected[]` entry covers `version`."""
+    parsed = _version(version)
+    for listed in entry.get("versions") or []:
+        if str(listed) == version or (parsed is not None and _version(str(listed)) == parsed):
+            return True
+    if parsed is None:
+        return False
+    return any(
+        in_range(rng.get("events") or [], parsed)
+        for rng in entry.get("ranges") or []
+        if rng.get("type") == "ECOSYSTEM"
+    )
+
+
+def in_range(events: Iterable[Mapping[str, Any]], version: Version) -> bool:
+    """OSV range evaluation: walk the events in version order and track the affected state."""
+    ordered: list[tuple[Version, int, str]] = []
+    for event in events:
+        for kind, value in event.items():
+            point = Version("0") if str(value) == "0" else _version(str(value))
+            if point is None:
+                continue
+            # at one version an `introduced` comes before a `fixed` of the same version
+            ordered.append((point, 0 if kind == "introduced" else 1, kind))
+    affected = False
+    for point, _, kind in sorted(ordered):
+        if kind == "introduced" and version >= point:
+            affected = True
+        elif kind in ("fixed", "limit") and version >= point:
+            affected = False
+        elif kind == "last_affected" and version > point:
+            affected = False
+    return affected
+
+
+def fix_versions(advisory: Mapping[str, Any], name: str) -> list[str]:
+    """The `fixed` versions an advisory names for a package."""
+    wanted = canonicalize_name(name)
+    found = {
+        str(event["fixed"])
+        for entry in advisory.get("affected") or []
+        if canonicalize_name(str(entry.get("package", {}).get("name", ""))) == wanted
+        for rng in entry.get("ranges") or []
+        if rng.get("type") == "ECOSYSTEM"
+        for event in rng.get("events") or []
+        if "fixed" in event
+    }
+    return sorted(found, key=lambda v: _version(v) or Version("0"))
+
+
+def snapshot_date(folder: Path) -> date | None:
+    """The snapshot's date: from SOURCE.md's first date, else from the folder's name."""
+    source = folder / "SOURCE.md"
+    texts = [source.read_text(encoding="utf-8")] if source.is_file() else []
+    for text in [*texts, folder.name]:
+        match = _DATE.search(text)
+        if match:
+            try:
+                return date.fromisoformat(match.group(1))
+            except ValueError:
+                continue
+    return None
+
+
+def snapshot_source(folder: Path) -> str:
+    """A one-line description of where the snapshot came from (SOURCE.md's source line)."""
+    source = folder / "SOURCE.md"
+    if source.is_file():
+        for line in source.read_text(encoding="utf-8").splitlines():
+            if line.lstrip("- ").lower().startswith("source:"):
+                return line.lstrip("- ").split(":", 1)[1].strip()
+    return f"OSV advisories in {folder}"

@@ -1,0 +1,155 @@
+"""A throwaway PostgreSQL server for the embedded stack, run as the `postgres` user when root.
+
+`initdb` takes most of a second, so a cluster is initialised once per PostgreSQL version into a
+template under the user's cache folder, and each start copies the template.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from signoff.errors import StackStartError
+from signoff.stack.procs import ManagedProcess
+
+SEARCH_ROOTS = (Path("/usr/lib/postgresql"), Path("/usr/local/pgsql"))
+
+
+def find_bindir() -> Path:
+    """The folder holding `postgres` and `initdb` (newest version first), or a clear error."""
+    given = os.environ.get("SIGNOFF_PG_BIN")
+    candidates = [Path(given)] if given else []
+    for root in SEARCH_ROOTS:
+        if root.is_dir():
+            versions = sorted(root.iterdir(), key=lambda p: p.name, reverse=True)
+            candidates.extend(v / "bin" for v in versions)
+    found = shutil.which("postgres")
+    if found:
+        candidates.append(Path(found).parent)
+    for folder in candidates:
+        if (folder / "postgres").is_file() and (folder / "initdb").is_file():
+            return folder
+    raise StackStartError(
+        "PostgreSQL server binaries (postgres, initdb) were not found.",
+        hint="install them with `apt-get install -y postgresql`, or set SIGNOFF_PG_BIN.",
+    )
+
+
+def server_user() -> str | None:
+    """The user to run PostgreSQL as: `postgres` when we are root (it refuses root)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        raise StackStartError(
+            "PostgreSQL refuses to run as root and there is no `postgres` user to run it as.",
+            hint="install the postgresql package, which creates that user.",
+        ) from None
+    return "postgres"
+
+
+def _chown_tree(path: Path, user: str) -> None:
+    entry = pwd.getpwnam(user)
+    for root, dirs, files in os.walk(path):
+        os.chown(root, entry.pw_uid, entry.pw_gid)
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+
+
+def _template_dir(bindir: Path) -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "signoff"
+    return cache / f"pg-template-{bindir.parent.name}"
+
+
+def _initdb(bindir: Path, target: Path, user: str | None, log: Path) -> None:
+    target.mkdir(parents=True)
+    if user:
+        _chown_tree(target, user)
+    cmd = [
+        str(bindir / "initdb"),
+        "-D",
+        str(target),
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "-E",
+        "UTF8",
+        "--no-locale",
+        "--no-sync",
+    ]
+    with log.open("ab") as out:
+        result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, user=user, check=False)
+    if result.returncode != 0:
+        raise StackStartError(f"initdb failed (code {result.returncode}); read {log}.")
+
+
+def prepare_data_dir(bindir: Path, workdir: Path, user: str | None, log: Path) -> Path:
+    """A fresh cluster in `workdir/pgdata`, copied from the cached template."""
+    template = _template_dir(bindir)
+    if not (template / "PG_VERSION").is_file():
+        template.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="pg-init-", dir=workdir))
+        os.chmod(staging, 0o755)
+        _initdb(bindir, staging / "data", user, log)
+        try:
+            os.replace(staging / "data", template)
+        except OSError:  # another process built it first
+            shutil.rmtree(staging / "data", ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+    data = workdir / "pgdata"
+    shutil.copytree(template, data, symlinks=True)
+    if user:
+        _chown_tree(data, user)
+    os.chmod(data, 0o700)
+    return data
+
+
+def server_process(
+    bindir: Path, data: Path, port: int, socket_dir: Path, log: Path, user: str | None
+) -> ManagedProcess:
+    """The `postgres` server itself as a managed child (SIGINT is its fast shutdown)."""
+    argv = [
+        str(bindir / "postgres"),
+        "-D",
+        str(data),
+        "-p",
+        str(port),
+        "-k",
+        str(socket_dir),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=200",
+    ]
+    return ManagedProcess("postgresql", argv, log, user=user, stop_signal=signal.SIGINT)
+
+
+def can_query(dsn: str) -> bool:
+    """Whether PostgreSQL answers a query at `dsn` now."""
+    import psycopg
+
+    with psycopg.connect(dsn, connect_timeout=1) as conn:
+        conn.execute("SELECT 1")
+    return True
+
+
+def create_database(admin_dsn: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=5) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')

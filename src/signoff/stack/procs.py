@@ -1,0 +1,145 @@
+"""Child processes of the embedded stack: started with a log file, waited on, always stopped."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from signoff.errors import StackStartError
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something accepts TCP connections on host:port."""
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
+        return True
+    return False
+
+
+def log_tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a log, for error messages."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+class ManagedProcess:
+    """A child in its own process group, logging to a file, that `stop()` always ends.
+
+    The own process group keeps a terminal's Ctrl-C from killing the child before the
+    orderly teardown runs, and lets `stop()` end grandchildren too.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        log: Path,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        user: str | None = None,
+        stop_signal: int = signal.SIGTERM,
+    ) -> None:
+        self.name = name
+        self.argv = list(argv)
+        self.log = log
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self.user = user
+        self.stop_signal = stop_signal
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        if self.proc is None:
+            raise RuntimeError(f"{self.name} is not running")
+        return self.proc.pid
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            if self.user is not None:
+                with contextlib.suppress(KeyError, PermissionError):
+                    os.chown(self.log, pwd.getpwnam(self.user).pw_uid, -1)
+            try:
+                self.proc = subprocess.Popen(
+                    self.argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=self.env,
+                    cwd=self.cwd,
+                    user=self.user,
+                    start_new_session=True,
+                )
+            except FileNotFoundError as exc:
+                raise StackStartError(
+                    f"Cannot start {self.name}: {self.argv[0]} was not found.",
+                    hint="install the stack's system packages (see the README's quick start).",
+                ) from exc
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0, sig: int | None = None) -> None:
+        """Signal the process group, wait up to `timeout`, then kill it; idempotent."""
+        proc = self.proc
+        if proc is None:
+            return
+        if proc.poll() is None:
+            self._signal_group(proc.pid, sig if sig is not None else self.stop_signal)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self._signal_group(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        # The leader may be gone while a grandchild lingers in the group.
+        self._signal_group(proc.pid, signal.SIGKILL)
+        self.proc = None
+
+    def kill(self) -> None:
+        """End the process group at once, as a crash would."""
+        self.stop(timeout=5, sig=signal.SIGKILL)
+
+    @staticmethod
+    def _signal_group(pgid: int, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, sig)
+
+    def wait_ready(self, check: Callable[[], bool], timeout: float, what: str) -> None:
+        """Poll `check` until it is true; fail fast if the process exits, or after `timeout`."""
+        deadline = time.monotonic() + timeout
+        delay = 0.02
+        while True:
+            if not self.running():
+                code = self.proc.returncode if self.proc else None
+                raise StackStartError(
+                    f"{self.name} exited (code {code}) before {what}; read {self.log}.",
+                    hint=f"last lines of the log:\n{log_tail(self.log)}",
+                )
+            with contextlib.suppress(Exception):
+                if check():
+                    return
+            if time.monotonic() > deadline:
+                raise StackStartError(
+                    f"{self.name} did not become ready ({what}) within {timeout:g} s; "
+                    f"read {self.log}.",
+                    hint=f"last lines of the log:\n{log_tail(self.log)}",
+                )
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.25)

@@ -1,0 +1,212 @@
+"""Pure parsing and validation of uploaded record sets (CSV or JSON).
+
+Every problem is reported with its 1-based data row and field, so a client can fix its file in
+one pass; a set with any problem is rejected as a whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+__all__ = [
+    "FIELDS",
+    "MAX_ERRORS",
+    "MEDIA_TYPES",
+    "REQUIRED_FIELDS",
+    "FieldError",
+    "ParseError",
+    "Record",
+    "parse_csv",
+    "parse_json",
+    "parse_records",
+]
+
+FIELDS = ("reference", "date", "amount", "currency", "description")
+REQUIRED_FIELDS = ("reference", "date", "amount", "currency")
+MEDIA_TYPES = {"csv": "text/csv", "json": "application/json"}
+MAX_ERRORS = 100  # enough to fix a file; bounded so a garbage upload cannot bloat the response
+MAX_REFERENCE = 128
+MAX_DESCRIPTION = 500
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_AMOUNT = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    reference: str
+    date: date
+    amount: Decimal
+    currency: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    row: int  # 1-based data row; 0 means the file as a whole (header, encoding, shape)
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "message": self.message}
+
+
+class ParseError(Exception):
+    """The upload was rejected; `errors` says where and why."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__(f"{len(errors)} problem(s) in the uploaded records")
+        self.errors = errors
+
+
+def _check_row(row: int, raw: Mapping[str, Any], errors: list[FieldError]) -> Record | None:
+    before = len(errors)
+
+    def text(name: str) -> str:
+        value = raw.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            errors.append(FieldError(row, name, f"{name} must be a string."))
+            return ""
+        return str(value).strip()
+
+    reference = text("reference")
+    if not reference:
+        errors.append(FieldError(row, "reference", "reference is required."))
+    elif len(reference) > MAX_REFERENCE:
+        errors.append(FieldError(row, "reference", f"reference exceeds {MAX_REFERENCE} chars."))
+
+    day: date | None = None
+    raw_date = text("date")
+    if not _DATE.match(raw_date):
+        errors.append(FieldError(row, "date", f"date {raw_date!r} is not YYYY-MM-DD."))
+    else:
+        try:
+            day = date.fromisoformat(raw_date)
+        except ValueError:
+            errors.append(FieldError(row, "date", f"date {raw_date!r} is not a calendar date."))
+
+    amount: Decimal | None = None
+    raw_amount = text("amount")
+    if not _AMOUNT.match(raw_amount):
+        errors.append(
+            FieldError(row, "amount", f"amount {raw_amount!r} is not a decimal number like 12.34.")
+        )
+    else:
+        try:
+            amount = Decimal(raw_amount)
+        except InvalidOperation:  # pragma: no cover - the pattern already excludes this
+            errors.append(FieldError(row, "amount", f"amount {raw_amount!r} is not a number."))
+
+    currency = text("currency")
+    if not _CURRENCY.match(currency):
+        errors.append(
+            FieldError(row, "currency", f"currency {currency!r} is not a 3-letter ISO code.")
+        )
+
+    description = text("description")
+    if len(description) > MAX_DESCRIPTION:
+        errors.append(
+            FieldError(row, "description", f"description exceeds {MAX_DESCRIPTION} chars.")
+        )
+
+    if len(errors) > before or day is None or amount is None:
+        return None
+    return Record(reference, day, amount, currency, description)
+
+
+def _collect(rows: Iterable[tuple[int, Mapping[str, Any]]]) -> list[Record]:
+    errors: list[FieldError] = []
+    records: list[Record] = []
+    for row, raw in rows:
+        record = _check_row(row, raw, errors)
+        if record is not None:
+            records.append(record)
+        if len(errors) >= MAX_ERRORS:
+            break
+    if errors:
+        raise ParseError(errors[:MAX_ERRORS])
+    if not records:
+        raise ParseError([FieldError(0, "file", "The upload contains no records.")])
+    return records
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ParseError([FieldError(0, "file", "The upload is not UTF-8 text.")]) from None
+
+
+def parse_csv(data: bytes) -> list[Record]:
+    text = _decode(data)
+    if not text.strip():
+        raise ParseError([FieldError(0, "file", "The upload is empty.")])
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [f for f in REQUIRED_FIELDS if f not in header]
+    unknown = [h for h in header if h not in FIELDS]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(unknown)}")
+        raise ParseError(
+            [FieldError(0, "header", f"The header must be {','.join(FIELDS)}: {'; '.join(parts)}.")]
+        )
+    reader.fieldnames = header
+    rows: list[tuple[int, Mapping[str, Any]]] = []
+    extra: list[FieldError] = []
+    try:
+        for number, raw in enumerate(reader, start=1):
+            if None in raw:  # DictReader files surplus cells under the key None
+                extra.append(FieldError(number, "row", "The row has more cells than the header."))
+            rows.append((number, raw))
+    except csv.Error as exc:
+        raise ParseError([FieldError(len(rows) + 1, "row", f"Malformed CSV: {exc}.")]) from None
+    if extra:
+        raise ParseError(extra[:MAX_ERRORS])
+    return _collect(rows)
+
+
+def parse_json(data: bytes) -> list[Record]:
+    try:
+        payload = json.loads(_decode(data))
+    except json.JSONDecodeError as exc:
+        message = f"The upload is not valid JSON: {exc.msg}."
+        raise ParseError([FieldError(0, "file", message)]) from None
+    if not isinstance(payload, list):
+        raise ParseError([FieldError(0, "file", "The upload must be a JSON array of objects.")])
+    errors = [
+        FieldError(n, "row", "Each item must be an object.")
+        for n, item in enumerate(payload, start=1)
+        if not isinstance(item, dict)
+    ]
+    if errors:
+        raise ParseError(errors[:MAX_ERRORS])
+    for n, item in enumerate(payload, start=1):
+        unknown = sorted(set(item) - set(FIELDS))
+        if unknown:
+            errors.append(FieldError(n, unknown[0], f"Unknown field {unknown[0]!r}."))
+    if errors:
+        raise ParseError(errors[:MAX_ERRORS])
+    return _collect(enumerate(payload, start=1))
+
+
+def parse_records(media_type: str, data: bytes) -> list[Record]:
+    """Dispatch on the media type; raises ValueError for one that is not supported."""
+    if media_type == MEDIA_TYPES["csv"]:
+        return parse_csv(data)
+    if media_type == MEDIA_TYPES["json"]:
+        return parse_json(data)
+    raise ValueError(f"unsupported media type {media_type!r}")

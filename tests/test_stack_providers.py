@@ -1,0 +1,56 @@
+"""The containers and url providers: quick, clear refusals when they cannot run."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from signoff import config
+from signoff.errors import ProviderUnavailable, StackStartError, UsageError
+from signoff.stack.containers import ContainersProvider, engine_answers
+from signoff.stack.procs import free_port
+from signoff.stack.select import choose_provider
+from signoff.stack.url import UrlProvider
+from tests.conftest import ROOT
+
+
+def test_docker_detection_is_fast_and_says_why() -> None:
+    began = time.perf_counter()
+    reason = engine_answers()
+    elapsed = time.perf_counter() - began
+    assert elapsed < 1.0
+    if reason is not None:
+        assert "Docker engine" in reason
+        assert reason.endswith(".")
+
+
+def test_containers_choice_without_engine_is_refused(tmp_path: Path) -> None:
+    if ContainersProvider.unavailable_reason() is None:
+        pytest.fail("a Docker engine answers here; this machine was expected to have none")
+    with pytest.raises(ProviderUnavailable, match="Docker engine"):
+        choose_provider(config.load(ROOT), tmp_path, "containers")
+
+
+def test_url_provider_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIGNOFF_API_KEY", raising=False)
+    with pytest.raises(StackStartError, match="SIGNOFF_API_KEY"):
+        UrlProvider("http://127.0.0.1:1").start()
+
+
+def test_url_provider_names_an_unreachable_target() -> None:
+    port = free_port()
+    with pytest.raises(StackStartError, match=f"127.0.0.1:{port}"):
+        UrlProvider(f"http://127.0.0.1:{port}", api_key="k", timeout=1).start()
+
+
+def test_url_choice_needs_a_base_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIGNOFF_BASE_URL", raising=False)
+    with pytest.raises(UsageError, match="base URL"):
+        choose_provider(config.load(ROOT), tmp_path, "url")
+
+
+def test_unknown_provider_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="Unknown stack provider 'kubernetes'"):
+        choose_provider(config.load(ROOT), tmp_path, "kubernetes")
