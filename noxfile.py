@@ -52,6 +52,42 @@ def cover(session: nox.Session) -> None:
     layer(session, "coverage")
 
 
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def audit(session: nox.Session) -> None:
+    """Layer: bandit, pip-audit on offline advisories, live HTTP checks; score and waivers."""
+    layer(session, "audit")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def api(session: nox.Session) -> None:
+    """Layer: the API contract suite (every endpoint, success and error paths) on a live stack."""
+    layer(session, "api")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def fuzz(session: nox.Session) -> None:
+    """Layer: Schemathesis fuzzing of the OpenAPI document with a valid key (about a minute)."""
+    layer(session, "fuzz")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def smoke(session: nox.Session) -> None:
+    """Layer: read-only smoke check; `-- --stack url --base-url URL` with SIGNOFF_API_KEY."""
+    layer(session, "smoke")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def observability(session: nox.Session) -> None:
+    """Layer: metrics move; dashboards and alert rules name only exposed metrics."""
+    layer(session, "observability")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def resilience(session: nox.Session) -> None:
+    """Layer: Redis, PostgreSQL, worker and webhook receiver faults under traffic."""
+    layer(session, "resilience")
+
+
 @nox.session(python=PYTHON, default=False)
 def stack(session: nox.Session) -> None:
     """Bring the embedded reference stack up in the foreground until Ctrl-C."""
@@ -71,3 +107,29 @@ def bench_stack(session: nox.Session) -> None:
     """Benchmark: the embedded stack's cold start, median of 5 (target under 3 s)."""
     install(session)
     session.run("signoff", "bench", "stack", *session.posargs)
+
+
+@nox.session(python=PYTHON, tags=["bench", "layer"], default=False)
+def bench(session: nox.Session) -> None:
+    """Layer: micro-benchmarks of the service's hot paths, raw samples kept for comparison."""
+    layer(session, "bench")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def load(session: nox.Session) -> None:
+    """Layer: Locust load profiles on phase budgets (`-- spike`; default: the profile's list)."""
+    layer(session, "load")
+
+
+@nox.session(name="bench-load", python=PYTHON, tags=["bench"], default=False)
+def bench_load(session: nox.Session) -> None:
+    """Benchmark: signoff's load generator against wrk on one endpoint (req/s, percentiles)."""
+    install(session)
+    session.run("signoff", "bench", "load", *session.posargs)
+
+
+@nox.session(name="bench-stall", python=PYTHON, tags=["bench"], default=False)
+def bench_stall(session: nox.Session) -> None:
+    """Benchmark: a 1 s server stall seen by the open model's p99 and hidden by Locust's."""
+    install(session)
+    session.run("signoff", "bench", "stall", *session.posargs)

@@ -25,8 +25,8 @@ def api(stack: StackHandle) -> Iterator[httpx.Client]:
 def reconcile(api: httpx.Client) -> dict[str, object]:
     """Create a job, upload both fixture files, run it and return its summary."""
     rules = (
-        json.loads((RECORDS / "rules.json").read_text())
-        if (RECORDS / "rules.json").exists()
+        json.loads((RECORDS / "job.json").read_text())
+        if (RECORDS / "job.json").exists()
         else {"amount_tolerance": "0.05", "date_window_days": 3}
     )
     job = api.post("/api/v1/jobs", json={"name": "fixture", **rules})

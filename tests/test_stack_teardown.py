@@ -83,37 +83,37 @@ def test_component_that_never_gets_ready_is_named_with_its_log(tmp_path: Path) -
 
 def test_stack_up_tears_down_on_ctrl_c(tmp_path: Path) -> None:
     env = dict(os.environ, SIGNOFF_RUN_DIR=str(tmp_path / "run"))
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "signoff", "stack", "up", "--json"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line, proc.stderr.read() if proc.stderr else ""
-        handle = json.loads(line)
-        ready = httpx.get(f"{handle['base_url']}/health/ready", timeout=5).json()
-        assert ready["components"]["postgres"]["status"] == "ok"
-        assert ready["components"]["redis"]["status"] == "ok"
-        jobs = httpx.get(
-            f"{handle['base_url']}/api/v1/jobs",
-            timeout=5,
-            headers={"Authorization": f"Bearer {handle['api_key']}"},
-        )
-        assert jobs.status_code == 200
-        ports = [
-            urlparse(u).port
-            for u in (handle["base_url"], handle["database_url"], handle["redis_url"])
-        ]
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else ""
+            handle = json.loads(line)
+            ready = httpx.get(f"{handle['base_url']}/health/ready", timeout=5).json()
+            assert ready["components"]["postgres"]["status"] == "ok"
+            assert ready["components"]["redis"]["status"] == "ok"
+            jobs = httpx.get(
+                f"{handle['base_url']}/api/v1/jobs",
+                timeout=5,
+                headers={"Authorization": f"Bearer {handle['api_key']}"},
+            )
+            assert jobs.status_code == 200
+            ports = [
+                urlparse(u).port
+                for u in (handle["base_url"], handle["database_url"], handle["redis_url"])
+            ]
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     time.sleep(0.2)
     assert not [port for port in ports if port and port_open(port)]
     for port in ports:

@@ -19,8 +19,7 @@ from signoff import rundir
 from signoff.errors import SignoffError, UsageError, fatal
 from signoff.layers import LAYERS, LayerContext, runner
 from signoff.records import LayerRecord, Status, write_record
-from signoff.report.markdown import MarkdownRenderer
-from signoff.report.model import collect, profile_layers, write_plan
+from signoff.report.model import profile_layers, write_plan
 from signoff.stack.select import CHOICES, choose_provider
 
 console = Console(stderr=True)
@@ -59,13 +58,26 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="judge a run's records and print the verdicts")
     report.add_argument("run", nargs="?", help="run directory or id (default: latest)")
     report.add_argument("--profile", help="judge against this profile's required layers")
+    report.add_argument("--baseline", help="compare with this report.json or run directory")
+    report.add_argument(
+        "--format",
+        choices=["md", "html", "junit", "json"],
+        default="md",
+        help="what to print on stdout (all four are written; default md)",
+    )
 
     show = sub.add_parser("config", help="print the effective configuration with its defaults")
     show.add_argument("--defaults", action="store_true", help="print only the built-in defaults")
 
     bench = sub.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("what", choices=["stack"], help="stack: cold start of the embedded stack")
+    bench.add_argument(
+        "what",
+        choices=["stack", "load", "stall"],
+        help="stack: cold start; load: signoff's generator vs wrk; stall: open vs closed model",
+    )
     bench.add_argument("--runs", type=int, default=5, help="number of cold starts (default 5)")
+    bench.add_argument("--seconds", type=int, default=0, help="load/stall: seconds per run")
+    bench.add_argument("--workers", type=int, default=1, help="load: Locust worker processes")
     return parser
 
 
@@ -86,11 +98,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "run":
                 return run_profile(cfg, args)
             case "report":
-                return report(cfg, args.run, args.profile)
+                return report(cfg, args.run, args.profile, args.baseline, args.format)
             case "config":
                 values = config_mod.defaults() if args.defaults else cfg.values
                 sys.stdout.write(config_mod.dumps(values))
                 return 0
+            case "bench" if args.what == "load":
+                from signoff.load.bench import bench_load
+
+                return bench_load(cfg, seconds=args.seconds or 10, workers=args.workers)
+            case "bench" if args.what == "stall":
+                from signoff.load.bench import bench_stall
+
+                return bench_stall(cfg, seconds=args.seconds or 20)
             case "bench":
                 from signoff.bench import stack_cold_start
 
@@ -202,11 +222,18 @@ def run_profile(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     return report(cfg, str(run), profile)
 
 
-def report(cfg: config_mod.Config, run_name: str | None, profile: str | None) -> int:
+def report(
+    cfg: config_mod.Config,
+    run_name: str | None,
+    profile: str | None,
+    baseline: str | None = None,
+    fmt: str = "md",
+) -> int:
+    from signoff.report.write import write_all
+
     run = rundir.resolve(cfg.run_root, run_name)
-    result = collect(run, cfg, profile)
-    text = MarkdownRenderer().format(result)
-    (run / "report.md").write_text(text, encoding="utf-8")
-    sys.stdout.write(text)
-    console.print(f"Report: {run / 'report.md'}")
-    return 0 if result.verdict is Status.PASS else 1
+    chosen = baseline or str(cfg.section("report")["baseline"]) or None
+    results, paths = write_all(run, cfg, profile, Path(chosen) if chosen else None)
+    sys.stdout.write(paths[fmt].read_text(encoding="utf-8"))
+    console.print(f"Report: {paths['html']}")
+    return 0 if results.verdict is Status.PASS else 1

@@ -35,11 +35,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="collect coverage of the embedded service's processes",
     )
+    group.addoption(
+        "--signoff-service-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="environment of the embedded service's processes (repeatable), e.g. LEDGER_FAULTS=x",
+    )
 
 
 class _Tally:
     def __init__(self) -> None:
         self.outcomes: dict[str, str] = {}
+        self.collect_errors = 0
         self.started = time.time()
 
     def add(self, report: pytest.TestReport) -> None:
@@ -71,6 +79,10 @@ class _Recorder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.tally.add(report)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.tally.collect_errors += 1
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         run = _run_dir(session.config)
@@ -107,7 +119,19 @@ def build_record(
             "junit.xml",
         )
     ]
-    if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+    if tally.collect_errors:
+        checks.append(
+            Check(
+                "collection",
+                Status.FAIL,
+                tally.collect_errors,
+                0,
+                "==",
+                "",
+                f"{tally.collect_errors} test modules could not be collected.",
+            )
+        )
+    elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
         checks.append(
             Check(
                 "session",
@@ -161,6 +185,17 @@ def _base_url(config: pytest.Config) -> str | None:
     return str(value) if value else None
 
 
+def service_env(pairs: list[str]) -> dict[str, str]:
+    """`KEY=VALUE` options as a mapping; a pair without `=` is a usage error."""
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise pytest.UsageError(f"--signoff-service-env needs KEY=VALUE, not {pair!r}.")
+        env[key] = value
+    return env
+
+
 def _run_dir(config: pytest.Config) -> Path:
     cfg = config_mod.load(Path(str(config.rootpath)))
     return rundir.current(cfg.run_root)
@@ -182,6 +217,7 @@ def stack(request: pytest.FixtureRequest) -> Iterator[StackHandle]:
             config.getoption("--stack"),
             _base_url(config),
             coverage_dir=coverage_dir,
+            service_env=service_env(config.getoption("--signoff-service-env")) or None,
         )
         with provider as handle:
             yield handle

@@ -57,7 +57,8 @@ def tenant_summary(
         " AND (%(end)s::date IS NULL OR (s.completed_at AT TIME ZONE 'UTC')::date <= %(end)s)",
         {"tenant": tenant_id, "start": start, "end": end},
     )
-    matched, left, right = int(row["matched"]), int(row["unmatched_left"]), int(row["unmatched_right"])
+    matched = int(row["matched"])
+    left, right = int(row["unmatched_left"]), int(row["unmatched_right"])
     return {
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,

@@ -35,7 +35,24 @@ class Runner(Protocol):
 # name -> (module, one-line description)
 LAYERS: dict[str, tuple[str, str]] = {
     "unit": ("signoff.layers.unit", "Unit tests of the service with line and branch coverage."),
+    "api": ("signoff.layers.api", "API contract: every endpoint's success and error paths."),
+    "fuzz": ("signoff.layers.fuzz", "Schemathesis property-based fuzzing of the OpenAPI document."),
+    "smoke": ("signoff.layers.smoke", "Read-only smoke check of a running service (black-box)."),
+    "observability": (
+        "signoff.layers.observability",
+        "Metrics move; dashboards and alert rules name only exposed metrics.",
+    ),
+    "resilience": (
+        "signoff.layers.resilience",
+        "Redis, PostgreSQL, worker and webhook receiver faults: degrade and recover.",
+    ),
+    "audit": (
+        "signoff.layers.audit",
+        "Security: bandit, pip-audit (offline advisories), live HTTP checks, waivers, score.",
+    ),
     "coverage": ("signoff.layers.coverage", "Combine coverage data of every suite and gate it."),
+    "load": ("signoff.layers.load", "Locust profiles (smoke, spike, soak, stress) on phase budgets."),
+    "bench": ("signoff.layers.bench", "pytest-benchmark on the service's hot paths, raw samples."),
 }
 
 

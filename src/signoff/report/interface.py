@@ -1,18 +1,18 @@
-"""The renderer interface: one output format per module, each `format(result) -> str`."""
+"""The renderer interface: one output format per module, each `format(results) -> str`."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
-from signoff.report.model import RunResult
+from signoff.report.results import Results
 
 
 class Renderer(ABC):
-    """Turns a run's results into one document."""
+    """Turns a run's results document into one file, `report<suffix>` in the run directory."""
 
     suffix: ClassVar[str]
 
     @abstractmethod
-    def format(self, result: RunResult) -> str:
+    def format(self, results: Results) -> str:
         """The whole document as text."""

@@ -81,10 +81,21 @@ class _Handler(BaseHTTPRequestHandler):
                     raise QueryError("querybatch needs a list of queries")
                 results = [answer(self.server.db, q) for q in queries]
                 self.server.count(len(queries))
-                self._reply(200, {"results": [
-                    {"vulns": [{"id": v["id"], "modified": v.get("modified", "")} for v in r]}
-                    if r else {} for r in results
-                ]})
+                self._reply(
+                    200,
+                    {
+                        "results": [
+                            {
+                                "vulns": [
+                                    {"id": v["id"], "modified": v.get("modified", "")} for v in r
+                                ]
+                            }
+                            if r
+                            else {}
+                            for r in results
+                        ]
+                    },
+                )
             else:
                 self._reply(404, {"message": f"no route {self.path}"})
         except (QueryError, ValueError, AttributeError) as exc:

@@ -158,9 +158,11 @@ class LocalProvider(StackProvider):
         data = self.workdir / "pgdata"
         if not data.exists():
             data = postgres.prepare_data_dir(bindir, self.workdir, user, log)
-        proc = postgres.server_process(
-            bindir, data, self.ports["postgres"], self.workdir, log, user
-        )
+        sockets = self.workdir / "pgsock"
+        if not sockets.exists():
+            sockets.mkdir()
+            postgres.give_to(sockets, user)
+        proc = postgres.server_process(bindir, data, self.ports["postgres"], sockets, log, user)
         self.procs["postgres"] = proc
         proc.start()
         proc.wait_ready(

@@ -54,6 +54,12 @@ def server_user() -> str | None:
     return "postgres"
 
 
+def give_to(path: Path, user: str | None) -> None:
+    """Make a folder the server's own (a no-op when not running as root)."""
+    if user:
+        _chown_tree(path, user)
+
+
 def _chown_tree(path: Path, user: str) -> None:
     entry = pwd.getpwnam(user)
     for root, dirs, files in os.walk(path):

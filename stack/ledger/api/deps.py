@@ -15,6 +15,7 @@ from ledger.core.security import Principal, authenticate, parse_bearer
 
 __all__ = [
     "AUTH_RESPONSES",
+    "BAD_BODY",
     "NOT_FOUND",
     "CacheDep",
     "DbDep",
@@ -30,6 +31,10 @@ __all__ = [
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "Missing, malformed, unknown or revoked API key"},
     503: {"model": Problem, "description": "The database is unavailable"},
+}
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body could not be parsed"},
+    422: {"description": "The body or a parameter failed validation"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such object for this tenant"},
@@ -79,6 +84,9 @@ def current_tenant(request: Request, db: DbDep) -> Principal:
 TenantDep = Annotated[Principal, Depends(current_tenant)]
 
 
+MAX_OFFSET = 10**9  # far past any real list, and well inside PostgreSQL's bigint
+
+
 @dataclass(frozen=True)
 class PageParams:
     limit: int
@@ -87,7 +95,7 @@ class PageParams:
 
 def _page(
     limit: Annotated[int, Query(ge=1, le=100, description="Page size")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
 ) -> PageParams:
     return PageParams(limit, offset)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Generic, Literal, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
 
@@ -28,6 +29,18 @@ class RecordError(BaseModel):
 
 class RecordErrors(BaseModel):
     detail: list[RecordError]
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationProblem(BaseModel):
+    """FastAPI's own 422 shape, for parameters that fail validation."""
+
+    detail: list[ValidationIssue]
 
 
 class Page(BaseModel, Generic[T]):
@@ -152,6 +165,20 @@ class WebhookCreate(BaseModel):
 
     url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\s]+$")
     events: list[Literal["run.completed"]] = Field(min_length=1)
+
+    @field_validator("url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+            port = parts.port  # raises for a malformed port
+        except ValueError:
+            raise ValueError("url is not a valid URL") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("url must be an absolute http(s) URL with a host")
+        if port == 0:
+            raise ValueError("url has an invalid port")
+        return value
 
 
 class WebhookOut(BaseModel):

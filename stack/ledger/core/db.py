@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, LiteralString, Protocol
 
 import psycopg
-from psycopg.abc import Query
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -17,7 +17,9 @@ from ledger.core.metrics import DB_POOL_CONNECTIONS, DB_QUERY_DURATION
 __all__ = [
     "DB_UNAVAILABLE_ERRORS",
     "Conn",
+    "Connector",
     "Database",
+    "ThreadConnections",
     "execute",
     "fetchall",
     "fetchone",
@@ -32,6 +34,48 @@ DB_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     psycopg.InterfaceError,
     PoolTimeout,
 )
+
+
+class Connector(Protocol):
+    def connection(self, timeout: float | None = None) -> AbstractContextManager[Conn]: ...
+
+
+class ThreadConnections:
+    """One connection per thread, reopened on the next use after a failure.
+
+    For the worker: its two threads each need one connection, and after a server restart it must
+    reconnect at once rather than wait out a pool's growing reconnection backoff.
+    """
+
+    def __init__(self, url: str, connect_timeout: float = 3.0):
+        self.url = url
+        self.connect_timeout = connect_timeout
+        self._local = threading.local()
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[Conn]:
+        conn: Conn | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.broken:
+            conn = Conn.connect(
+                self.url,
+                autocommit=True,
+                row_factory=dict_row,
+                connect_timeout=max(1, round(timeout or self.connect_timeout)),
+            )
+            self._local.conn = conn
+        try:
+            with conn.transaction():
+                yield conn
+        except DB_UNAVAILABLE_ERRORS:
+            conn.close()
+            self._local.conn = None
+            raise
+
+    def close(self) -> None:
+        conn: Conn | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
 
 class Database:
@@ -76,7 +120,9 @@ class Database:
         DB_POOL_CONNECTIONS.labels("max").set(self.max_size)
 
 
-def _timed(conn: Conn, sql: Query, params: Sequence[Any] | dict[str, Any]) -> psycopg.Cursor[DictRow]:
+def _timed(
+    conn: Conn, sql: LiteralString, params: Sequence[Any] | dict[str, Any]
+) -> psycopg.Cursor[DictRow]:
     start = time.perf_counter()
     try:
         return conn.execute(sql, params)
@@ -85,21 +131,23 @@ def _timed(conn: Conn, sql: Query, params: Sequence[Any] | dict[str, Any]) -> ps
 
 
 def fetchone(
-    conn: Conn, sql: Query, params: Sequence[Any] | dict[str, Any] = ()
+    conn: Conn, sql: LiteralString, params: Sequence[Any] | dict[str, Any] = ()
 ) -> DictRow | None:
     return _timed(conn, sql, params).fetchone()
 
 
-def fetchall(conn: Conn, sql: Query, params: Sequence[Any] | dict[str, Any] = ()) -> list[DictRow]:
+def fetchall(
+    conn: Conn, sql: LiteralString, params: Sequence[Any] | dict[str, Any] = ()
+) -> list[DictRow]:
     return _timed(conn, sql, params).fetchall()
 
 
-def execute(conn: Conn, sql: Query, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+def execute(conn: Conn, sql: LiteralString, params: Sequence[Any] | dict[str, Any] = ()) -> int:
     return _timed(conn, sql, params).rowcount
 
 
 def fetchone_required(
-    conn: Conn, sql: Query, params: Sequence[Any] | dict[str, Any] = ()
+    conn: Conn, sql: LiteralString, params: Sequence[Any] | dict[str, Any] = ()
 ) -> DictRow:
     """For statements that always return a row (INSERT ... RETURNING, aggregates)."""
     row = _timed(conn, sql, params).fetchone()

@@ -7,11 +7,12 @@ why this module sets PROMETHEUS_MULTIPROC_DIR from LEDGER_METRICS_DIR at import 
 from __future__ import annotations
 
 import os
+import socket
 
 if os.environ.get("LEDGER_METRICS_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ["LEDGER_METRICS_DIR"]
 
-from prometheus_client import (  # noqa: E402
+from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
@@ -20,6 +21,7 @@ from prometheus_client import (  # noqa: E402
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 
 __all__ = [
@@ -39,6 +41,16 @@ __all__ = [
     "render",
     "update_process_memory",
 ]
+
+
+def process_identifier() -> str:
+    # API and worker containers share the directory but both run as PID 1 in their own
+    # namespaces: the host name keeps their files apart.
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    values.ValueClass = values.MultiProcessValue(process_identifier)  # type: ignore[no-untyped-call]
 
 # The public contract: stack/README.md lists the same names, and the observability suite checks
 # that /metrics exposes each of them and that dashboards and alerts use nothing else.
@@ -92,6 +104,14 @@ PROCESS_RSS = Gauge(
     multiprocess_mode="livesum",
 )
 
+# Pre-create the label sets so every family is visible from the first scrape.
+for _status in ("completed", "failed"):
+    RUNS.labels(_status)
+for _outcome in ("delivered", "retrying", "failed"):
+    WEBHOOK_DELIVERIES.labels(_outcome)
+for _state in ("in_use", "idle", "max"):
+    DB_POOL_CONNECTIONS.labels(_state)
+
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -114,7 +134,7 @@ def render() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def mark_process_dead(pid: int | None = None) -> None:
-    """Drop a finished process's live gauges so livesum does not count it."""
+def mark_process_dead() -> None:
+    """Drop this process's live gauges so livesum stops counting it."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(os.getpid() if pid is None else pid)  # type: ignore[no-untyped-call]
+        multiprocess.mark_process_dead(process_identifier())  # type: ignore[no-untyped-call]

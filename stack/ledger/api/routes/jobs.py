@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 
 from ledger.api.deps import (
     AUTH_RESPONSES,
+    BAD_BODY,
     NOT_FOUND,
     CacheDep,
     DbDep,
@@ -47,7 +48,7 @@ def _load(conn: Conn, tenant_id: int, job_id: int) -> dict[str, Any]:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=JobOut,
-    responses={422: {"description": "Invalid job fields"}},
+    responses=BAD_BODY,
 )
 def create_job(body: JobCreate, tenant: TenantDep, db: DbDep) -> dict[str, Any]:
     with db.connection() as conn:
@@ -83,7 +84,7 @@ def get_job(job_id: IdPath, tenant: TenantDep, db: DbDep) -> dict[str, Any]:
         return _load(conn, tenant.tenant_id, job_id)
 
 
-@router.patch("/{job_id}", response_model=JobOut, responses=NOT_FOUND)
+@router.patch("/{job_id}", response_model=JobOut, responses={**BAD_BODY, **NOT_FOUND})
 def patch_job(
     job_id: IdPath, body: JobPatch, tenant: TenantDep, db: DbDep, cache: CacheDep
 ) -> dict[str, Any]:

@@ -6,7 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from ledger.api.deps import AUTH_RESPONSES, NOT_FOUND, DbDep, IdPath, PageQuery, TenantDep, not_found
+from ledger.api.deps import (
+    AUTH_RESPONSES,
+    NOT_FOUND,
+    DbDep,
+    IdPath,
+    PageQuery,
+    TenantDep,
+    not_found,
+)
 from ledger.api.schemas import KeyCreated, KeyOut, Page
 from ledger.core.db import execute, fetchall, fetchone, fetchone_required
 from ledger.core.security import issue_key

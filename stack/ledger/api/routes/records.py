@@ -18,7 +18,15 @@ from ledger.api.deps import (
     TenantDep,
     active_job,
 )
-from ledger.api.schemas import Page, Problem, RecordErrors, RecordOut, RecordsStored, Side
+from ledger.api.schemas import (
+    Page,
+    Problem,
+    RecordErrors,
+    RecordOut,
+    RecordsStored,
+    Side,
+    ValidationProblem,
+)
 from ledger.core.db import Database, execute, fetchall, fetchone_required
 from ledger.core.metrics import DB_QUERY_DURATION
 from ledger.parsing import FIELDS, MEDIA_TYPES, ParseError, Record, parse_records
@@ -53,10 +61,14 @@ def _store(db: Database, tenant_id: int, job_id: int, side: str, records: list[R
             (job_id, side, len(records)),
         )
         upload_id = int(upload["id"])
-        with DB_QUERY_DURATION.time(), conn.cursor() as cur, cur.copy(
-            "COPY records (upload_id, position, reference, date, amount, currency, description)"
-            " FROM STDIN"
-        ) as copy:
+        with (
+            DB_QUERY_DURATION.time(),
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY records (upload_id, position, reference, date, amount, currency, description)"
+                " FROM STDIN"
+            ) as copy,
+        ):
             for position, r in enumerate(records, start=1):
                 copy.write_row(
                     (upload_id, position, r.reference, r.date, r.amount, r.currency, r.description)
@@ -86,7 +98,10 @@ def _store(db: Database, tenant_id: int, job_id: int, side: str, records: list[R
         **NOT_FOUND,
         413: {"model": Problem, "description": "Upload too large"},
         415: {"model": Problem, "description": "Unsupported content type"},
-        422: {"model": RecordErrors, "description": "Rows that failed validation"},
+        422: {
+            "model": RecordErrors | ValidationProblem,
+            "description": "Rows that failed validation, or a bad path parameter",
+        },
     },
 )
 async def put_records(
@@ -118,9 +133,7 @@ async def put_records(
     return {"side": side, "count": len(records)}
 
 
-@router.get(
-    "/{side}", response_model=Page[RecordOut], responses={**AUTH_RESPONSES, **NOT_FOUND}
-)
+@router.get("/{side}", response_model=Page[RecordOut], responses={**AUTH_RESPONSES, **NOT_FOUND})
 def list_records(
     job_id: IdPath, side: Side, tenant: TenantDep, db: DbDep, page: PageQuery
 ) -> dict[str, Any]:

@@ -6,8 +6,17 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 
-from ledger.api.deps import AUTH_RESPONSES, NOT_FOUND, CacheDep, DbDep, IdPath, TenantDep, active_job
+from ledger.api.deps import (
+    AUTH_RESPONSES,
+    NOT_FOUND,
+    CacheDep,
+    DbDep,
+    IdPath,
+    TenantDep,
+    active_job,
+)
 from ledger.api.schemas import JobSummary, TenantSummary
 from ledger.summaries import job_summary, job_tags, tenant_summary, tenant_tags
 
@@ -58,9 +67,7 @@ def get_tenant_summary(
     end: Annotated[date | None, Query(alias="to", description="Last day, UTC")] = None,
 ) -> dict[str, Any]:
     if start and end and start > end:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "'from' must not be after 'to'."
-        )
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'from' must not be after 'to'.")
 
     def compute() -> dict[str, Any]:
         with db.connection() as conn:

@@ -6,7 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from ledger.api.deps import AUTH_RESPONSES, NOT_FOUND, DbDep, IdPath, PageQuery, TenantDep, not_found
+from ledger.api.deps import (
+    AUTH_RESPONSES,
+    BAD_BODY,
+    NOT_FOUND,
+    DbDep,
+    IdPath,
+    PageQuery,
+    TenantDep,
+    not_found,
+)
 from ledger.api.schemas import DeliveryAttemptOut, Page, WebhookCreate, WebhookCreated, WebhookOut
 from ledger.core.db import Conn, execute, fetchall, fetchone, fetchone_required
 from ledger.webhooks import new_secret
@@ -24,7 +33,9 @@ def _owned(conn: Conn, tenant_id: int, webhook_id: int) -> None:
         raise not_found("Webhook")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=WebhookCreated)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=WebhookCreated, responses=BAD_BODY
+)
 def create_webhook(body: WebhookCreate, tenant: TenantDep, db: DbDep) -> dict[str, Any]:
     with db.connection() as conn:
         row = fetchone_required(
@@ -72,7 +83,9 @@ def delete_webhook(webhook_id: IdPath, tenant: TenantDep, db: DbDep) -> Response
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{webhook_id}/deliveries", response_model=Page[DeliveryAttemptOut], responses=NOT_FOUND)
+@router.get(
+    "/{webhook_id}/deliveries", response_model=Page[DeliveryAttemptOut], responses=NOT_FOUND
+)
 def list_deliveries(
     webhook_id: IdPath, tenant: TenantDep, db: DbDep, page: PageQuery
 ) -> dict[str, Any]:

@@ -1,0 +1,119 @@
+"""The environment fingerprint of a run: machine, OS, Python, tools, provider, stack version.
+
+Two runs are only comparable when the parts of their fingerprints that move timings agree
+(`signoff.compare.fingerprint`); the rest is recorded so a reader can tell what was measured.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from collections.abc import Iterable, Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from signoff.config import Config
+from signoff.records import LayerRecord
+
+# Tools whose versions change what the layers measure; recorded when installed.
+TOOLS = (
+    "signoff",
+    "pytest",
+    "coverage",
+    "locust",
+    "pytest-benchmark",
+    "playwright",
+    "schemathesis",
+    "bandit",
+    "pip-audit",
+    "scipy",
+    "httpx",
+)
+_ADVISORY_KEYS = ("advisory_snapshot", "advisory_db_date", "advisory_date", "advisory_source")
+
+
+def _cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return platform.processor() or "unknown"
+    found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
+    return found.group(1).strip() if found else (platform.processor() or "unknown")
+
+
+def _memory_gib() -> float | None:
+    try:
+        text = Path("/proc/meminfo").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    found = re.search(r"^MemTotal:\s*(\d+) kB", text, re.MULTILINE)
+    return round(int(found.group(1)) / 1024**2, 1) if found else None
+
+
+def _tool_versions(records: Iterable[LayerRecord]) -> dict[str, str]:
+    versions: dict[str, str] = {}
+    for name in TOOLS:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    for record in records:  # what the layers say they ran wins over what is installed now
+        versions.update({str(k): str(v) for k, v in record.tools.items()})
+    return dict(sorted(versions.items()))
+
+
+def _stack_version(stack_dir: Path) -> str | None:
+    init = stack_dir / "ledger" / "__init__.py"
+    try:
+        found = re.search(r'__version__\s*=\s*"([^"]+)"', init.read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return found.group(1) if found else None
+
+
+def _advisory_snapshot(records: Iterable[LayerRecord]) -> str | None:
+    for record in records:
+        for key in _ADVISORY_KEYS:
+            value = record.figures.get(key)
+            if isinstance(value, dict):  # the audit layer describes its snapshot as a table
+                value = value.get("snapshot_date")
+            if value:
+                return str(value)
+    return None
+
+
+def _provider(config: Config, plan: Mapping[str, Any] | None) -> str:
+    if plan and plan.get("provider"):
+        return str(plan["provider"])
+    chosen = os.environ.get("SIGNOFF_STACK") or str(config["provider"])
+    if chosen == "auto":
+        base_url = os.environ.get("SIGNOFF_BASE_URL") or str(config["base_url"])
+        return "url" if base_url else "local"
+    return chosen
+
+
+def fingerprint(
+    config: Config, records: list[LayerRecord], plan: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The fingerprint of this machine and of what the records say they ran."""
+    uname = platform.uname()
+    return {
+        "machine": {
+            "arch": uname.machine,
+            "cpu_model": _cpu_model(),
+            "cpus": os.cpu_count() or 0,
+            "memory_gib": _memory_gib(),
+            "hostname": uname.node,
+        },
+        "os": {"system": uname.system, "release": uname.release, "platform": platform.platform()},
+        "python": {
+            "version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+        },
+        "tools": _tool_versions(records),
+        "provider": _provider(config, plan),
+        "stack_version": _stack_version(config.root / str(config.section("stack")["path"])),
+        "advisory_snapshot": _advisory_snapshot(records),
+    }

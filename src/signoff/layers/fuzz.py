@@ -1,0 +1,340 @@
+"""The fuzz layer: Schemathesis against the service's OpenAPI document, with a valid API key.
+
+Every operation of the document must be exercised; failures are kept with the curl command that
+reproduces each one (`failures.json`, `failures.md`) beside Schemathesis' JUnit and JSON reports.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from signoff.errors import EvidenceError, StackError
+from signoff.layers import LayerContext
+from signoff.layers.pytest_layer import relative
+from signoff.records import Check, LayerRecord, Status, judge, threshold_check, write_record
+from signoff.rundir import layer_dir
+from signoff.stack.select import choose_provider
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def operations(document: dict[str, Any]) -> list[str]:
+    """`METHOD /path` of every operation the OpenAPI document declares."""
+    found: list[str] = []
+    for path, item in (document.get("paths") or {}).items():
+        found.extend(f"{m.upper()} {path}" for m in HTTP_METHODS if m in (item or {}))
+    return found
+
+
+def external_refs(node: Any) -> list[str]:
+    """Every `$ref` that points outside the document: the schema must be self-contained."""
+    refs: list[str] = []
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            refs.append(ref)
+        for value in node.values():
+            refs.extend(external_refs(value))
+    elif isinstance(node, list):
+        for value in node:
+            refs.extend(external_refs(value))
+    return refs
+
+
+def junit_failures(junit: Path) -> list[dict[str, Any]]:
+    """Failures from Schemathesis' JUnit report: operation, message and the curl reproducers."""
+    if not junit.is_file():
+        return []
+    failures: list[dict[str, Any]] = []
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        for node in [*case.findall("failure"), *case.findall("error")]:
+            text = (node.text or node.get("message") or "").strip()
+            curls = [line.strip() for line in text.splitlines() if line.strip().startswith("curl ")]
+            failures.append(
+                {
+                    "operation": case.get("name", ""),
+                    "kind": node.tag,
+                    "message": text,
+                    "reproduce": curls,
+                }
+            )
+    return failures
+
+
+# Revoking keys would revoke the key the fuzzer itself sends, so that operation runs in a pass of
+# its own, last, with a fresh key: the first pass keeps a valid key for every other operation.
+SELF_REVOKING = "DELETE /api/v1/keys/{key_id}"
+KEYS_PASS_MAX_TIME = 8
+
+
+def command(
+    settings: dict[str, Any], schema: Path, base_url: str, key: str, out: Path, name: str
+) -> list[str]:
+    st = shutil.which("st") or shutil.which("schemathesis")
+    prefix = [st] if st else [sys.executable, "-m", "schemathesis.cli"]
+    argv = [
+        *prefix,
+        "run",
+        str(schema),
+        f"--url={base_url}",
+        f"--checks={settings['checks']}",
+        f"--max-examples={int(settings['max_examples'])}",
+        f"--max-time={int(settings['max_time'])}",
+        f"--phases={settings['phases']}",
+        f"--workers={int(settings['workers'])}",
+        f"--seed={int(settings['seed'])}",
+        f"--request-timeout={float(settings['request_timeout'])}",
+        "--header",
+        f"Authorization: Bearer {key}",
+        "--report=junit,json",
+        f"--report-junit-path={out / f'{name}-junit.xml'}",
+        f"--report-json-path={out / f'{name}-report.json'}",
+        "--continue-on-failure",
+        "--no-shrink",
+        "--no-color",
+    ]
+    excluded = list(settings["exclude_checks"])
+    if excluded:
+        argv.append(f"--exclude-checks={','.join(excluded)}")
+    return argv
+
+
+def passes(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(name, filter arguments) of each Schemathesis pass, the self-revoking one last."""
+    if SELF_REVOKING not in operations(document):
+        return [("main", [])]
+    return [
+        ("main", [f"--exclude-name={SELF_REVOKING}"]),
+        ("keys", [f"--include-name={SELF_REVOKING}"]),
+    ]
+
+
+def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One summary over the passes; an empty dict when any pass wrote no report."""
+    if not reports or any(not r for r in reports):
+        return {}
+
+    def total(section: str, key: str) -> int:
+        return sum(int((r.get(section) or {}).get(key) or 0) for r in reports)
+
+    return {
+        "operations": {"tested": total("operations", "tested")},
+        "test_cases": {
+            "generated": total("test_cases", "generated"),
+            "unique_failures": total("test_cases", "unique_failures"),
+        },
+        "errors": [e for r in reports for e in r.get("errors", [])],
+        "running_time": round(sum(float(r.get("running_time") or 0) for r in reports), 3),
+        "seed": reports[0].get("seed"),
+    }
+
+
+def _fetch_schema(base_url: str, target: Path) -> dict[str, Any]:
+    try:
+        response = httpx.get(f"{base_url}/openapi.json", timeout=10.0)
+        response.raise_for_status()
+        document: dict[str, Any] = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise EvidenceError(f"{base_url}/openapi.json could not be read: {exc}.") from exc
+    target.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    return document
+
+
+def _write_failures(folder: Path, failures: list[dict[str, Any]]) -> None:
+    (folder / "failures.json").write_text(json.dumps(failures, indent=2), encoding="utf-8")
+    lines = ["# Schemathesis failures", ""]
+    if not failures:
+        lines.append("None.")
+    for item in failures:
+        lines += [f"## {item['operation']}", "", "```", item["message"], "```", ""]
+    (folder / "failures.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _schemathesis(argv: list[str], log: Path, timeout: float, cwd: Path) -> int:
+    with log.open("a", encoding="utf-8") as out:
+        out.write("$ " + " ".join(_masked(argv)) + "\n")
+        out.flush()
+        try:
+            done = subprocess.run(
+                argv, stdout=out, stderr=subprocess.STDOUT, timeout=timeout, check=False, cwd=cwd
+            )
+        except FileNotFoundError as exc:
+            raise StackError("Schemathesis is not installed (pip install schemathesis).") from exc
+        except subprocess.TimeoutExpired:
+            out.write(f"Schemathesis did not finish within {timeout:g} s.\n")
+            return -1
+    return done.returncode
+
+
+def _masked(argv: list[str]) -> list[str]:
+    return ["Authorization: Bearer ***" if a.startswith("Authorization:") else a for a in argv]
+
+
+def _fresh_key(base_url: str, key: str) -> str:
+    """A new key of the same tenant, so revoking keys cannot revoke the caller's own key."""
+    try:
+        response = httpx.post(
+            f"{base_url}/api/v1/keys", headers={"Authorization": f"Bearer {key}"}, timeout=10.0
+        )
+        response.raise_for_status()
+        return str(response.json()["key"])
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        raise EvidenceError(f"A fresh API key for the key-revocation pass failed: {exc}.") from exc
+
+
+def run(ctx: LayerContext) -> LayerRecord:
+    settings = ctx.config.section("fuzz")
+    folder = layer_dir(ctx.run_dir, "fuzz")
+    report_dir = folder / "schemathesis"
+    report_dir.mkdir(exist_ok=True)
+    schema_file = folder / "openapi.json"
+    log = folder / "schemathesis.log"
+    log.write_text("", encoding="utf-8")
+    local = ctx.stack != "url" and not ctx.base_url
+    coverage_dir = ctx.run_dir / "coverage" if local else None
+    provider = choose_provider(
+        ctx.config, folder / "stack-logs", ctx.stack, ctx.base_url, coverage_dir=coverage_dir
+    )
+    codes: list[int] = []
+    argvs: list[list[str]] = []
+    started = datetime.now(UTC)
+    with provider as handle:
+        document = _fetch_schema(handle.base_url, schema_file)
+        for name, filters in passes(document):
+            key = handle.api_key if name == "main" else _fresh_key(handle.base_url, handle.api_key)
+            pass_settings = dict(settings)
+            if name != "main":  # one operation: a short budget keeps the layer near max_time
+                pass_settings["max_time"] = min(int(settings["max_time"]), KEYS_PASS_MAX_TIME)
+            argv = [
+                *command(pass_settings, schema_file, handle.base_url, key, report_dir, name),
+                *filters,
+                *ctx.args,
+            ]
+            argvs.append(argv)
+            codes.append(_schemathesis(argv, log, float(settings["max_time"]) + 120, folder))
+    return _record(ctx, folder, document, report_dir, codes, argvs, started)
+
+
+def _record(
+    ctx: LayerContext,
+    folder: Path,
+    document: dict[str, Any],
+    report_dir: Path,
+    codes: list[int],
+    argvs: list[list[str]],
+    started: datetime,
+) -> LayerRecord:
+    declared_ops = operations(document)
+    names = [name for name, _ in passes(document)]
+    raw: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    for name in names:
+        try:
+            raw.append(json.loads((report_dir / f"{name}-report.json").read_text("utf-8")))
+        except (OSError, ValueError):
+            raw.append({})
+        failures += junit_failures(report_dir / f"{name}-junit.xml")
+    report = merge_reports(raw)
+    _write_failures(folder, failures)
+    tested = int(report["operations"]["tested"]) if report else None
+    unique = int(report["test_cases"]["unique_failures"]) if report else None
+    errors = sum(int(e.get("count", 0)) for e in report.get("errors", [])) if report else None
+    refs = external_refs(document)
+    evidence = relative(ctx.run_dir, folder / "failures.md")
+    checks: list[Check] = [
+        threshold_check("fuzzing failures", unique, "==", 0, "", evidence),
+        threshold_check("fuzzing errors", errors, "==", 0, "", relative(ctx.run_dir, folder)),
+        threshold_check(
+            "operations exercised",
+            tested,
+            ">=",
+            len(declared_ops),
+            "",
+            relative(ctx.run_dir, report_dir),
+        ),
+        Check(
+            "self-contained OpenAPI document",
+            Status.PASS if not refs else Status.FAIL,
+            len(refs),
+            0,
+            "==",
+            "",
+            "" if not refs else f"The OpenAPI document references external assets: {refs[:3]}.",
+            relative(ctx.run_dir, folder / "openapi.json"),
+        ),
+    ]
+    if failures:
+        operations_hit = sorted({f["operation"] for f in failures})
+        first = failures[0]
+        title = next(
+            (
+                ln.strip("- ").strip()
+                for ln in first["message"].splitlines()
+                if ln.strip().startswith("- ")
+            ),
+            first["kind"],
+        )
+        checks[0] = Check(
+            "fuzzing failures",
+            Status.FAIL,
+            unique if unique is not None else len(failures),
+            0,
+            "==",
+            "",
+            f"Schemathesis found failures in {len(operations_hit)} operation(s) "
+            f"({', '.join(operations_hit[:5])}); first: {first['operation']}: {title}.",
+            evidence,
+        )
+    declared = {"operations": len(declared_ops)}
+    evaluated = {"operations": tested or 0}
+    status, reasons = judge(checks, declared, evaluated)
+    from importlib.metadata import version
+
+    cases = report.get("test_cases") or {}
+    artifacts = {"failures": relative(ctx.run_dir, folder / "failures.json")}
+    artifacts.update(
+        {
+            path.name: relative(ctx.run_dir, path)
+            for path in [
+                folder / "schemathesis.log",
+                folder / "openapi.json",
+                *report_dir.iterdir(),
+            ]
+            if path.exists()
+        }
+    )
+    record = LayerRecord(
+        layer="fuzz",
+        status=status,
+        summary=f"{tested or 0} of {len(declared_ops)} operations, "
+        f"{cases.get('generated', 0)} test cases, {len(failures)} failing operations",
+        declared=declared,
+        evaluated=evaluated,
+        figures={
+            "test_cases": cases.get("generated"),
+            "unique_failures": unique,
+            "failing_operations": len({f["operation"] for f in failures}),
+            "running_time_s": report.get("running_time"),
+            "seed": report.get("seed"),
+            "exit_codes": codes,
+            "commands": [" ".join(_masked(a)) for a in argvs],
+        },
+        checks=checks,
+        artifacts=artifacts,
+        tools={"schemathesis": version("schemathesis")},
+        reasons=reasons,
+        started_at=started.isoformat(),
+        finished_at=datetime.now(UTC).isoformat(),
+        duration_s=round((datetime.now(UTC) - started).total_seconds(), 3),
+    )
+    write_record(folder, record)
+    return record

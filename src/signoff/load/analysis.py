@@ -1,0 +1,215 @@
+"""From the collected chunks to figures: per phase and endpoint histograms, series, samples.
+
+Chunks carry one-second intervals by wall-clock second; `phases.json` says when each phase
+began. An interval belongs to the phase that held at its middle, so workers never needed to
+know the shape.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+from signoff.load import hdr
+from signoff.load.recorder import Chunk
+
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Window:
+    phase: str
+    start: float
+    end: float
+
+    @property
+    def duration_s(self) -> float:
+        return max(self.end - self.start, 1e-9)
+
+
+@dataclass
+class Cell:
+    """One endpoint in one phase (or `all` endpoints)."""
+
+    histogram: HdrHistogram = field(default_factory=hdr.new)
+    errors: int = 0
+    dropped: int = 0
+    intervals: list[tuple[float, str]] = field(default_factory=list)
+    samples: list[tuple[float, float]] = field(default_factory=list)  # (weight, ms)
+
+    @property
+    def count(self) -> int:
+        return int(self.histogram.get_total_count())
+
+
+@dataclass
+class Second:
+    histogram: HdrHistogram = field(default_factory=hdr.new)
+    errors: int = 0
+    dropped: int = 0
+
+
+@dataclass
+class Result:
+    windows: list[Window]
+    cells: dict[str, dict[str, Cell]]  # phase -> endpoint -> cell
+    seconds: dict[int, Second]
+    workers: set[str]
+
+    @property
+    def requests(self) -> int:
+        return sum(c[ALL].count for c in self.cells.values() if ALL in c)
+
+    def phase_of(self, second: int) -> str | None:
+        return phase_of(self.windows, second)
+
+
+def read_windows(path: Path, fallback_end: float | None) -> list[Window]:
+    """Phase windows from `phases.json`; a run that never ended cleanly ends at its last data."""
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    starts = [(float(p["start"]), str(p["phase"])) for p in data.get("phases", [])]
+    end = data.get("end") or fallback_end
+    windows: list[Window] = []
+    for index, (start, phase) in enumerate(starts):
+        stop = starts[index + 1][0] if index + 1 < len(starts) else float(end or start)
+        windows.append(Window(phase, start, stop))
+    return windows
+
+
+def phase_of(windows: list[Window], second: int) -> str | None:
+    if not windows:
+        return None
+    middle = second + 0.5
+    found = windows[0].phase
+    for window in windows:
+        if window.start <= middle:
+            found = window.phase
+    return found
+
+
+def analyse(chunks: list[Chunk], windows: list[Window]) -> Result:
+    cells: dict[str, dict[str, Cell]] = {w.phase: {} for w in windows}
+    seconds: dict[int, Second] = {}
+    workers: set[str] = set()
+    for chunk in chunks:
+        key = int(chunk["second"])
+        phase = phase_of(windows, key)
+        if phase is None:
+            continue
+        workers.add(str(chunk["worker"]))
+        per_phase = cells.setdefault(phase, {})
+        second = seconds.setdefault(key, Second())
+        for name, data in chunk["endpoints"].items():
+            count, errors, encoded = int(data["count"]), int(data["errors"]), str(data["hist"])
+            for target in (per_phase.setdefault(name, Cell()), per_phase.setdefault(ALL, Cell())):
+                hdr.add_encoded(target.histogram, encoded)
+                target.errors += errors
+            cell = per_phase[name]
+            cell.intervals.append((float(key), encoded))
+            kept = data.get("samples", [])
+            weight = count / len(kept) if kept else 0.0
+            cell.samples.extend((weight, float(ms)) for ms in kept)
+            hdr.add_encoded(second.histogram, encoded)
+            second.errors += errors
+        for name, n in chunk.get("dropped", {}).items():
+            per_phase.setdefault(name, Cell()).dropped += int(n)
+            per_phase.setdefault(ALL, Cell()).dropped += int(n)
+            second.dropped += int(n)
+    return Result(windows, cells, seconds, workers)
+
+
+def cell_figures(cell: Cell, duration_s: float) -> dict[str, Any]:
+    figures = hdr.summary_ms(cell.histogram)
+    sent = cell.count + cell.dropped
+    figures["errors"] = cell.errors
+    figures["dropped"] = cell.dropped
+    figures["error_rate"] = round((cell.errors + cell.dropped) / sent, 6) if sent else None
+    figures["rps"] = round(cell.count / duration_s, 3)
+    return figures
+
+
+def phase_summaries(result: Result) -> dict[str, dict[str, Any]]:
+    """Per phase: its window and each endpoint's figures (`all` is the aggregate)."""
+    out: dict[str, dict[str, Any]] = {}
+    for window in result.windows:
+        cells = result.cells.get(window.phase, {})
+        out[window.phase] = {
+            "start": window.start,
+            "end": window.end,
+            "duration_s": round(window.duration_s, 3),
+            "endpoints": {n: cell_figures(c, window.duration_s) for n, c in sorted(cells.items())},
+        }
+    return out
+
+
+def weighted_sample(items: list[tuple[float, float]], cap: int, rng: random.Random) -> list[float]:
+    """A uniform sample of at most `cap` requests from per-second reservoirs (weights = count/kept)."""
+    if len(items) <= cap and len({w for w, _ in items}) <= 1:
+        return [ms for _, ms in items]
+    keyed = [(rng.random() ** (1.0 / w), ms) for w, ms in items if w > 0]
+    keyed.sort(reverse=True)
+    return [ms for _, ms in keyed[:cap]]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") or "endpoint"
+
+
+def write_artifacts(result: Result, folder: Path, prefix: str, cap: int) -> dict[str, Path]:
+    """HDR logs per endpoint and phase, samples.json, throughput.json and the phase summary."""
+    rng = random.Random(7)
+    samples: dict[str, list[float]] = {}
+    base = result.windows[0].start if result.windows else 0.0
+    for phase, cells in result.cells.items():
+        for name, cell in cells.items():
+            if name == ALL:
+                continue
+            hdr.write_log(folder / "hdr" / phase / f"{slug(name)}.hlog", cell.intervals, base)
+            samples[f"{name} | {prefix}{phase}"] = weighted_sample(cell.samples, cap, rng)
+    throughput: dict[str, list[float]] = {}
+    errors: dict[str, list[int]] = {}
+    for window in result.windows:
+        keys = range(math.floor(window.start), math.ceil(window.end))
+        picked = [k for k in keys if phase_of(result.windows, k) == window.phase]
+        throughput[f"{prefix}{window.phase}"] = [
+            float(result.seconds[k].histogram.get_total_count()) if k in result.seconds else 0.0
+            for k in picked
+        ]
+        errors[f"{prefix}{window.phase}"] = [
+            result.seconds[k].errors + result.seconds[k].dropped if k in result.seconds else 0
+            for k in picked
+        ]
+    paths = {
+        "samples": folder / "samples.json",
+        "throughput": folder / "throughput.json",
+        "errors": folder / "errors.json",
+        "phases": folder / "phases-summary.json",
+    }
+    paths["samples"].write_text(json.dumps(samples), encoding="utf-8")
+    paths["throughput"].write_text(json.dumps(throughput), encoding="utf-8")
+    paths["errors"].write_text(json.dumps(errors), encoding="utf-8")
+    summary = phase_summaries(result)
+    paths["phases"].write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return paths
+
+
+def per_second_percentiles(result: Result) -> list[tuple[int, float, float, float, int, int]]:
+    """(second, p50, p95, p99, requests, errors) of every second that saw requests."""
+    rows = []
+    for key in sorted(result.seconds):
+        second = result.seconds[key]
+        count = int(second.histogram.get_total_count())
+        if count == 0:
+            continue
+        p50, p95, p99 = (hdr.percentile_ms(second.histogram, q) or 0.0 for q in (50, 95, 99))
+        rows.append((key, p50, p95, p99, count, second.errors + second.dropped))
+    return rows

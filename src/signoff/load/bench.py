@@ -1,0 +1,186 @@
+"""Benchmarks that print figures: signoff's generator against wrk, and the stall demonstration.
+
+bench-load: on one endpoint of the embedded stack, Locust (FastHttpUser, no think time) and wrk
+each run for the same time; requests per second, latency percentiles and the ratio.
+bench-stall: one 1 s stall in the middle of a fixed-rate run; Locust's closed model at a fixed
+pace reports a p99 that hides it, the open model (latency from intended start) shows it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from signoff import config as config_mod
+from signoff import rundir
+from signoff.errors import StackError
+from signoff.load import analysis, hdr
+from signoff.load.engine import LocustRun, run_locust
+from signoff.load.plan import Plan, Stage
+from signoff.load.recorder import PHASES
+from signoff.load.seed import seed_jobs
+from signoff.stack.interface import StackHandle
+from signoff.stack.select import choose_provider
+
+ENDPOINT = "GET /api/v1/reports/summary"
+
+
+def _settings(cfg: config_mod.Config, workers: int) -> dict[str, Any]:
+    settings = cfg.section("load")
+    settings.update({"workers": workers, "abort_on_fail": False})
+    settings["open"] = {**settings["open"], "requests": [ENDPOINT]}
+    return settings
+
+
+def _plan(name: str, mode: str, stage: Stage) -> Plan:
+    return Plan(profile=name, mode=mode, stages=[stage], budgets={stage.phase: {}})
+
+
+def _hdr_figures(run: LocustRun) -> dict[str, Any]:
+    last = max((int(c["second"]) + 1 for c in run.chunks), default=None)
+    windows = analysis.read_windows(run.folder / PHASES, float(last) if last else run.finished)
+    result = analysis.analyse(run.chunks, windows)
+    total = hdr.new()
+    dropped = 0
+    for cells in result.cells.values():
+        if analysis.ALL in cells:
+            total.add(cells[analysis.ALL].histogram)
+            dropped += cells[analysis.ALL].dropped
+    span = sum(w.duration_s for w in windows) or 1.0
+    figures = hdr.summary_ms(total)
+    figures["p90_ms"] = hdr.percentile_ms(total, 90.0)
+    figures["rps"] = int(total.get_total_count()) / span
+    figures["dropped"] = dropped
+    return figures
+
+
+def _locust_native(run: LocustRun) -> dict[str, float]:
+    """Locust's own Aggregated row (its rounded percentiles, latency from the actual send)."""
+    with (run.folder / "locust_stats.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["Name"] == "Aggregated":
+                return {"p50_ms": float(row["50%"]), "p90_ms": float(row["90%"]),
+                        "p99_ms": float(row["99%"]), "rps": float(row["Requests/s"]),
+                        "count": float(row["Request Count"])}
+    return {}
+
+
+def parse_wrk(text: str) -> dict[str, float]:
+    """Requests/sec and the latency distribution of `wrk --latency` output, in milliseconds."""
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+    figures: dict[str, float] = {}
+    for pct, value, unit in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M):
+        figures[f"p{pct}_ms"] = float(value) * units[unit]
+    found = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    if found:
+        figures["rps"] = float(found.group(1))
+    total = re.search(r"(\d+) requests in", text)
+    if total:
+        figures["count"] = float(total.group(1))
+    return figures
+
+
+def _wrk(handle: StackHandle, seconds: int, connections: int) -> dict[str, float]:
+    if shutil.which("wrk") is None:
+        raise StackError("wrk was not found.", hint="apt-get install -y wrk")
+    path = ENDPOINT.partition(" ")[2]
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+            "-H", f"Authorization: Bearer {handle.api_key}", handle.base_url + path]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, check=False)
+    figures = parse_wrk(done.stdout)
+    if "rps" not in figures:
+        raise StackError(f"wrk printed no figures: {done.stdout[-300:]} {done.stderr[-300:]}")
+    return figures
+
+
+def _row(name: str, f: dict[str, Any]) -> str:
+    def ms(key: str) -> str:
+        value = f.get(key)
+        return f"{value:9.2f}" if value is not None else f"{'-':>9}"
+
+    return f"{name:<44} {f.get('rps', 0.0):10.1f} {ms('p50_ms')} {ms('p90_ms')} {ms('p99_ms')}"
+
+
+def _header() -> str:
+    return f"{'generator':<44} {'req/s':>10} {'p50 ms':>9} {'p90 ms':>9} {'p99 ms':>9}"
+
+
+def bench_load(cfg: config_mod.Config, seconds: int = 10, users: int = 50, workers: int = 1) -> int:
+    """signoff's generator and wrk on the same endpoint of one stack, one after the other."""
+    run = rundir.current(cfg.run_root)
+    folder = run / "bench-load"
+    with choose_provider(cfg, folder / "stack-logs", "local") as handle:
+        seed_jobs(handle.base_url, handle.api_key, 1, cfg.root / "fixtures" / "records")
+        httpx.get(handle.base_url + ENDPOINT.partition(" ")[2],
+                  headers={"Authorization": f"Bearer {handle.api_key}"}, timeout=5)
+        stage = Stage("peak", float(seconds), users=users, spawn_rate=float(users))
+        locust_run = run_locust(_plan("bench-load", "peak", stage), {}, folder / "locust",
+                                cfg.root, handle.base_url, handle.api_key,
+                                _settings(cfg, workers), None)
+        ours = _hdr_figures(locust_run)
+        theirs = _wrk(handle, seconds, users)
+    print(f"bench-load: {ENDPOINT} for {seconds} s, {users} connections, embedded stack")
+    print(_header())
+    print(_row(f"signoff (Locust FastHttpUser, {max(workers, 1)} worker(s), HDR)", ours))
+    print(_row("wrk (2 threads)", theirs))
+    ratio = ours["rps"] / theirs["rps"] if theirs.get("rps") else float("nan")
+    print(f"throughput ratio signoff/wrk: {ratio:.2f}")
+    return 0 if ours.get("count") else 1
+
+
+def _inject_stall(handle: StackHandle, folder: Path, after_s: float, seconds: float) -> threading.Thread:
+    def fire() -> None:
+        deadline = time.time() + 60
+        while not (folder / PHASES).exists() and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(after_s)
+        httpx.post(f"{handle.base_url}/_faults/stall", params={"seconds": seconds}, timeout=5)
+
+    thread = threading.Thread(target=fire, daemon=True)
+    thread.start()
+    return thread
+
+
+def bench_stall(cfg: config_mod.Config, seconds: int = 20, rate: float = 100.0, users: int = 10) -> int:
+    """One 1 s stall in the middle of two fixed-rate runs: closed model vs open model."""
+    run = rundir.current(cfg.run_root)
+    folder = run / "bench-stall"
+    settings = _settings(cfg, 0)
+    figures: dict[str, dict[str, Any]] = {}
+    env = {"LEDGER_FAULTS": "stall"}
+    with choose_provider(cfg, folder / "stack-logs", "local", service_env=env) as handle:
+        probe = httpx.post(f"{handle.base_url}/_faults/stall", params={"seconds": 0.01}, timeout=5)
+        if probe.status_code >= 400:
+            raise StackError(f"The service has no stall fault (POST /_faults/stall answered "
+                             f"{probe.status_code}).", hint="run it with LEDGER_FAULTS=stall.")
+        for mode in ("paced", "open"):
+            stage = Stage("steady", float(seconds), users=users, spawn_rate=float(users), rate=rate,
+                          rate_end=rate)
+            out = folder / mode
+            out.mkdir(parents=True, exist_ok=True)
+            injector = _inject_stall(handle, out, seconds / 2, 1.0)
+            locust_run = run_locust(_plan(f"stall-{mode}", mode, stage), {}, out, cfg.root,
+                                    handle.base_url, handle.api_key, settings, None)
+            injector.join(timeout=5)
+            figures[f"{mode} hdr"] = _hdr_figures(locust_run)
+            figures[f"{mode} locust"] = _locust_native(locust_run)
+    print(f"bench-stall: {ENDPOINT} at {rate:g} req/s for {seconds} s, one 1 s stall at {seconds / 2:g} s")
+    print(_header())
+    print(_row(f"closed model, Locust's own stats ({users} paced users)", figures["paced locust"]))
+    print(_row("closed model, signoff HDR (from actual send)", figures["paced hdr"]))
+    print(_row("open model, Locust's own stats (from actual send)", figures["open locust"]))
+    print(_row("open model, signoff HDR (from intended start)", figures["open hdr"]))
+    print(f"open-model requests dropped: {figures['open hdr']['dropped']}")
+    closed, opened = figures["paced locust"].get("p99_ms", 0.0), figures["open hdr"].get("p99_ms") or 0.0
+    shown = opened >= 500.0 and closed < 500.0
+    print(f"p99: closed model (Locust) {closed:.0f} ms, open model {opened:.0f} ms -> "
+          f"{'the stall shows only in the open model' if shown else 'UNEXPECTED: see the runs'}")
+    return 0 if shown else 1

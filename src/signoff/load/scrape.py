@@ -1,0 +1,171 @@
+"""Server-side figures during a run: /metrics scraped on an interval, the service's RSS sampled.
+
+The client's latency tells what users saw; these say why: cache hit ratio, database query
+p95, pool usage and server errors per phase, and for soak runs whether memory keeps growing.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+
+@dataclass
+class Sample:
+    t: float
+    values: dict[str, float] = field(default_factory=dict)
+    db_buckets: dict[float, float] = field(default_factory=dict)
+
+
+def parse_metrics(text: str, t: float) -> Sample:
+    """The figures signoff keeps from one exposition of the reference service's metrics."""
+    sample = Sample(t)
+    values = sample.values
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            name, labels, value = s.name, s.labels, float(s.value)
+            if name == "ledger_cache_hits_total":
+                values["cache_hits"] = value
+            elif name == "ledger_cache_misses_total":
+                values["cache_misses"] = value
+            elif name == "ledger_db_query_duration_seconds_bucket":
+                sample.db_buckets[float(labels["le"])] = value
+            elif name == "ledger_db_pool_connections":
+                values[f"pool_{labels.get('state', '')}"] = value
+            elif name == "ledger_http_requests_total":
+                key = "http_5xx" if labels.get("status", "").startswith("5") else "http_other"
+                values[key] = values.get(key, 0.0) + value
+            elif name == "ledger_process_resident_memory_bytes":
+                values["metrics_rss_bytes"] = value
+    return sample
+
+
+def read_rss(pid: int) -> float | None:
+    """Resident memory of a process in bytes, from /proc/<pid>/status."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return float(line.split()[1]) * 1024.0
+    except OSError:
+        return None
+    return None
+
+
+class Scraper(threading.Thread):
+    """Scrapes `base_url/metrics` and samples the RSS of `pid` every `interval` seconds."""
+
+    def __init__(self, base_url: str, pid: int | None, interval: float) -> None:
+        super().__init__(name="signoff-scraper", daemon=True)
+        self.url = base_url.rstrip("/") + "/metrics"
+        self.pid = pid
+        self.interval = interval
+        self.samples: list[Sample] = []
+        self.rss: list[tuple[float, float]] = []
+        self.failures = 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        with httpx.Client(timeout=max(self.interval, 2.0)) as client:
+            while not self._stop_event.is_set():
+                self.scrape_once(client)
+                self._stop_event.wait(self.interval)
+            self.scrape_once(client)
+
+    def scrape_once(self, client: httpx.Client) -> None:
+        now = time.time()
+        if self.pid is not None:
+            rss = read_rss(self.pid)
+            if rss is not None:
+                self.rss.append((now, rss))
+        try:
+            response = client.get(self.url)
+            response.raise_for_status()
+            self.samples.append(parse_metrics(response.text, now))
+        except (httpx.HTTPError, ValueError):
+            self.failures += 1
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10.0)
+
+
+def _at(samples: list[Sample], t: float) -> Sample | None:
+    """The last sample taken at or before `t` (the first one if none was)."""
+    before = [s for s in samples if s.t <= t]
+    return before[-1] if before else (samples[0] if samples else None)
+
+
+def quantile_from_buckets(buckets: dict[float, float], q: float) -> float | None:
+    """Prometheus' histogram_quantile over cumulative buckets (upper bounds in seconds)."""
+    ordered = sorted(buckets.items())
+    if not ordered or ordered[-1][1] <= 0:
+        return None
+    rank = q * ordered[-1][1]
+    lower, below = 0.0, 0.0
+    for bound, count in ordered:
+        if count >= rank:
+            if math.isinf(bound):
+                return lower
+            span = count - below
+            return lower + (bound - lower) * ((rank - below) / span if span else 1.0)
+        lower, below = bound, count
+    return None
+
+
+def window_figures(samples: list[Sample], start: float, end: float) -> dict[str, Any]:
+    """Server figures over [start, end]: deltas of counters, peaks of gauges."""
+    first, last = _at(samples, start), _at(samples, end)
+    inside = [s for s in samples if start <= s.t <= end]
+    if first is None or last is None or first is last:
+        return {"scrapes": len(inside)}
+
+    def delta(key: str) -> float:
+        return max(last.values.get(key, 0.0) - first.values.get(key, 0.0), 0.0)
+
+    hits, misses = delta("cache_hits"), delta("cache_misses")
+    buckets = {le: last.db_buckets.get(le, 0.0) - first.db_buckets.get(le, 0.0)
+               for le in last.db_buckets}
+    db_p95 = quantile_from_buckets(buckets, 0.95)
+    in_use = [s.values.get("pool_in_use", 0.0) for s in inside] or [0.0]
+    pool_max = last.values.get("pool_max", 0.0)
+    return {
+        "scrapes": len(inside),
+        "cache_hit_ratio": round(hits / (hits + misses), 4) if hits + misses else None,
+        "db_query_p95_ms": round(db_p95 * 1000.0, 3) if db_p95 is not None else None,
+        "db_queries": int(buckets.get(math.inf, 0.0)),
+        "pool_in_use_max": max(in_use),
+        "pool_max": pool_max,
+        "pool_usage_max": round(max(in_use) / pool_max, 4) if pool_max else None,
+        "server_5xx": int(delta("http_5xx")),
+        "server_requests": int(delta("http_5xx") + delta("http_other")),
+    }
+
+
+def leak_suspect(
+    rss: list[tuple[float, float]], min_mb_per_min: float, min_r2: float
+) -> dict[str, Any]:
+    """A steady linear growth of RSS (slope and fit both high) flags a leak suspect."""
+    if len(rss) < 10:
+        return {"suspect": None, "reason": f"only {len(rss)} RSS samples"}
+    from scipy import stats
+
+    xs = [(t - rss[0][0]) / 60.0 for t, _ in rss]
+    ys = [v / 1_048_576.0 for _, v in rss]
+    fit = stats.linregress(xs, ys)
+    slope = float(fit.slope)
+    r2 = float(fit.rvalue) ** 2 if not math.isnan(float(fit.rvalue)) else 0.0
+    return {
+        "suspect": slope >= min_mb_per_min and r2 >= min_r2,
+        "mb_per_min": round(slope, 3),
+        "r2": round(r2, 3),
+        "start_mb": round(ys[0], 1),
+        "end_mb": round(ys[-1], 1),
+        "samples": len(rss),
+    }

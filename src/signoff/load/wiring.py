@@ -1,0 +1,147 @@
+"""Wires signoff's recording into a Locust process: request events, chunks, phases, abort.
+
+The locustfile calls `install()` once. A standalone process records and collects; a worker
+records and sends its chunks to the master as custom messages; the master collects them, so
+workers on other machines need nothing but the plan file and a route to the master.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import gevent
+from locust import events
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+
+from signoff.load.live import LiveJudge, PhaseClock
+from signoff.load.recorder import (
+    ABORT,
+    CHUNKS,
+    OUT_ENV,
+    PHASES,
+    PLAN_ENV,
+    Chunk,
+    ChunkFile,
+    IntervalRecorder,
+)
+
+MESSAGE = "signoff_chunk"
+
+
+class State:
+    """What this process knows: the plan, its recorder, and on the collector the live judge."""
+
+    def __init__(self) -> None:
+        self.plan: dict[str, Any] = {}
+        self.out: Path | None = None
+        self.recorder: IntervalRecorder | None = None
+        self.clock = PhaseClock(None)
+        self.judge: LiveJudge | None = None
+        self.collect: ChunkFile | None = None
+        self._flusher: gevent.Greenlet | None = None
+
+    def on_chunk(self, chunk: Chunk) -> None:
+        if self.collect is not None:
+            self.collect(chunk)
+        if self.judge is not None:
+            self.judge.add(chunk)
+            if self.judge.abort is not None and self.out is not None:
+                write_abort(self.out, self.judge.abort)
+
+    def record(self, name: str, ms: float, failed: bool) -> None:
+        if self.recorder is not None:
+            self.recorder.record(name, ms, failed)
+
+
+STATE = State()
+
+
+def load_plan() -> dict[str, Any]:
+    """The plan the engine wrote; without one (a hand-started locust), the smoke profile."""
+    path = os.environ.get(PLAN_ENV)
+    if path:
+        plan: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+        return plan
+    from signoff import config
+    from signoff.load.plan import build
+
+    settings = config.load().section("load")
+    profile = os.environ.get("SIGNOFF_LOAD_PROFILE", "smoke")
+    built = build(settings, profile, "pr").to_json()
+    return {**built, "settings": settings, "seed": {"job_ids": []}, "workers": 1}
+
+
+def write_abort(out: Path, abort: dict[str, Any]) -> None:
+    path = out / ABORT
+    if not path.exists():
+        path.write_text(json.dumps(abort), encoding="utf-8")
+
+
+def install(plan: dict[str, Any]) -> State:
+    STATE.plan = plan
+    events.init.add_listener(_on_init)
+    events.request.add_listener(_on_request)
+    events.test_start.add_listener(_on_test_start)
+    events.test_stop.add_listener(_on_test_stop)
+    return STATE
+
+
+def _on_init(environment: Environment, **_: Any) -> None:
+    runner = environment.runner
+    out_dir = os.environ.get(OUT_ENV)
+    if isinstance(runner, WorkerRunner):
+        worker = f"{socket.gethostname()}-{os.getpid()}"
+        STATE.recorder = IntervalRecorder(worker, lambda c: runner.send_message(MESSAGE, c))
+        return
+    if not out_dir:
+        return
+    STATE.out = Path(out_dir)
+    STATE.out.mkdir(parents=True, exist_ok=True)
+    STATE.collect = ChunkFile(STATE.out / CHUNKS)
+    STATE.clock = PhaseClock(STATE.out / PHASES)
+    STATE.judge = LiveJudge(STATE.plan, STATE.plan.get("settings", {}), STATE.clock)
+    if isinstance(runner, MasterRunner):
+        runner.register_message(MESSAGE, lambda msg, **_kw: STATE.on_chunk(msg.data))
+    else:
+        STATE.recorder = IntervalRecorder("local", STATE.on_chunk)
+
+
+def _on_request(
+    request_type: str,
+    name: str,
+    response_time: float,
+    exception: BaseException | None = None,
+    context: dict[str, Any] | None = None,
+    **_: Any,
+) -> None:
+    intended = (context or {}).get("intended")
+    # The open model counts from the intended start, so time spent waiting to be sent counts.
+    ms = (time.time() - float(intended)) * 1000.0 if intended is not None else response_time
+    STATE.record(name, ms, exception is not None)
+
+
+def _flush_forever() -> None:
+    while True:
+        gevent.sleep(1.0)
+        if STATE.recorder is not None:
+            STATE.recorder.flush()
+
+
+def _on_test_start(environment: Environment, **_: Any) -> None:
+    if STATE.recorder is not None and STATE._flusher is None:
+        STATE._flusher = gevent.spawn(_flush_forever)
+
+
+def _on_test_stop(environment: Environment, **_: Any) -> None:
+    if STATE._flusher is not None:
+        STATE._flusher.kill(block=False)
+        STATE._flusher = None
+    if STATE.recorder is not None:
+        STATE.recorder.flush(final=True)
+    STATE.clock.close()

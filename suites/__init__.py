@@ -1,0 +1,1 @@
+"""Live-stack suites of signoff (a package so that suites share helpers from conftest)."""
