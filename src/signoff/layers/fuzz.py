@@ -11,13 +11,14 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from signoff.errors import EvidenceError, StackError
+from signoff.errors import EvidenceError, StackError, UsageError
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.records import Check, LayerRecord, Status, judge, threshold_check, write_record
@@ -191,8 +192,49 @@ def _fresh_key(base_url: str, key: str) -> str:
         raise EvidenceError(f"A fresh API key for the key-revocation pass failed: {exc}.") from exc
 
 
+SERVICE_ENV = "--signoff-service-env="
+
+
+def split_args(args: list[str]) -> tuple[dict[str, str], list[str]]:
+    """`--signoff-service-env=KEY=VALUE` items (the embedded service's environment) and the rest,
+    which go to Schemathesis."""
+    env: dict[str, str] = {}
+    rest: list[str] = []
+    for arg in args:
+        if not arg.startswith(SERVICE_ENV):
+            rest.append(arg)
+            continue
+        key, sep, value = arg.removeprefix(SERVICE_ENV).partition("=")
+        if not sep or not key:
+            raise UsageError(f"{SERVICE_ENV}KEY=VALUE is needed, not {arg!r}.")
+        env[key] = value
+    return env, rest
+
+
+def stack_args(args: list[str]) -> tuple[dict[str, str], list[str]]:
+    """`--stack` and `--base-url` given after the layer's name (as `nox -s fuzz -- ...` does)."""
+    found: dict[str, str] = {}
+    rest: list[str] = []
+    items = iter(args)
+    for arg in items:
+        name, sep, value = arg.partition("=")
+        if name in ("--stack", "--base-url"):
+            found[name] = value if sep else next(items, "")
+        else:
+            rest.append(arg)
+    return found, rest
+
+
 def run(ctx: LayerContext) -> LayerRecord:
     settings = ctx.config.section("fuzz")
+    given, args = stack_args(ctx.args)
+    ctx = replace(
+        ctx,
+        stack=given.get("--stack", ctx.stack),
+        base_url=given.get("--base-url", ctx.base_url),
+        args=args,
+    )
+    service_env, st_args = split_args(ctx.args)
     folder = layer_dir(ctx.run_dir, "fuzz")
     report_dir = folder / "schemathesis"
     report_dir.mkdir(exist_ok=True)
@@ -202,7 +244,12 @@ def run(ctx: LayerContext) -> LayerRecord:
     local = ctx.stack != "url" and not ctx.base_url
     coverage_dir = ctx.run_dir / "coverage" if local else None
     provider = choose_provider(
-        ctx.config, folder / "stack-logs", ctx.stack, ctx.base_url, coverage_dir=coverage_dir
+        ctx.config,
+        folder / "stack-logs",
+        ctx.stack,
+        ctx.base_url,
+        coverage_dir=coverage_dir,
+        service_env=service_env or None,
     )
     codes: list[int] = []
     argvs: list[list[str]] = []
@@ -217,7 +264,7 @@ def run(ctx: LayerContext) -> LayerRecord:
             argv = [
                 *command(pass_settings, schema_file, handle.base_url, key, report_dir, name),
                 *filters,
-                *ctx.args,
+                *st_args,
             ]
             argvs.append(argv)
             codes.append(_schemathesis(argv, log, float(settings["max_time"]) + 120, folder))

@@ -61,7 +61,8 @@ def judge_run(plan: Plan, run: LocustRun, settings: dict[str, Any], run_dir: Pat
     out = Outcome(plan.profile, requests=result.requests, workers_seen=len(result.workers))
     out.samples = json.loads(paths["samples"].read_text(encoding="utf-8"))
     out.throughput = json.loads(paths["throughput"].read_text(encoding="utf-8"))
-    broke = run.abort if run.abort and run.abort.get("kind") == "break" else None
+    # In a stress run any early stop is the breaking point being found, not a failure.
+    broke = run.abort if run.abort and (plan.stop_on_break or run.abort.get("kind") == "break") else None
     aborted = run.abort if run.abort and broke is None else None
     ran = [w.phase for w in result.windows]
     out.declared_phases = len(ran) if broke else len(plan.stages)

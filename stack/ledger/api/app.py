@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp
 
 from ledger import __version__
@@ -68,6 +70,25 @@ def _build(settings: Settings) -> FastAPI:
 
     for error in DB_UNAVAILABLE_ERRORS:
         app.add_exception_handler(error, db_down)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, StarletteHTTPException):
+            raise exc
+        if exc.status_code != 405:
+            return await http_exception_handler(request, exc)
+        # One route per method: Starlette's Allow names only the first route that matched
+        # the path, so collect the methods of every route for this path.
+        allowed: set[str] = set()
+        for route in app.routes:
+            if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+                allowed |= route.methods or set()
+        return JSONResponse(
+            {"detail": "Method Not Allowed"},
+            status_code=405,
+            headers={"Allow": ", ".join(sorted(allowed))},
+        )
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
 
     async def internal_error(request: Request, exc: Exception) -> Response:
         # The traceback goes to the log only: responses never reveal code or paths.

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 T = TypeVar("T")
 
 Side = Literal["left", "right"]
+MAX_TOLERANCE = Decimal(10**12)
 RunStatus = Literal["queued", "running", "completed", "failed"]
 
 
@@ -68,16 +69,16 @@ class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    amount_tolerance: Decimal = Field(ge=0, max_digits=20, decimal_places=6)
-    date_window_days: int = Field(ge=0, le=3650)
+    amount_tolerance: Decimal = Field(ge=0, le=MAX_TOLERANCE)
+    date_window_days: int = Field(ge=0, le=3650, strict=True)
 
 
 class JobPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    amount_tolerance: Decimal | None = Field(default=None, ge=0, max_digits=20, decimal_places=6)
-    date_window_days: int | None = Field(default=None, ge=0, le=3650)
+    amount_tolerance: Decimal | None = Field(default=None, ge=0, le=MAX_TOLERANCE)
+    date_window_days: int | None = Field(default=None, ge=0, le=3650, strict=True)
 
 
 class JobOut(BaseModel):
@@ -163,7 +164,11 @@ class TenantSummary(BaseModel):
 class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\s]+$")
+    url: str = Field(
+        min_length=8,
+        max_length=2000,
+        pattern=r"^https?://[A-Za-z0-9._~-]+(:[0-9]{1,5})?([/?#][^\s]*)?$",
+    )
     events: list[Literal["run.completed"]] = Field(min_length=1)
 
     @field_validator("url")

@@ -45,8 +45,8 @@ _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "application/json": {"schema": {"type": "array", "items": _ROW_SCHEMA}},
+            "text/csv": {"schema": {"type": "string", "minLength": 1}},
+            "application/json": {"schema": {"type": "array", "items": _ROW_SCHEMA, "minItems": 1}},
         },
     }
 }

@@ -53,21 +53,48 @@ def get_job_summary(
     return result
 
 
+def _date_query(alias: str, description: str) -> Any:
+    # A string with a strict pattern: pydantic's date type would also accept numbers (epochs).
+    return Query(
+        alias=alias,
+        description=description,
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        json_schema_extra={"format": "date"},
+    )
+
+
+def _parse_date(name: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ["query", name],
+                    "msg": f"{text!r} is not a calendar date.",
+                    "type": "value_error",
+                }
+            ]
+        ) from None
+
+
 @router.get(
     "/api/v1/reports/summary",
     response_model=TenantSummary,
-    responses={200: {"headers": _CACHE_HEADER}, 422: {"description": "Bad date range"}},
+    responses={200: {"headers": _CACHE_HEADER}, 422: {"description": "A date is not YYYY-MM-DD"}},
 )
 def get_tenant_summary(
     tenant: TenantDep,
     db: DbDep,
     cache: CacheDep,
     response: Response,
-    start: Annotated[date | None, Query(alias="from", description="First day, UTC")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last day, UTC")] = None,
+    start_text: Annotated[str | None, _date_query("from", "First day (UTC), inclusive")] = None,
+    end_text: Annotated[str | None, _date_query("to", "Last day (UTC), inclusive")] = None,
 ) -> dict[str, Any]:
-    if start and end and start > end:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'from' must not be after 'to'.")
+    # A range whose start is after its end is empty, not an error: the answer is zeros.
+    start, end = _parse_date("from", start_text), _parse_date("to", end_text)
 
     def compute() -> dict[str, Any]:
         with db.connection() as conn:
