@@ -80,7 +80,9 @@ class Operator(LedgerUser):
     @task
     def reconcile(self) -> None:
         body = {"name": f"load {next(_names)}", "amount_tolerance": "0.05", "date_window_days": 3}
-        created = self.client.post("/api/v1/jobs", json=body, headers=self.auth, name="POST /api/v1/jobs")
+        created = self.client.post(
+            "/api/v1/jobs", json=body, headers=self.auth, name="POST /api/v1/jobs"
+        )
         if not created.ok:
             return
         job = int(created.json()["id"])
@@ -135,7 +137,11 @@ def configure(plan: dict[str, Any], api_key: str) -> None:
     job_ids = [int(j) for j in plan.get("seed", {}).get("job_ids", [])]
     LedgerUser.api_key = api_key
     LedgerUser.job_ids = job_ids
-    for cls, prefix in ((ReportReader, "reader"), (Operator, "operator"), (Integrator, "integrator")):
+    for cls, prefix in (
+        (ReportReader, "reader"),
+        (Operator, "operator"),
+        (Integrator, "integrator"),
+    ):
         cls.weight = int(mix.get(f"{prefix}_weight", 1))
         low, high = mix.get(f"{prefix}_think_s", [0.5, 1.5])
         cls.wait_time = between(float(low), float(high))

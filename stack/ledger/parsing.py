@@ -77,7 +77,11 @@ def _check_row(row: int, raw: Mapping[str, Any], errors: list[FieldError]) -> Re
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             errors.append(FieldError(row, name, f"{name} must be a string."))
             return ""
-        return str(value).strip()
+        text = str(value).strip()
+        if "\x00" in text:  # PostgreSQL text cannot store NUL
+            errors.append(FieldError(row, name, f"{name} contains a NUL character."))
+            return ""
+        return text
 
     reference = text("reference")
     if not reference:

@@ -167,3 +167,12 @@ def test_dispatch_by_media_type() -> None:
     assert parse_records("text/csv", (HEADER + "A,2024-01-01,1,EUR,\n").encode())
     with pytest.raises(ValueError, match="unsupported"):
         parse_records("text/plain", b"")
+
+
+def test_nul_characters_are_rejected() -> None:
+    # PostgreSQL text cannot store NUL; letting one through would turn a 422 into a 500.
+    payload = [{"reference": "A\x00", "date": "2024-01-02", "amount": "1", "currency": "EUR"}]
+    errors = errors_of(json.dumps(payload).encode(), parse_json)
+    assert ("reference", 1) in [(e.field, e.row) for e in errors]
+    [csv_error] = errors_of((HEADER + "A,2024-01-01,1,EUR,x\x00y\n").encode())
+    assert csv_error.row == 1

@@ -37,7 +37,9 @@ def run(ctx: LayerContext) -> LayerRecord:
     began, started_at = time.perf_counter(), datetime.now(UTC).isoformat()
     settings = ctx.config.section(LAYER)
     folder = layer_dir(ctx.run_dir, LAYER)
-    plans = [plan_mod.build(settings, name, ctx.profile) for name in selected_profiles(ctx, settings)]
+    plans = [
+        plan_mod.build(settings, name, ctx.profile) for name in selected_profiles(ctx, settings)
+    ]
     outcomes: list[Outcome] = []
     failure: str | None = None
     try:
@@ -50,14 +52,29 @@ def run(ctx: LayerContext) -> LayerRecord:
             fixtures = ctx.config.root / "fixtures" / "records"
             jobs = seed_jobs(handle.base_url, handle.api_key, int(settings["seed_jobs"]), fixtures)
             for plan in plans:
-                outcomes.append(run_profile(plan, handle, settings, ctx.config.root,
-                                            ctx.run_dir, folder / plan.profile, jobs, pid))
+                outcomes.append(
+                    run_profile(
+                        plan,
+                        handle,
+                        settings,
+                        ctx.config.root,
+                        ctx.run_dir,
+                        folder / plan.profile,
+                        jobs,
+                        pid,
+                    )
+                )
     except SignoffError as exc:
         failure = exc.message
     record = build_record(ctx.run_dir, folder, plans, outcomes, settings, failure)
-    record = LayerRecord(**{**record.__dict__, "started_at": started_at,
-                            "finished_at": datetime.now(UTC).isoformat(),
-                            "duration_s": round(time.perf_counter() - began, 3)})
+    record = LayerRecord(
+        **{
+            **record.__dict__,
+            "started_at": started_at,
+            "finished_at": datetime.now(UTC).isoformat(),
+            "duration_s": round(time.perf_counter() - began, 3),
+        }
+    )
     write_record(folder, record)
     return record
 
@@ -86,8 +103,17 @@ def build_record(
         checks.append(Check("load run", Status.INCONCLUSIVE, None, None, "", "", failure))
     for plan, outcome in zip(plans, outcomes, strict=False):
         if outcome.requests == 0:
-            checks.append(Check(f"{plan.profile}: requests", Status.INCONCLUSIVE, 0, 1, ">=", "",
-                                f"The {plan.profile} run sent no requests."))
+            checks.append(
+                Check(
+                    f"{plan.profile}: requests",
+                    Status.INCONCLUSIVE,
+                    0,
+                    1,
+                    ">=",
+                    "",
+                    f"The {plan.profile} run sent no requests.",
+                )
+            )
     status, reasons = judge(checks, declared, evaluated)
     samples: dict[str, list[float]] = {}
     throughput: dict[str, list[float]] = {}
@@ -123,6 +149,9 @@ def build_record(
         figures=figures,
         checks=checks,
         artifacts=artifacts,
-        tools={"locust": metadata.version("locust"), "hdrhistogram": metadata.version("hdrhistogram")},
+        tools={
+            "locust": metadata.version("locust"),
+            "hdrhistogram": metadata.version("hdrhistogram"),
+        },
         reasons=reasons,
     )

@@ -152,7 +152,10 @@ def phase_summaries(result: Result) -> dict[str, dict[str, Any]]:
 
 
 def weighted_sample(items: list[tuple[float, float]], cap: int, rng: random.Random) -> list[float]:
-    """A uniform sample of at most `cap` requests from per-second reservoirs (weights = count/kept)."""
+    """A uniform sample of at most `cap` requests from per-second reservoirs.
+
+    Each kept sample stands for count/kept requests of its second (Efraimidis-Spirakis keys).
+    """
     if len(items) <= cap and len({w for w, _ in items}) <= 1:
         return [ms for _, ms in items]
     keyed = [(rng.random() ** (1.0 / w), ms) for w, ms in items if w > 0]

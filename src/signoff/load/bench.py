@@ -67,9 +67,13 @@ def _locust_native(run: LocustRun) -> dict[str, float]:
     with (run.folder / "locust_stats.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if row["Name"] == "Aggregated":
-                return {"p50_ms": float(row["50%"]), "p90_ms": float(row["90%"]),
-                        "p99_ms": float(row["99%"]), "rps": float(row["Requests/s"]),
-                        "count": float(row["Request Count"])}
+                return {
+                    "p50_ms": float(row["50%"]),
+                    "p90_ms": float(row["90%"]),
+                    "p99_ms": float(row["99%"]),
+                    "rps": float(row["Requests/s"]),
+                    "count": float(row["Request Count"]),
+                }
     return {}
 
 
@@ -92,8 +96,16 @@ def _wrk(handle: StackHandle, seconds: int, connections: int) -> dict[str, float
     if shutil.which("wrk") is None:
         raise StackError("wrk was not found.", hint="apt-get install -y wrk")
     path = ENDPOINT.partition(" ")[2]
-    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
-            "-H", f"Authorization: Bearer {handle.api_key}", handle.base_url + path]
+    argv = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-H",
+        f"Authorization: Bearer {handle.api_key}",
+        handle.base_url + path,
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, check=False)
     figures = parse_wrk(done.stdout)
     if "rps" not in figures:
@@ -119,12 +131,22 @@ def bench_load(cfg: config_mod.Config, seconds: int = 10, users: int = 50, worke
     folder = run / "bench-load"
     with choose_provider(cfg, folder / "stack-logs", "local") as handle:
         seed_jobs(handle.base_url, handle.api_key, 1, cfg.root / "fixtures" / "records")
-        httpx.get(handle.base_url + ENDPOINT.partition(" ")[2],
-                  headers={"Authorization": f"Bearer {handle.api_key}"}, timeout=5)
+        httpx.get(
+            handle.base_url + ENDPOINT.partition(" ")[2],
+            headers={"Authorization": f"Bearer {handle.api_key}"},
+            timeout=5,
+        )
         stage = Stage("peak", float(seconds), users=users, spawn_rate=float(users))
-        locust_run = run_locust(_plan("bench-load", "peak", stage), {}, folder / "locust",
-                                cfg.root, handle.base_url, handle.api_key,
-                                _settings(cfg, workers), None)
+        locust_run = run_locust(
+            _plan("bench-load", "peak", stage),
+            {},
+            folder / "locust",
+            cfg.root,
+            handle.base_url,
+            handle.api_key,
+            _settings(cfg, workers),
+            None,
+        )
         ours = _hdr_figures(locust_run)
         theirs = _wrk(handle, seconds, users)
     print(f"bench-load: {ENDPOINT} for {seconds} s, {users} connections, embedded stack")
@@ -136,7 +158,9 @@ def bench_load(cfg: config_mod.Config, seconds: int = 10, users: int = 50, worke
     return 0 if ours.get("count") else 1
 
 
-def _inject_stall(handle: StackHandle, folder: Path, after_s: float, seconds: float) -> threading.Thread:
+def _inject_stall(
+    handle: StackHandle, folder: Path, after_s: float, seconds: float
+) -> threading.Thread:
     def fire() -> None:
         deadline = time.time() + 60
         while not (folder / PHASES).exists() and time.time() < deadline:
@@ -149,7 +173,9 @@ def _inject_stall(handle: StackHandle, folder: Path, after_s: float, seconds: fl
     return thread
 
 
-def bench_stall(cfg: config_mod.Config, seconds: int = 20, rate: float = 100.0, users: int = 10) -> int:
+def bench_stall(
+    cfg: config_mod.Config, seconds: int = 20, rate: float = 100.0, users: int = 10
+) -> int:
     """One 1 s stall in the middle of two fixed-rate runs: closed model vs open model."""
     run = rundir.current(cfg.run_root)
     folder = run / "bench-stall"
@@ -159,28 +185,53 @@ def bench_stall(cfg: config_mod.Config, seconds: int = 20, rate: float = 100.0, 
     with choose_provider(cfg, folder / "stack-logs", "local", service_env=env) as handle:
         probe = httpx.post(f"{handle.base_url}/_faults/stall", params={"seconds": 0.01}, timeout=5)
         if probe.status_code >= 400:
-            raise StackError(f"The service has no stall fault (POST /_faults/stall answered "
-                             f"{probe.status_code}).", hint="run it with LEDGER_FAULTS=stall.")
+            raise StackError(
+                f"The service has no stall fault (POST /_faults/stall answered "
+                f"{probe.status_code}).",
+                hint="run it with LEDGER_FAULTS=stall.",
+            )
         for mode in ("paced", "open"):
-            stage = Stage("steady", float(seconds), users=users, spawn_rate=float(users), rate=rate,
-                          rate_end=rate)
+            stage = Stage(
+                "steady",
+                float(seconds),
+                users=users,
+                spawn_rate=float(users),
+                rate=rate,
+                rate_end=rate,
+            )
             out = folder / mode
             out.mkdir(parents=True, exist_ok=True)
             injector = _inject_stall(handle, out, seconds / 2, 1.0)
-            locust_run = run_locust(_plan(f"stall-{mode}", mode, stage), {}, out, cfg.root,
-                                    handle.base_url, handle.api_key, settings, None)
+            locust_run = run_locust(
+                _plan(f"stall-{mode}", mode, stage),
+                {},
+                out,
+                cfg.root,
+                handle.base_url,
+                handle.api_key,
+                settings,
+                None,
+            )
             injector.join(timeout=5)
             figures[f"{mode} hdr"] = _hdr_figures(locust_run)
             figures[f"{mode} locust"] = _locust_native(locust_run)
-    print(f"bench-stall: {ENDPOINT} at {rate:g} req/s for {seconds} s, one 1 s stall at {seconds / 2:g} s")
+    print(
+        f"bench-stall: {ENDPOINT} at {rate:g} req/s for {seconds} s, "
+        f"one 1 s stall at {seconds / 2:g} s"
+    )
     print(_header())
     print(_row(f"closed model, Locust's own stats ({users} paced users)", figures["paced locust"]))
     print(_row("closed model, signoff HDR (from actual send)", figures["paced hdr"]))
     print(_row("open model, Locust's own stats (from actual send)", figures["open locust"]))
     print(_row("open model, signoff HDR (from intended start)", figures["open hdr"]))
     print(f"open-model requests dropped: {figures['open hdr']['dropped']}")
-    closed, opened = figures["paced locust"].get("p99_ms", 0.0), figures["open hdr"].get("p99_ms") or 0.0
+    closed, opened = (
+        figures["paced locust"].get("p99_ms", 0.0),
+        figures["open hdr"].get("p99_ms") or 0.0,
+    )
     shown = opened >= 500.0 and closed < 500.0
-    print(f"p99: closed model (Locust) {closed:.0f} ms, open model {opened:.0f} ms -> "
-          f"{'the stall shows only in the open model' if shown else 'UNEXPECTED: see the runs'}")
+    print(
+        f"p99: closed model (Locust) {closed:.0f} ms, open model {opened:.0f} ms -> "
+        f"{'the stall shows only in the open model' if shown else 'UNEXPECTED: see the runs'}"
+    )
     return 0 if shown else 1

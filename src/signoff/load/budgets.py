@@ -33,25 +33,47 @@ def phase_checks(
             for key, short in LATENCY:
                 if key in budget:
                     value = figures.get(key)
-                    checks.append(threshold_check(
-                        f"{label}: {short}", _round(value), "<=", budget[key], "ms", evidence
-                    ))
+                    checks.append(
+                        threshold_check(
+                            f"{label}: {short}", _round(value), "<=", budget[key], "ms", evidence
+                        )
+                    )
             if "error_rate" in budget:
-                checks.append(threshold_check(
-                    f"{label}: error rate", _round(figures.get("error_rate"), 5), "<=",
-                    budget["error_rate"], "", evidence,
-                ))
+                checks.append(
+                    threshold_check(
+                        f"{label}: error rate",
+                        _round(figures.get("error_rate"), 5),
+                        "<=",
+                        budget["error_rate"],
+                        "",
+                        evidence,
+                    )
+                )
         if "min_rps" in budget:
             rps = aggregate["rps"] if aggregate else None
-            checks.append(threshold_check(
-                f"{plan.profile} phase '{phase}', all endpoints: throughput",
-                _round(rps), ">=", budget["min_rps"], " req/s", evidence,
-            ))
+            checks.append(
+                threshold_check(
+                    f"{plan.profile} phase '{phase}', all endpoints: throughput",
+                    _round(rps),
+                    ">=",
+                    budget["min_rps"],
+                    " req/s",
+                    evidence,
+                )
+            )
         if aggregate is None:
-            checks.append(Check(
-                f"{plan.profile} phase '{phase}': requests", Status.INCONCLUSIVE, 0, 1, ">=", "",
-                f"{plan.profile} phase '{phase}' sent no requests.", evidence,
-            ))
+            checks.append(
+                Check(
+                    f"{plan.profile} phase '{phase}': requests",
+                    Status.INCONCLUSIVE,
+                    0,
+                    1,
+                    ">=",
+                    "",
+                    f"{plan.profile} phase '{phase}' sent no requests.",
+                    evidence,
+                )
+            )
         out[phase] = checks
     return out
 
@@ -60,7 +82,9 @@ def _round(value: Any, digits: int = 3) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def recovery_time(plan: Plan, result: Result, summaries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def recovery_time(
+    plan: Plan, result: Result, summaries: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     """Seconds from the start of the recovery phase until latency is back near the baseline."""
     spec = plan.recovery
     phase, reference = str(spec.get("phase", "")), str(spec.get("reference", ""))
@@ -83,8 +107,12 @@ def recovery_time(plan: Plan, result: Result, summaries: dict[str, dict[str, Any
                 "limit_p95_ms": round(limit, 3),
                 "baseline_p95_ms": base_p95,
             }
-    return {"recover_s": round(window.duration_s, 3), "recovered": False,
-            "limit_p95_ms": round(limit, 3), "baseline_p95_ms": base_p95}
+    return {
+        "recover_s": round(window.duration_s, 3),
+        "recovered": False,
+        "limit_p95_ms": round(limit, 3),
+        "baseline_p95_ms": base_p95,
+    }
 
 
 def breaking_point(
@@ -112,9 +140,13 @@ def breaking_point(
                 "message": first.message,
             }
         last_good = phase
-    return {"step": last_good, "users": users.get(last_good, 0) if last_good else 0,
-            "rps": _rps(summaries, last_good), "broke_at": None,
-            "message": "no step broke a budget: the highest step is a lower bound"}
+    return {
+        "step": last_good,
+        "users": users.get(last_good, 0) if last_good else 0,
+        "rps": _rps(summaries, last_good),
+        "broke_at": None,
+        "message": "no step broke a budget: the highest step is a lower bound",
+    }
 
 
 def _rps(summaries: dict[str, dict[str, Any]], phase: str | None) -> float | None:

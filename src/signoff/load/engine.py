@@ -102,8 +102,15 @@ def run_locust(
     try:
         if workers > 0:
             port = free_port()
-            master = ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port",
-                      str(port), "--expect-workers", str(workers)]
+            master = [
+                "--master",
+                "--master-bind-host",
+                "127.0.0.1",
+                "--master-bind-port",
+                str(port),
+                "--expect-workers",
+                str(workers),
+            ]
             logs.append(folder / "locust-master.log")
             procs.append(_spawn(locust_argv(locustfile, *common, *master), env, logs[0], root))
             for index in range(workers):

@@ -19,7 +19,7 @@ def new() -> HdrHistogram:
 
 def record_ms(histogram: HdrHistogram, ms: float) -> None:
     """Record a latency in milliseconds, clamped into the histogram's range."""
-    value = min(max(int(round(ms * 1000.0)), LOWEST_US), HIGHEST_US)
+    value = min(max(round(ms * 1000.0), LOWEST_US), HIGHEST_US)
     histogram.record_value(value)
 
 

@@ -116,8 +116,12 @@ class LiveJudge:
         if broken is None and "min_rps" in self.budget(phase) and duration_s > 0:
             rps = totals.count / duration_s
             if rps < self.budget(phase)["min_rps"]:
-                broken = {"phase": phase, "budget": "min_rps", "figure": rps,
-                          "threshold": self.budget(phase)["min_rps"]}
+                broken = {
+                    "phase": phase,
+                    "budget": "min_rps",
+                    "figure": rps,
+                    "threshold": self.budget(phase)["min_rps"],
+                }
         return broken
 
     def _broken(self, phase: str, totals: PhaseTotals, factor: float) -> dict[str, Any] | None:
@@ -125,9 +129,19 @@ class LiveJudge:
         for key, pct in (("p50_ms", 50.0), ("p95_ms", 95.0), ("p99_ms", 99.0)):
             figure = hdr.percentile_ms(totals.histogram, pct)
             if key in budget and figure is not None and figure > factor * budget[key]:
-                return {"phase": phase, "budget": key, "figure": figure,
-                        "threshold": budget[key], "factor": factor}
+                return {
+                    "phase": phase,
+                    "budget": key,
+                    "figure": figure,
+                    "threshold": budget[key],
+                    "factor": factor,
+                }
         if "error_rate" in budget and totals.error_rate > factor * budget["error_rate"]:
-            return {"phase": phase, "budget": "error_rate", "figure": totals.error_rate,
-                    "threshold": budget["error_rate"], "factor": factor}
+            return {
+                "phase": phase,
+                "budget": "error_rate",
+                "figure": totals.error_rate,
+                "threshold": budget["error_rate"],
+                "factor": factor,
+            }
         return None

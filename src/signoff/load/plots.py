@@ -8,17 +8,24 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display on CI machines
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 
-from signoff.load.analysis import Result, per_second_percentiles  # noqa: E402
+from signoff.load.analysis import Result, per_second_percentiles
 
 
 def _phases(ax: Axes, result: Result, origin: float) -> None:
     for window in result.windows:
         ax.axvline(window.start - origin, color="grey", linestyle="--", linewidth=0.8)
-        ax.text(window.start - origin, 1.0, f" {window.phase}", transform=ax.get_xaxis_transform(),
-                va="top", fontsize=8, color="grey")
+        ax.text(
+            window.start - origin,
+            1.0,
+            f" {window.phase}",
+            transform=ax.get_xaxis_transform(),
+            va="top",
+            fontsize=8,
+            color="grey",
+        )
 
 
 def write_plots(result: Result, folder: Path, title: str) -> dict[str, Path]:
@@ -30,13 +37,19 @@ def write_plots(result: Result, folder: Path, title: str) -> dict[str, Path]:
     xs = [row[0] + 0.5 - origin for row in rows]
     paths: dict[str, Path] = {}
     series = {
-        "latency": [("p50", [r[1] for r in rows]), ("p95", [r[2] for r in rows]),
-                    ("p99", [r[3] for r in rows])],
+        "latency": [
+            ("p50", [r[1] for r in rows]),
+            ("p95", [r[2] for r in rows]),
+            ("p99", [r[3] for r in rows]),
+        ],
         "throughput": [("requests/s", [float(r[4]) for r in rows])],
         "errors": [("errors/s (incl. dropped)", [float(r[5]) for r in rows])],
     }
-    labels = {"latency": "latency (ms)", "throughput": "requests per second",
-              "errors": "errors per second"}
+    labels = {
+        "latency": "latency (ms)",
+        "throughput": "requests per second",
+        "errors": "errors per second",
+    }
     for kind, lines in series.items():
         fig, ax = plt.subplots(figsize=(9, 3.6), dpi=100)
         for label, values in lines:

@@ -43,8 +43,9 @@ def run_profile(
     service_pid: int | None,
 ) -> Outcome:
     payload = {"seed": {"job_ids": job_ids}}
-    run = run_locust(plan, payload, folder, root, handle.base_url, handle.api_key, settings,
-                     service_pid)
+    run = run_locust(
+        plan, payload, folder, root, handle.base_url, handle.api_key, settings, service_pid
+    )
     return judge_run(plan, run, settings, run_dir)
 
 
@@ -54,7 +55,9 @@ def judge_run(plan: Plan, run: LocustRun, settings: dict[str, Any], run_dir: Pat
     last = max((int(c["second"]) + 1 for c in run.chunks), default=None)
     windows = analysis.read_windows(folder / "phases.json", float(last) if last else run.finished)
     result = analysis.analyse(run.chunks, windows)
-    paths = analysis.write_artifacts(result, folder, f"{plan.profile}/", int(settings["samples_cap"]))
+    paths = analysis.write_artifacts(
+        result, folder, f"{plan.profile}/", int(settings["samples_cap"])
+    )
     summaries = analysis.phase_summaries(result)
     evidence = rel(paths["phases"])
     by_phase = budgets.phase_checks(plan, summaries, int(settings["min_samples"]), evidence)
@@ -62,11 +65,17 @@ def judge_run(plan: Plan, run: LocustRun, settings: dict[str, Any], run_dir: Pat
     out.samples = json.loads(paths["samples"].read_text(encoding="utf-8"))
     out.throughput = json.loads(paths["throughput"].read_text(encoding="utf-8"))
     # In a stress run any early stop is the breaking point being found, not a failure.
-    broke = run.abort if run.abort and (plan.stop_on_break or run.abort.get("kind") == "break") else None
+    broke = (
+        run.abort
+        if run.abort and (plan.stop_on_break or run.abort.get("kind") == "break")
+        else None
+    )
     aborted = run.abort if run.abort and broke is None else None
     ran = [w.phase for w in result.windows]
     out.declared_phases = len(ran) if broke else len(plan.stages)
-    out.evaluated_phases = sum(1 for p in ran if summaries[p]["endpoints"].get("all", {}).get("count"))
+    out.evaluated_phases = sum(
+        1 for p in ran if summaries[p]["endpoints"].get("all", {}).get("count")
+    )
     figures: dict[str, Any] = {
         "mode": plan.mode,
         "requests": result.requests,
@@ -79,10 +88,16 @@ def judge_run(plan: Plan, run: LocustRun, settings: dict[str, Any], run_dir: Pat
     if plan.profile == "stress" or plan.stop_on_break:
         point = budgets.breaking_point(plan, by_phase, summaries)
         figures["breaking_point"] = point
-        out.checks.append(threshold_check(
-            f"{plan.profile}: users at the breaking point", float(point["users"]), ">=",
-            float(plan.min_breaking_users), " users", evidence,
-        ))
+        out.checks.append(
+            threshold_check(
+                f"{plan.profile}: users at the breaking point",
+                float(point["users"]),
+                ">=",
+                float(plan.min_breaking_users),
+                " users",
+                evidence,
+            )
+        )
     else:
         out.checks.extend(c for checks in by_phase.values() for c in checks)
     if plan.recovery:
@@ -90,32 +105,65 @@ def judge_run(plan: Plan, run: LocustRun, settings: dict[str, Any], run_dir: Pat
         figures["recovery"] = recovery
         limit = plan.budget(str(plan.recovery.get("phase", ""))).get("recover_s")
         if limit is not None:
-            out.checks.append(threshold_check(
-                f"{plan.profile} phase '{plan.recovery.get('phase')}': time to recover to "
-                "baseline latency", recovery.get("recover_s"), "<=", limit, " s", evidence,
-            ))
+            out.checks.append(
+                threshold_check(
+                    f"{plan.profile} phase '{plan.recovery.get('phase')}': time to recover to "
+                    "baseline latency",
+                    recovery.get("recover_s"),
+                    "<=",
+                    limit,
+                    " s",
+                    evidence,
+                )
+            )
     if plan.leak_check:
         leak = _leak(run, result, settings)
         figures["leak"] = leak
         figures["leak_suspect"] = leak.get("suspect")
-        status = {True: Status.FAIL, False: Status.PASS}.get(leak.get("suspect"), Status.INCONCLUSIVE)
-        out.checks.append(Check(
-            f"{plan.profile}: service memory growth (leak suspect)", status,
-            leak.get("mb_per_min"), float(settings["leak"]["min_mb_per_min"]), "<", " MB/min",
-            "" if status is Status.PASS else f"{plan.profile}: service RSS {leak}.", evidence,
-        ))
+        suspect = leak.get("suspect")
+        status = Status.INCONCLUSIVE
+        if suspect is not None:
+            status = Status.FAIL if suspect else Status.PASS
+        out.checks.append(
+            Check(
+                f"{plan.profile}: service memory growth (leak suspect)",
+                status,
+                leak.get("mb_per_min"),
+                float(settings["leak"]["min_mb_per_min"]),
+                "<",
+                " MB/min",
+                "" if status is Status.PASS else f"{plan.profile}: service RSS {leak}.",
+                evidence,
+            )
+        )
     if aborted:
-        out.checks.append(Check(
-            f"{plan.profile}: run stopped early (abort_on_fail)", Status.FAIL,
-            aborted.get("figure"), aborted.get("threshold"), "<=", "",
-            f"{plan.profile} phase '{aborted.get('phase')}' broke its {aborted.get('budget')} "
-            f"budget clearly ({aborted.get('figure'):.4g} against {aborted.get('threshold'):g} "
-            f"x{aborted.get('factor')}); the run was stopped.", evidence,
-        ))
+        out.checks.append(
+            Check(
+                f"{plan.profile}: run stopped early (abort_on_fail)",
+                Status.FAIL,
+                aborted.get("figure"),
+                aborted.get("threshold"),
+                "<=",
+                "",
+                f"{plan.profile} phase '{aborted.get('phase')}' broke its {aborted.get('budget')} "
+                f"budget clearly ({aborted.get('figure'):.4g} against {aborted.get('threshold'):g} "
+                f"x{aborted.get('factor')}); the run was stopped.",
+                evidence,
+            )
+        )
     if run.timed_out:
-        out.checks.append(Check(f"{plan.profile}: Locust run", Status.INCONCLUSIVE, None, None,
-                                "", "", f"{plan.profile}: Locust did not finish in time; see its log.",
-                                rel(run.logs[0]) if run.logs else ""))
+        out.checks.append(
+            Check(
+                f"{plan.profile}: Locust run",
+                Status.INCONCLUSIVE,
+                None,
+                None,
+                "",
+                "",
+                f"{plan.profile}: Locust did not finish in time; see its log.",
+                rel(run.logs[0]) if run.logs else "",
+            )
+        )
     figures["aborted"] = aborted
     out.figures = figures
     out.artifacts = _artifacts(plan.profile, folder, paths, run, rel)
@@ -153,8 +201,9 @@ def _leak(run: LocustRun, result: analysis.Result, settings: dict[str, Any]) -> 
     return leak_suspect(rss, float(leak["min_mb_per_min"]), float(leak["min_r2"]))
 
 
-def _artifacts(profile: str, folder: Path, paths: dict[str, Path], run: LocustRun,
-               rel: Any) -> dict[str, str]:
+def _artifacts(
+    profile: str, folder: Path, paths: dict[str, Path], run: LocustRun, rel: Any
+) -> dict[str, str]:
     found = {
         f"{profile}_phases_json": paths["phases"],
         f"{profile}_samples_json": paths["samples"],

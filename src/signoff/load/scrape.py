@@ -130,8 +130,9 @@ def window_figures(samples: list[Sample], start: float, end: float) -> dict[str,
         return max(last.values.get(key, 0.0) - first.values.get(key, 0.0), 0.0)
 
     hits, misses = delta("cache_hits"), delta("cache_misses")
-    buckets = {le: last.db_buckets.get(le, 0.0) - first.db_buckets.get(le, 0.0)
-               for le in last.db_buckets}
+    buckets = {
+        le: last.db_buckets.get(le, 0.0) - first.db_buckets.get(le, 0.0) for le in last.db_buckets
+    }
     db_p95 = quantile_from_buckets(buckets, 0.95)
     in_use = [s.values.get("pool_in_use", 0.0) for s in inside] or [0.0]
     pool_max = last.values.get("pool_max", 0.0)
@@ -154,13 +155,9 @@ def leak_suspect(
     """A steady linear growth of RSS (slope and fit both high) flags a leak suspect."""
     if len(rss) < 10:
         return {"suspect": None, "reason": f"only {len(rss)} RSS samples"}
-    from scipy import stats
-
     xs = [(t - rss[0][0]) / 60.0 for t, _ in rss]
     ys = [v / 1_048_576.0 for _, v in rss]
-    fit = stats.linregress(xs, ys)
-    slope = float(fit.slope)
-    r2 = float(fit.rvalue) ** 2 if not math.isnan(float(fit.rvalue)) else 0.0
+    slope, r2 = _fit(xs, ys)
     return {
         "suspect": slope >= min_mb_per_min and r2 >= min_r2,
         "mb_per_min": round(slope, 3),
@@ -169,3 +166,15 @@ def leak_suspect(
         "end_mb": round(ys[-1], 1),
         "samples": len(rss),
     }
+
+
+def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """Least-squares slope and coefficient of determination of ys over xs."""
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    if sxx == 0 or syy == 0:
+        return 0.0, 0.0
+    return sxy / sxx, (sxy * sxy) / (sxx * syy)

@@ -10,7 +10,9 @@ import httpx
 from signoff.errors import StackError
 
 
-def seed_jobs(base_url: str, api_key: str, count: int, fixtures: Path, timeout: float = 30.0) -> list[int]:
+def seed_jobs(
+    base_url: str, api_key: str, count: int, fixtures: Path, timeout: float = 30.0
+) -> list[int]:
     """Create `count` jobs from the fixture records, run each, and wait until all completed."""
     if count <= 0:
         return []
@@ -22,8 +24,11 @@ def seed_jobs(base_url: str, api_key: str, count: int, fixtures: Path, timeout: 
     try:
         with httpx.Client(base_url=base_url, headers=headers, timeout=10.0) as client:
             for index in range(count):
-                body = {"name": f"load seed {index}", "amount_tolerance": "0.05",
-                        "date_window_days": 3}
+                body = {
+                    "name": f"load seed {index}",
+                    "amount_tolerance": "0.05",
+                    "date_window_days": 3,
+                }
                 job = client.post("/api/v1/jobs", json=body).raise_for_status().json()["id"]
                 for side, data in (("left", left), ("right", right)):
                     client.put(

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import gevent
+import gevent  # type: ignore[import-untyped]
 from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
@@ -85,10 +85,11 @@ def write_abort(out: Path, abort: dict[str, Any]) -> None:
 
 def install(plan: dict[str, Any]) -> State:
     STATE.plan = plan
-    events.init.add_listener(_on_init)
-    events.request.add_listener(_on_request)
-    events.test_start.add_listener(_on_test_start)
-    events.test_stop.add_listener(_on_test_stop)
+    hooks: Any = events  # Locust's event hooks are not typed
+    hooks.init.add_listener(_on_init)
+    hooks.request.add_listener(_on_request)
+    hooks.test_start.add_listener(_on_test_start)
+    hooks.test_stop.add_listener(_on_test_stop)
     return STATE
 
 

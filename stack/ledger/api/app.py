@@ -10,8 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp
 
 from ledger import __version__
@@ -26,6 +26,7 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("ledger.api")
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 DB_DOWN_MESSAGE = "The database is unavailable; retry shortly."
 
 
@@ -77,11 +78,13 @@ def _build(settings: Settings) -> FastAPI:
         if exc.status_code != 405:
             return await http_exception_handler(request, exc)
         # One route per method: Starlette's Allow names only the first route that matched
-        # the path, so collect the methods of every route for this path.
-        allowed: set[str] = set()
-        for route in app.routes:
-            if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
-                allowed |= route.methods or set()
+        # the path, so ask every route which methods it would take for this path.
+        allowed = {
+            method
+            for method in _METHODS
+            for route in app.routes
+            if route.matches({**request.scope, "method": method})[0] == Match.FULL
+        }
         return JSONResponse(
             {"detail": "Method Not Allowed"},
             status_code=405,

@@ -4,15 +4,40 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
 
 T = TypeVar("T")
 
-Side = Literal["left", "right"]
+
+def _not_bool(value: object) -> object:
+    # JSON true/false are not day counts, though pydantic's lax int would take them.
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not a boolean")
+    return value
+
+
+_NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
 MAX_TOLERANCE = Decimal(10**12)
+
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=_NO_NUL)]
+Tolerance = Annotated[Decimal, Field(ge=0, le=MAX_TOLERANCE)]
+WindowDays = Annotated[int, Field(ge=0, le=3650), BeforeValidator(_not_bool)]
+# Fixed-point text on the way out: str(Decimal) may use exponents ("1E-45").
+Money = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]
+_PORT = (
+    r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+)
+Side = Literal["left", "right"]
 RunStatus = Literal["queued", "running", "completed", "failed"]
 
 
@@ -68,23 +93,23 @@ class KeyOut(BaseModel):
 class JobCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    amount_tolerance: Decimal = Field(ge=0, le=MAX_TOLERANCE)
-    date_window_days: int = Field(ge=0, le=3650, strict=True)
+    name: Name
+    amount_tolerance: Tolerance
+    date_window_days: WindowDays
 
 
 class JobPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    amount_tolerance: Decimal | None = Field(default=None, ge=0, le=MAX_TOLERANCE)
-    date_window_days: int | None = Field(default=None, ge=0, le=3650, strict=True)
+    name: Name | None = None
+    amount_tolerance: Tolerance | None = None
+    date_window_days: WindowDays | None = None
 
 
 class JobOut(BaseModel):
     id: int
     name: str
-    amount_tolerance: Decimal
+    amount_tolerance: Money
     date_window_days: int
     left_count: int
     right_count: int
@@ -102,7 +127,7 @@ class RecordOut(BaseModel):
     row: int
     reference: str
     date: date
-    amount: Decimal
+    amount: Money
     currency: str
     description: str
 
@@ -167,7 +192,7 @@ class WebhookCreate(BaseModel):
     url: str = Field(
         min_length=8,
         max_length=2000,
-        pattern=r"^https?://[A-Za-z0-9._~-]+(:[0-9]{1,5})?([/?#][^\s]*)?$",
+        pattern=r"^https?://[A-Za-z0-9._~-]+" + _PORT + r"([/?#][^\s\x00]*)?$",
     )
     events: list[Literal["run.completed"]] = Field(min_length=1)
 
