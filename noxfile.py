@@ -38,6 +38,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+    session.run("mypy", "tests", "suites", "noxfile.py")
 
 
 @nox.session(python=PYTHON, tags=["pr", "layer"], default=False)

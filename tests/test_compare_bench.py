@@ -55,6 +55,6 @@ def test_benchmarks_compare_same_with_themselves_and_slower_when_slowed(bench_ru
         v * 1.25 for v in slowed["samples"]["benchmarks"][name]
     ]
     result = compare(doc, slowed, settings(cfg))
-    changes = {r.series: r.shift.change for r in result.rows if r.kind == "benchmarks"}
-    assert changes[name] is Change.SLOWER
-    assert Change.SLOWER not in [c for k, c in changes.items() if k != name]
+    by_series = {r.series: r.shift.change for r in result.rows if r.kind == "benchmarks"}
+    assert by_series[name] is Change.SLOWER
+    assert Change.SLOWER not in [c for k, c in by_series.items() if k != name]

@@ -53,3 +53,16 @@ def test_gate_without_data_is_inconclusive(tmp_path: Path) -> None:
     record = gate(tmp_path)
     assert record.status is Status.INCONCLUSIVE
     assert "No coverage data" in record.reasons[0]
+
+
+def test_gate_with_unreadable_data_is_inconclusive(tmp_path: Path) -> None:
+    import coverage as coverage_lib
+
+    folder = tmp_path / "coverage"
+    folder.mkdir()
+    data = coverage_lib.CoverageData(basename=str(folder / ".coverage.service.x"))
+    data.add_lines({str(tmp_path / "gone" / "module.py"): [1, 2, 3]})
+    data.write()
+    record = gate(tmp_path)
+    assert record.status is Status.INCONCLUSIVE
+    assert "could not be combined" in record.reasons[0]

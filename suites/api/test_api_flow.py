@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+
 from suites.conftest import RECORDS, Api
 
 EXPECTED = json.loads((RECORDS / "expected.json").read_text(encoding="utf-8"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from suites.conftest import Api
 
 from signoff.stack.interface import StackControls, StackHandle
+from suites.conftest import Api
 
 BIG = str(2**63)  # one past PostgreSQL's bigint: must be a 422, never a database error
 

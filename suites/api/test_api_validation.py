@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from suites.conftest import RECORDS, Api
 
 GOOD = {"name": "v", "amount_tolerance": "0.05", "date_window_days": 3}

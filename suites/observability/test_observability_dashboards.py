@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from suites.conftest import Samples, exposed_names
 
 from signoff import config as config_mod
 from signoff.layers.observability import (
@@ -17,6 +16,7 @@ from signoff.layers.observability import (
     metric_names,
     rule_expressions,
 )
+from suites.conftest import Samples, exposed_names
 
 
 def _files(config: pytest.Config, option: str, key: str) -> list[Path]:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from suites.conftest import Api, Samples, exposed_names, scrape, total
 
 from signoff import config as config_mod
 from signoff.layers.observability import documented_metrics
 from signoff.stack.interface import StackHandle
+from suites.conftest import Api, Samples, exposed_names, scrape, total
 
 
 def test_every_documented_metric_is_exposed(warm: Samples, pytestconfig: pytest.Config) -> None:

@@ -6,9 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from suites.conftest import Api, Timeline, WebhookReceiver, wait_for
-
 from signoff.stack.interface import StackControls
+from suites.conftest import Api, Timeline, WebhookReceiver, wait_for
 
 
 def test_worker_killed_mid_run_is_picked_up_and_completes_once(

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from suites.conftest import Api, Timeline, scrape, total, wait_for
 
 from signoff.stack.interface import StackControls
+from suites.conftest import Api, Timeline, scrape, total, wait_for
 
 
 def readiness(anon: httpx.Client) -> dict[str, Any]:

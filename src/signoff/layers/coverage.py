@@ -67,12 +67,20 @@ def run(ctx: LayerContext) -> LayerRecord:
         return record
     rcfile = ctx.config.root / "pyproject.toml"
     combined = folder / ".coverage"
-    cov = coverage.Coverage(data_file=str(combined), config_file=str(rcfile))
-    cov.combine([str(p) for p in parts], keep=True)
-    cov.save()
     report_json = folder / "coverage.json"
-    cov.json_report(outfile=str(report_json))
-    data = json.loads(report_json.read_text(encoding="utf-8"))
+    try:
+        cov = coverage.Coverage(data_file=str(combined), config_file=str(rcfile))
+        cov.combine([str(p) for p in parts], keep=True)
+        cov.save()
+        cov.json_report(outfile=str(report_json))
+        data = json.loads(report_json.read_text(encoding="utf-8"))
+    except (coverage.CoverageException, OSError, ValueError) as exc:
+        reason = f"The coverage data in {data_dir} could not be combined: {exc}"
+        record = LayerRecord(
+            "coverage", Status.INCONCLUSIVE, reason, declared, {}, reasons=[reason]
+        )
+        write_record(folder, record)
+        return record
     totals = data["totals"]
     line = _percent(totals.get("covered_lines", 0), totals.get("num_statements", 0))
     branch = _percent(totals.get("covered_branches", 0), totals.get("num_branches", 0))
