@@ -41,12 +41,13 @@ def run_pytest_layer(
         argv.append("--signoff-service-coverage")
     argv += ctx.args
     child_env = dict(os.environ)
-    child_env[ENV_VAR] = str(ctx.run_dir)
     stack_dir = ctx.config.root / str(ctx.config.section("stack")["path"])
     child_env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(stack_dir), child_env.get("PYTHONPATH", "")])
     )
     child_env.update(env or {})
+    # The layer's run directory wins over any inherited one: the record must land here.
+    child_env[ENV_VAR] = str(ctx.run_dir)
     subprocess.run(argv, cwd=ctx.config.root, env=child_env, check=False)
     return read_record(folder, layer)
 

@@ -21,6 +21,7 @@ from ledger.core.cache import RedisBackend, TaggedCache
 from ledger.core.config import Settings
 from ledger.core.db import DB_UNAVAILABLE_ERRORS, Database
 from ledger.core.metrics import mark_process_dead
+from ledger.web import router as web_router
 
 __all__ = ["create_app"]
 
@@ -62,6 +63,7 @@ def _build(settings: Settings) -> FastAPI:
 
     for module in (health, adapters, keys, jobs, records, runs, reports, webhooks, ops):
         app.include_router(module.router)
+    app.include_router(web_router)  # the server-rendered pages (ledger.web)
     if settings.has_fault("stall"):
         app.include_router(ops.faults_router)
 

@@ -8,7 +8,16 @@ from urllib.parse import urlsplit
 
 __all__ = ["KNOWN_FAULTS", "ConfigError", "Settings"]
 
-KNOWN_FAULTS = frozenset({"no_cache_invalidation", "error_on_bad_field", "stall"})
+# ui_* faults break only the web pages (ledger.web), to prove the browser journeys catch it.
+KNOWN_FAULTS = frozenset(
+    {
+        "no_cache_invalidation",
+        "error_on_bad_field",
+        "stall",
+        "ui_missing_label",
+        "ui_report_off_by_one",
+    }
+)
 
 _DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/ledger"
 _DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"

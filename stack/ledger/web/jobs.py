@@ -20,8 +20,8 @@ from ledger.api.routes import runs as runs_api
 from ledger.api.routes.records import MAX_UPLOAD_BYTES
 from ledger.api.routes.records import _store as store_records
 from ledger.api.schemas import JobCreate, Side
-from ledger.core.security import Principal
 from ledger.core.db import Database
+from ledger.core.security import Principal
 from ledger.parsing import MEDIA_TYPES, FieldError, ParseError, parse_records
 from ledger.summaries import job_tags
 from ledger.web.auth import WebTenant, same_origin
@@ -44,13 +44,22 @@ def _jobs_page(
     extra.setdefault("form", {"name": "", "amount_tolerance": "0.05", "date_window_days": "3"})
     status_code = extra.pop("status_code", 200)
     return page(
-        request, "jobs.html", status_code, jobs=listing["items"], number=number, pages=pages, **extra
+        request,
+        "jobs.html",
+        status_code,
+        jobs=listing["items"],
+        number=number,
+        pages=pages,
+        **extra,
     )
 
 
 @router.get("/jobs")
 def jobs_list(
-    request: Request, tenant: WebTenant, db: DbDep, number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1
+    request: Request,
+    tenant: WebTenant,
+    db: DbDep,
+    number: Annotated[int, Query(alias="page", ge=1, le=10**6)] = 1,
 ) -> Response:
     return _jobs_page(request, tenant, db, number)
 
@@ -64,12 +73,19 @@ def jobs_create(
     amount_tolerance: Annotated[str, Form()] = "",
     date_window_days: Annotated[str, Form()] = "",
 ) -> Response:
-    form = {"name": name, "amount_tolerance": amount_tolerance, "date_window_days": date_window_days}
+    form = {
+        "name": name,
+        "amount_tolerance": amount_tolerance,
+        "date_window_days": date_window_days,
+    }
     try:
         body = JobCreate.model_validate(form)
     except ValidationError as exc:
-        labels = {"name": "Job name", "amount_tolerance": "Amount tolerance",
-                  "date_window_days": "Date window (days)"}
+        labels = {
+            "name": "Job name",
+            "amount_tolerance": "Amount tolerance",
+            "date_window_days": "Date window (days)",
+        }
         errors = [
             f"{labels.get(str(e['loc'][0]), str(e['loc'][0]))}: {e['msg']}." for e in exc.errors()
         ]
@@ -141,9 +157,7 @@ async def job_upload(
             except ParseError as exc:
                 errors.extend(_describe(e) for e in exc.errors)
             else:
-                await run_in_threadpool(
-                    store_records, db, tenant.tenant_id, job_id, side, records
-                )
+                await run_in_threadpool(store_records, db, tenant.tenant_id, job_id, side, records)
                 cache.invalidate(job_tags(tenant.tenant_id, job_id))
                 return RedirectResponse(f"/jobs/{job_id}?uploaded={side}", status_code=303)
     heading = f"The {side} records were not stored."
@@ -161,7 +175,12 @@ def job_run(request: Request, job_id: IdPath, tenant: WebTenant, db: DbDep) -> R
             raise
         heading = "The run was not started."
         return _job_page(
-            request, tenant, db, job_id, errors=[str(exc.detail)], heading=heading,
+            request,
+            tenant,
+            db,
+            job_id,
+            errors=[str(exc.detail)],
+            heading=heading,
             status_code=409,
         )
     return RedirectResponse(f"/runs/{run['id']}", status_code=303)

@@ -43,9 +43,7 @@ def has_ui_fault(request: Request, name: str) -> bool:
     return name in UI_FAULTS and settings.has_fault(name)
 
 
-def page(
-    request: Request, template: str, status_code: int = 200, **context: Any
-) -> HTMLResponse:
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a template into a full HTML response."""
     context.setdefault("signed_in", bool(request.cookies.get("ledger_key")))
     context.setdefault("missing_label", has_ui_fault(request, "ui_missing_label"))

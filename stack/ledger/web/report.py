@@ -33,9 +33,7 @@ def run_status(run_id: IdPath, tenant: WebTenant, db: DbDep) -> Response:
     """What the run page's script polls; only the fields the page shows."""
     run = runs_api.get_run(run_id, tenant, db)
     fields = ("status", "matched", "unmatched_left", "unmatched_right", "error")
-    return JSONResponse(
-        {k: run.get(k) for k in fields}, headers={"Cache-Control": "no-store"}
-    )
+    return JSONResponse({k: run.get(k) for k in fields}, headers={"Cache-Control": "no-store"})
 
 
 def _section(total: int, number: int) -> dict[str, int]:
@@ -57,9 +55,7 @@ def job_report(
 ) -> Response:
     job = jobs_api.get_job(job_id, tenant, db)
     try:
-        summary: dict[str, Any] = reports_api.get_job_summary(
-            job_id, tenant, db, cache, Response()
-        )
+        summary: dict[str, Any] = reports_api.get_job_summary(job_id, tenant, db, cache, Response())
     except HTTPException as exc:
         if exc.status_code != 404:
             raise
