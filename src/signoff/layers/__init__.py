@@ -51,7 +51,10 @@ LAYERS: dict[str, tuple[str, str]] = {
         "Security: bandit, pip-audit (offline advisories), live HTTP checks, waivers, score.",
     ),
     "coverage": ("signoff.layers.coverage", "Combine coverage data of every suite and gate it."),
-    "load": ("signoff.layers.load", "Locust profiles (smoke, spike, soak, stress) on phase budgets."),
+    "load": (
+        "signoff.layers.load",
+        "Locust profiles (smoke, spike, soak, stress) on phase budgets.",
+    ),
     "bench": ("signoff.layers.bench", "pytest-benchmark on the service's hot paths, raw samples."),
 }
 

@@ -7,6 +7,7 @@ Unit tests write `.coverage.unit`; the service and worker processes of live-stac
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import coverage
 
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative
-from signoff.records import Check, LayerRecord, Status, judge, write_record
+from signoff.records import Check, LayerRecord, Status, judge, threshold_check, write_record
 from signoff.rundir import layer_dir
 
 
@@ -25,31 +26,17 @@ def least_covered(files: dict[str, Any], count: int) -> list[tuple[str, float]]:
 
 
 def gate(name: str, figure: float | None, threshold: float, worst: str, evidence: str) -> Check:
+    """A coverage check whose failure says by how much, and where coverage is weakest."""
+    check = threshold_check(name, figure, ">=", threshold, "%", evidence)
     if figure is None:
-        return Check(
-            name,
-            Status.INCONCLUSIVE,
-            None,
-            threshold,
-            ">=",
-            "%",
-            f"{name}: nothing was measured.",
-            evidence,
+        return check
+    message = check.message
+    if check.status is Status.FAIL:
+        message = (
+            f"{name} is {figure:.1f}%, {threshold - figure:.1f} points below {threshold:g}%; "
+            f"least covered: {worst}."
         )
-    if figure >= threshold:
-        return Check(name, Status.PASS, round(figure, 2), threshold, ">=", "%", "", evidence)
-    short = threshold - figure
-    return Check(
-        name,
-        Status.FAIL,
-        round(figure, 2),
-        threshold,
-        ">=",
-        "%",
-        f"{name} is {figure:.1f}%, {short:.1f} points below {threshold:g}%; "
-        f"least covered: {worst}.",
-        evidence,
-    )
+    return replace(check, figure=round(figure, 2), message=message)
 
 
 def run(ctx: LayerContext) -> LayerRecord:

@@ -136,7 +136,7 @@ def dashboard_expressions(path: Path) -> list[Expression]:
 
 
 def rule_expressions(path: Path) -> list[Expression]:
-    import yaml  # type: ignore[import-untyped]
+    import yaml
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
