@@ -38,7 +38,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
-    session.run("mypy", "tests", "suites", "noxfile.py")
+    session.run("mypy", "tests", "suites", "e2e", "noxfile.py")
 
 
 @nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
@@ -87,6 +87,12 @@ def observability(session: nox.Session) -> None:
 def resilience(session: nox.Session) -> None:
     """Layer: Redis, PostgreSQL, worker and webhook receiver faults under traffic."""
     layer(session, "resilience")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def e2e(session: nox.Session) -> None:
+    """Layer: browser journeys in Chromium, headless (`-- --headed` to watch them)."""
+    layer(session, "e2e")
 
 
 @nox.session(python=PYTHON, default=False)

@@ -16,7 +16,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ledger.decimals import number_text
+
 __all__ = [
+    "AMOUNT_PATTERN",
+    "CURRENCY_PATTERN",
     "FIELDS",
     "MAX_ERRORS",
     "MEDIA_TYPES",
@@ -35,9 +39,13 @@ MEDIA_TYPES = {"csv": "text/csv", "json": "application/json"}
 MAX_ERRORS = 100  # enough to fix a file; bounded so a garbage upload cannot bloat the response
 MAX_REFERENCE = 128
 MAX_DESCRIPTION = 500
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_AMOUNT = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
+# ASCII digits only: Python's \d and Decimal would also take other scripts' digits.
+# Used with fullmatch, since Python's `$` also matches before a trailing newline.
+CURRENCY_PATTERN = r"[A-Z]{3}"
+AMOUNT_PATTERN = r"-?[0-9]{1,15}(?:\.[0-9]{1,6})?"
+_CURRENCY = re.compile(CURRENCY_PATTERN)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_AMOUNT = re.compile(AMOUNT_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +82,14 @@ def _check_row(row: int, raw: Mapping[str, Any], errors: list[FieldError]) -> Re
         value = raw.get(name)
         if value is None:
             return ""
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            errors.append(FieldError(row, name, f"{name} must be a string."))
+        if isinstance(value, str):
+            text = value.strip()
+        elif name == "amount" and isinstance(value, int | float) and not isinstance(value, bool):
+            text = number_text(value)  # fixed-point: str(1e-05) would be "1e-05"
+        else:
+            kind = "a string or a number" if name == "amount" else "a string"
+            errors.append(FieldError(row, name, f"{name} must be {kind}."))
             return ""
-        text = str(value).strip()
         if "\x00" in text:  # PostgreSQL text cannot store NUL
             errors.append(FieldError(row, name, f"{name} contains a NUL character."))
             return ""
@@ -91,7 +103,7 @@ def _check_row(row: int, raw: Mapping[str, Any], errors: list[FieldError]) -> Re
 
     day: date | None = None
     raw_date = text("date")
-    if not _DATE.match(raw_date):
+    if not _DATE.fullmatch(raw_date):
         errors.append(FieldError(row, "date", f"date {raw_date!r} is not YYYY-MM-DD."))
     else:
         try:
@@ -101,7 +113,7 @@ def _check_row(row: int, raw: Mapping[str, Any], errors: list[FieldError]) -> Re
 
     amount: Decimal | None = None
     raw_amount = text("amount")
-    if not _AMOUNT.match(raw_amount):
+    if not _AMOUNT.fullmatch(raw_amount):
         errors.append(
             FieldError(row, "amount", f"amount {raw_amount!r} is not a decimal number like 12.34.")
         )
@@ -112,7 +124,7 @@ def _check_row(row: int, raw: Mapping[str, Any], errors: list[FieldError]) -> Re
             errors.append(FieldError(row, "amount", f"amount {raw_amount!r} is not a number."))
 
     currency = text("currency")
-    if not _CURRENCY.match(currency):
+    if not _CURRENCY.fullmatch(currency):
         errors.append(
             FieldError(row, "currency", f"currency {currency!r} is not a 3-letter ISO code.")
         )

@@ -8,7 +8,7 @@ from typing import Any
 from ledger.core.db import Conn, fetchone, fetchone_required
 from ledger.matching import match_rate
 
-__all__ = ["job_summary", "job_tags", "tenant_summary", "tenant_tags"]
+__all__ = ["empty_job_summary", "job_summary", "job_tags", "tenant_summary", "tenant_tags"]
 
 
 def tenant_tags(tenant_id: int) -> list[str]:
@@ -38,6 +38,19 @@ def job_summary(conn: Conn, job_id: int) -> dict[str, Any] | None:
         "unmatched_right": row["unmatched_right"],
         "match_rate": match_rate(row["matched"], row["unmatched_left"], row["unmatched_right"]),
         "duration_ms": row["duration_ms"],
+    }
+
+
+def empty_job_summary(job_id: int) -> dict[str, Any]:
+    """The summary of a job with no completed run: no run, zero counts, like an empty report."""
+    return {
+        "job_id": job_id,
+        "run_id": None,
+        "matched": 0,
+        "unmatched_left": 0,
+        "unmatched_right": 0,
+        "match_rate": match_rate(0, 0, 0),
+        "duration_ms": None,
     }
 
 

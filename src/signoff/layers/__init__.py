@@ -56,6 +56,7 @@ LAYERS: dict[str, tuple[str, str]] = {
         "Locust profiles (smoke, spike, soak, stress) on phase budgets.",
     ),
     "bench": ("signoff.layers.bench", "pytest-benchmark on the service's hot paths, raw samples."),
+    "e2e": ("signoff.layers.e2e", "Playwright journeys in a real Chromium; flaky is reported."),
 }
 
 

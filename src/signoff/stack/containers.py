@@ -111,7 +111,7 @@ class ContainersProvider(StackProvider):
                 hint="pip install 'signoff[containers]'.",
             ) from exc
         self.compose = DockerCompose(
-            str(self.stack_dir), compose_file_name="compose.yaml", wait=True
+            str(self.stack_dir), compose_file_name="compose.yaml", wait=True, build=True
         )
         self.compose.start()
         host = self.compose.get_service_host("api", 8000) or "127.0.0.1"

@@ -13,8 +13,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
     field_validator,
 )
+
+from ledger.decimals import fixed_point, parse_tolerance, tolerance_schema
 
 T = TypeVar("T")
 
@@ -27,13 +31,17 @@ def _not_bool(value: object) -> object:
 
 
 _NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
-MAX_TOLERANCE = Decimal(10**12)
 
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=_NO_NUL)]
-Tolerance = Annotated[Decimal, Field(ge=0, le=MAX_TOLERANCE)]
+# Validated and documented by one module, so the schema promises exactly what is accepted.
+Tolerance = Annotated[Decimal, PlainValidator(parse_tolerance), WithJsonSchema(tolerance_schema())]
 WindowDays = Annotated[int, Field(ge=0, le=3650), BeforeValidator(_not_bool)]
 # Fixed-point text on the way out: str(Decimal) may use exponents ("1E-45").
-Money = Annotated[Decimal, PlainSerializer(lambda d: format(d, "f"), return_type=str)]
+Money = Annotated[
+    Decimal,
+    PlainSerializer(fixed_point, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}, mode="serialization"),
+]
 _PORT = (
     r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
 )
@@ -165,12 +173,12 @@ class MatchOut(BaseModel):
 
 class JobSummary(BaseModel):
     job_id: int
-    run_id: int
+    run_id: int | None = Field(description="The latest completed run; null when there is none")
     matched: int
     unmatched_left: int
     unmatched_right: int
     match_rate: float
-    duration_ms: float
+    duration_ms: float | None
 
 
 class TenantSummary(BaseModel):

@@ -69,6 +69,12 @@ def status_page(request: Request, db: DbDep, cache: CacheDep) -> Response:
     return page(request, "status.html", answer.status_code or 200, readiness=readiness)
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    # Browsers ask for it on every page; an empty answer keeps their consoles free of 404s.
+    return Response(status_code=204)
+
+
 @router.get("/static/{name}")
 def static_file(name: str) -> Response:
     media = STATIC.get(name)

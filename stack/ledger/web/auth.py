@@ -23,14 +23,17 @@ COOKIE_MAX_AGE_S = 8 * 3600
 
 
 def same_origin(request: Request) -> None:
-    """Refuse a form post that another origin sent (defence in depth beside SameSite)."""
+    """Refuse a form post that another site sent (defence in depth beside SameSite)."""
     if request.method in ("GET", "HEAD"):
         return
+    # Browsers send Sec-Fetch-Site on every request; Origin is "null" on our own posts because
+    # the service sets `Referrer-Policy: no-referrer`, so it can only prove a foreign origin.
+    site = request.headers.get("sec-fetch-site")
     origin = request.headers.get("origin")
-    if origin is None:
-        return  # non-browser clients; the SameSite cookie still has to be present
     own = f"{request.url.scheme}://{request.url.netloc}"
-    if origin != own:
+    foreign_site = site is not None and site not in ("same-origin", "none")
+    foreign_origin = origin is not None and origin not in ("null", own)
+    if foreign_site or foreign_origin:
         raise HTTPException(403, "This form was sent from another site and was refused.")
 
 

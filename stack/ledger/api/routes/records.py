@@ -29,24 +29,20 @@ from ledger.api.schemas import (
 )
 from ledger.core.db import Database, execute, fetchall, fetchone_required
 from ledger.core.metrics import DB_QUERY_DURATION
-from ledger.parsing import FIELDS, MEDIA_TYPES, ParseError, Record, parse_records
+from ledger.parsing import MEDIA_TYPES, ParseError, Record, parse_records
 from ledger.summaries import job_tags
+from ledger.upload_schema import CSV_EXAMPLE, JSON_EXAMPLE, csv_body_schema, json_body_schema
 
 router = APIRouter(prefix="/api/v1/jobs/{job_id}/records", tags=["records"])
 
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 
-_ROW_SCHEMA = {
-    "type": "object",
-    "required": ["reference", "date", "amount", "currency"],
-    "properties": {f: {"type": "string"} for f in FIELDS},
-}
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "text/csv": {"schema": {"type": "string", "minLength": 1}},
-            "application/json": {"schema": {"type": "array", "items": _ROW_SCHEMA, "minItems": 1}},
+            MEDIA_TYPES["csv"]: {"schema": csv_body_schema(), "example": CSV_EXAMPLE},
+            MEDIA_TYPES["json"]: {"schema": json_body_schema(), "example": JSON_EXAMPLE},
         },
     }
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response
 from fastapi.exceptions import RequestValidationError
 
 from ledger.api.deps import (
@@ -18,7 +18,8 @@ from ledger.api.deps import (
     active_job,
 )
 from ledger.api.schemas import JobSummary, TenantSummary
-from ledger.summaries import job_summary, job_tags, tenant_summary, tenant_tags
+from ledger.summaries import empty_job_summary, job_summary, job_tags, tenant_summary, tenant_tags
+from ledger.upload_schema import DATE_PATTERN
 
 router = APIRouter(tags=["reports"], responses=AUTH_RESPONSES)
 
@@ -47,9 +48,9 @@ def get_job_summary(
         f"summary:job:{job_id}", job_tags(tenant.tenant_id, job_id), compute
     )
     response.headers["X-Cache"] = "hit" if hit else "miss"
-    if value is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "This job has no completed run yet.")
-    result: dict[str, Any] = value
+    # A job without a completed run has an empty summary (run_id null), not a missing one:
+    # the job exists, so its summary link resolves.
+    result: dict[str, Any] = value if value is not None else empty_job_summary(job_id)
     return result
 
 
@@ -58,9 +59,13 @@ def _date_query(alias: str, description: str) -> Any:
     return Query(
         alias=alias,
         description=description,
-        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        pattern=f"^{DATE_PATTERN}$",  # calendar dates only, so 2024-02-30 is off the schema too
         json_schema_extra={"format": "date"},
     )
+
+
+def _invalid(name: str, message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ["query", name], "msg": message, "type": "value_error"}])
 
 
 def _parse_date(name: str, text: str | None) -> date | None:
@@ -69,21 +74,16 @@ def _parse_date(name: str, text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ["query", name],
-                    "msg": f"{text!r} is not a calendar date.",
-                    "type": "value_error",
-                }
-            ]
-        ) from None
+        raise _invalid(name, f"{text!r} is not a calendar date.") from None
 
 
 @router.get(
     "/api/v1/reports/summary",
     response_model=TenantSummary,
-    responses={200: {"headers": _CACHE_HEADER}, 422: {"description": "A date is not YYYY-MM-DD"}},
+    responses={
+        200: {"headers": _CACHE_HEADER},
+        422: {"description": "A date is not a YYYY-MM-DD calendar date, or 'from' is after 'to'"},
+    },
 )
 def get_tenant_summary(
     tenant: TenantDep,
@@ -93,8 +93,9 @@ def get_tenant_summary(
     start_text: Annotated[str | None, _date_query("from", "First day (UTC), inclusive")] = None,
     end_text: Annotated[str | None, _date_query("to", "Last day (UTC), inclusive")] = None,
 ) -> dict[str, Any]:
-    # A range whose start is after its end is empty, not an error: the answer is zeros.
     start, end = _parse_date("from", start_text), _parse_date("to", end_text)
+    if start is not None and end is not None and start > end:
+        raise _invalid("from", "'from' must not be after 'to'.")
 
     def compute() -> dict[str, Any]:
         with db.connection() as conn:

@@ -16,7 +16,14 @@ from ledger.api.deps import (
     TenantDep,
     not_found,
 )
-from ledger.api.schemas import DeliveryAttemptOut, Page, WebhookCreate, WebhookCreated, WebhookOut
+from ledger.api.schemas import (
+    DeliveryAttemptOut,
+    Page,
+    Problem,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookOut,
+)
 from ledger.core.db import Conn, execute, fetchall, fetchone, fetchone_required
 from ledger.webhooks import new_secret
 
@@ -68,18 +75,26 @@ def list_webhooks(tenant: TenantDep, db: DbDep, page: PageQuery) -> dict[str, An
     "/{webhook_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=NOT_FOUND,
+    responses={404: {"model": Problem, "description": "Never a webhook of this tenant"}},
 )
 def delete_webhook(webhook_id: IdPath, tenant: TenantDep, db: DbDep) -> Response:
+    # Idempotent soft delete, like jobs: the caller's own deleted webhook answers 204 again.
     with db.connection() as conn:
-        _owned(conn, tenant.tenant_id, webhook_id)
-        execute(conn, "UPDATE webhooks SET deleted_at = now() WHERE id = %s", (webhook_id,))
-        execute(
+        row = fetchone(
             conn,
-            "UPDATE webhook_deliveries SET status = 'cancelled'"
-            " WHERE webhook_id = %s AND status = 'pending'",
-            (webhook_id,),
+            "SELECT deleted_at FROM webhooks WHERE id = %s AND tenant_id = %s FOR UPDATE",
+            (webhook_id, tenant.tenant_id),
         )
+        if row is None:
+            raise not_found("Webhook")
+        if row["deleted_at"] is None:
+            execute(conn, "UPDATE webhooks SET deleted_at = now() WHERE id = %s", (webhook_id,))
+            execute(
+                conn,
+                "UPDATE webhook_deliveries SET status = 'cancelled'"
+                " WHERE webhook_id = %s AND status = 'pending'",
+                (webhook_id,),
+            )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,0 +1,167 @@
+"""The e2e layer: browser journeys in a real Chromium, with retries that never hide flakiness.
+
+A journey that fails and then passes on a rerun (pytest-rerunfailures) is FLAKY, not PASS: the
+record's `journeys` figure says so, and the "flaky journeys" check fails the layer when
+`fail_on_flaky` is set. Traces, screenshots and console logs of failed attempts (written by
+e2e/conftest.py) are linked from the record. This module is also the pytest plugin (loaded
+with `-p signoff.layers.e2e`) that logs every attempt of every journey.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from signoff import browser
+from signoff.layers import LayerContext
+from signoff.layers.pytest_layer import relative, run_pytest_layer
+from signoff.records import Check, LayerRecord, Status, judge, threshold_check, write_record
+from signoff.rundir import layer_dir
+
+__all__ = ["JOURNEYS_ENV", "JourneyLog", "outcomes", "run"]
+
+LAYER = "e2e"
+JOURNEYS_ENV = "SIGNOFF_E2E_JOURNEYS"
+EVIDENCE = ("*.zip", "*.png", "*.log")
+
+
+class JourneyLog:
+    """Every attempt's outcome per journey, written as JSON when the session ends."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.attempts: dict[str, list[str]] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        attempts = self.attempts.setdefault(report.nodeid, [])
+        outcome: str = report.outcome  # pytest-rerunfailures adds "rerun" to pytest's three
+        if outcome == "rerun":
+            attempts.append("failed")
+        elif report.when == "call":
+            attempts.append(report.outcome)
+        elif report.when == "setup" and not report.passed:
+            attempts.append("skipped" if report.skipped else "error")
+        elif report.when == "teardown" and report.failed and attempts:
+            attempts[-1] = "failed"
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.target.write_text(json.dumps(self.attempts, indent=2) + "\n", encoding="utf-8")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = os.environ.get(JOURNEYS_ENV)
+    if target:
+        config.pluginmanager.register(JourneyLog(Path(target)), "signoff-e2e-journeys")
+
+
+def outcomes(attempts: dict[str, list[str]]) -> dict[str, str]:
+    """PASS (first try), FLAKY (passed only on a rerun), FAIL, or SKIPPED, per journey."""
+    verdicts: dict[str, str] = {}
+    for node, tries in attempts.items():
+        if not tries:
+            continue
+        if tries[-1] == "passed":
+            verdicts[node] = "PASS" if len(tries) == 1 else "FLAKY"
+        elif tries[-1] == "skipped":
+            verdicts[node] = "SKIPPED"
+        else:
+            verdicts[node] = "FAIL"
+    return verdicts
+
+
+def _evidence(run_dir: Path, folder: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    failures = folder / "failures"
+    for pattern in EVIDENCE:
+        for path in sorted(failures.glob(f"*/*/{pattern}")):
+            key = "/".join(path.relative_to(failures).parts)
+            found[f"failure:{key}"] = relative(run_dir, path)
+    return found
+
+
+def run(ctx: LayerContext) -> LayerRecord:
+    settings = ctx.config.section(LAYER)
+    # No browser: one sentence and an INCONCLUSIVE record, never skipped journeys.
+    managed = browser.managed_path() if settings["use_playwright_browser"] else None
+    found = browser.from_settings(settings, managed)
+    folder = layer_dir(ctx.run_dir, LAYER)
+    journeys_file = folder / "journeys.json"
+    journeys_file.unlink(missing_ok=True)
+    shutil.rmtree(folder / "failures", ignore_errors=True)  # evidence of this run only
+    extra = ["-p", "signoff.layers.e2e", f"--reruns={int(settings['retries'])}"]
+    began = time.perf_counter()
+    base = run_pytest_layer(
+        ctx, LAYER, list(settings["paths"]), extra=extra, env={JOURNEYS_ENV: str(journeys_file)}
+    )
+    wall_s = round(time.perf_counter() - began, 2)
+    print(f"Journey suite wall time: {wall_s:.1f} s (budget {settings['budget_s']:g} s)")
+    try:
+        verdicts = outcomes(json.loads(journeys_file.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        verdicts = {}
+    flaky = sorted(node for node, verdict in verdicts.items() if verdict == "FLAKY")
+    checks = [*base.checks, _flaky_check(flaky, verdicts, bool(settings["fail_on_flaky"]))]
+    checks.append(
+        threshold_check("journey suite wall time", wall_s, "<=", float(settings["budget_s"]), " s")
+    )
+    status, reasons = judge(checks, base.declared, base.evaluated)
+    counts = {v: sum(1 for x in verdicts.values() if x == v) for v in ("PASS", "FLAKY", "FAIL")}
+    artifacts = {**base.artifacts, **_evidence(ctx.run_dir, folder)}
+    if journeys_file.exists():
+        artifacts["journeys"] = relative(ctx.run_dir, journeys_file)
+    record = replace(
+        base,
+        status=status,
+        reasons=reasons,
+        summary=f"{counts['PASS']} passed, {counts['FLAKY']} flaky, {counts['FAIL']} failed "
+        f"of {len(verdicts)} journeys in {wall_s:.1f} s ({found.describe()})",
+        figures={**base.figures, "journeys": verdicts, "wall_time_s": wall_s, **counts},
+        checks=checks,
+        artifacts=artifacts,
+        tools={**base.tools, "browser": found.describe(), **_versions()},
+    )
+    write_record(folder, record)
+    return record
+
+
+def _flaky_check(flaky: list[str], verdicts: dict[str, str], fail_on_flaky: bool) -> Check:
+    if not verdicts:
+        return Check(
+            "flaky journeys",
+            Status.INCONCLUSIVE,
+            None,
+            0,
+            "==",
+            message="No journey outcome was logged (journeys.json is missing or empty).",
+            evidence="e2e/journeys.json",
+        )
+    message = f"{len(flaky)} journeys passed only on a retry: {', '.join(flaky)}." if flaky else ""
+    failed = fail_on_flaky and bool(flaky)
+    return Check(
+        "flaky journeys",
+        Status.FAIL if failed else Status.PASS,
+        len(flaky),
+        0 if fail_on_flaky else "reported",
+        "==" if fail_on_flaky else "",
+        message=message if failed else "",
+        evidence="e2e/journeys.json",
+    )
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found: dict[str, str] = {}
+    for package in ("playwright", "pytest-playwright", "pytest-rerunfailures"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
