@@ -82,8 +82,11 @@ def command(
 ) -> list[str]:
     st = shutil.which("st") or shutil.which("schemathesis")
     prefix = [st] if st else [sys.executable, "-m", "schemathesis.cli"]
+    # Per-operation expectations the OpenAPI document cannot state live in a Schemathesis config.
+    config_file = str(settings.get("config_file") or "")
     argv = [
         *prefix,
+        *(["--config-file", config_file] if config_file else []),
         "run",
         str(schema),
         f"--url={base_url}",
@@ -259,6 +262,8 @@ def run(ctx: LayerContext) -> LayerRecord:
         for name, filters in passes(document):
             key = handle.api_key if name == "main" else _fresh_key(handle.base_url, handle.api_key)
             pass_settings = dict(settings)
+            if settings["config_file"]:
+                pass_settings["config_file"] = str(ctx.config.root / str(settings["config_file"]))
             if name != "main":  # one operation: a short budget keeps the layer near max_time
                 pass_settings["max_time"] = min(int(settings["max_time"]), KEYS_PASS_MAX_TIME)
             argv = [

@@ -60,6 +60,8 @@ def job_report(
         if exc.status_code != 404:
             raise
         return page(request, "report.html", job=job, summary=None, figures={})
+    if summary.get("run_id") is None:  # the job has no completed run yet
+        return page(request, "report.html", job=job, summary=None, figures={})
     run_id = int(summary["run_id"])
     figures = dict(summary)
     if has_ui_fault(request, "ui_report_off_by_one"):
