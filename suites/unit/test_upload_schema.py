@@ -139,5 +139,6 @@ def test_documented_examples_are_on_the_schema_and_accepted() -> None:
     assert re.fullmatch(CSV_PATTERN[1:-1], CSV_EXAMPLE)
     assert len(parse_csv(CSV_EXAMPLE.encode())) == 2
     for row in JSON_EXAMPLE:
+        assert isinstance(row, dict)
         assert all(_matches(FIELDS[name], value) for name, value in row.items()), row
     assert len(parse_json(json.dumps(JSON_EXAMPLE).encode())) == 2
