@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import sync_playwright
 
+from signoff.browser import find
 from signoff.records import LayerRecord, Status, threshold_check
 from signoff.report.html import HtmlRenderer
 from signoff.report.results import build
 from tests.test_compare_baseline import load_run
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # A 1x1 PNG, standing for an image a layer drew itself.
 PIXEL = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -59,11 +49,10 @@ def test_html_is_self_contained_and_verdict_first(tmp_path: Path) -> None:
     page_file.write_text(text, encoding="utf-8")
     assert "://" not in re.sub(r'xmlns(:\w+)?="http://www\.w3\.org/[^"]+"', "", text)
     assert text.count("<svg") >= 5  # latency, throughput, coverage, severity, shifts, own svg
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}; install the chromium package.")
     requests: list[str] = []
     with sync_playwright() as play:
-        browser = play.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        found = find(play.chromium.executable_path)  # a clear error, never a skip
+        browser = play.chromium.launch(**found.launch_args())
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.on("request", lambda request: requests.append(request.url))

@@ -53,6 +53,10 @@ class Shift:
     reason: str
 
 
+def _unjudged(n1: int, n2: int, med_a: float | None, med_b: float | None, reason: str) -> Shift:
+    return Shift(Change.INCONCLUSIVE, n1, n2, med_a, med_b, None, None, None, None, None, reason)
+
+
 def _thin(
     values: np.ndarray[tuple[int], np.dtype[np.float64]],
 ) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
@@ -94,34 +98,12 @@ def judge_shift(
     med_a = float(np.median(baseline)) if n1 else None
     med_b = float(np.median(candidate)) if n2 else None
     if min(n1, n2) < s.min_samples:
-        return Shift(
-            Change.INCONCLUSIVE,
-            n1,
-            n2,
-            med_a,
-            med_b,
-            None,
-            None,
-            None,
-            None,
-            None,
-            f"too few samples ({n1} vs {n2}, need {s.min_samples} on each side)",
-        )
+        reason = f"too few samples ({n1} vs {n2}, need {s.min_samples} on each side)"
+        return _unjudged(n1, n2, med_a, med_b, reason)
     assert med_a is not None
     if med_a <= 0:
-        return Shift(
-            Change.INCONCLUSIVE,
-            n1,
-            n2,
-            med_a,
-            med_b,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "the baseline median is not positive, so no relative shift exists",
-        )
+        reason = "the baseline median is not positive, so no relative shift exists"
+        return _unjudged(n1, n2, med_a, med_b, reason)
     p = float(stats.mannwhitneyu(candidate, baseline, alternative="two-sided").pvalue)
     shift, low, high = hodges_lehmann(baseline, candidate, s.alpha)
     rel, rel_low, rel_high = shift / med_a, low / med_a, high / med_a
