@@ -121,7 +121,7 @@ def open_context(
     try:
         if request.node.stash.get(_CALL_FAILED, False):
             attempt = int(getattr(request.node, "execution_count", 1))
-            folder = layer_folder(request.config) / "failures" / _slug(request.node.name)
+            folder = layer_folder(request) / "failures" / _slug(request.node.name)
             evidence.keep(folder / f"attempt-{attempt}")
     finally:
         evidence.close()
@@ -140,7 +140,7 @@ def page(context: BrowserContext) -> Page:
 @pytest.fixture(scope="session")
 def api(stack: StackHandle) -> Iterator[Api]:
     """The JSON API as the stack's own tenant: setup and after-the-fact checks."""
-    client = Api(stack.base_url, stack.api_key)
+    client = Api(stack.base_url, stack.token)
     yield client
     client.close()
 

@@ -64,7 +64,7 @@ def expect_fixture_report(page: Page) -> None:
 
 
 def test_first_reconciliation(page: Page, stack: StackHandle) -> None:
-    sign_in(page, stack.api_key)
+    sign_in(page, stack.token)
     name = unique("first reconciliation")
     page.get_by_label("Job name").fill(name)
     page.get_by_label("Amount tolerance").fill(RULES["amount_tolerance"])
@@ -95,7 +95,7 @@ def test_bad_upload_names_the_row_and_stores_nothing(
     page: Page, stack: StackHandle, api: Api
 ) -> None:
     job = api.create_job(unique("bad upload"), RULES["amount_tolerance"], RULES["date_window_days"])
-    sign_in(page, stack.api_key)
+    sign_in(page, stack.token)
     page.goto(f"/jobs/{job['id']}")
     upload(page, "left", "malformed.csv")
     alert = page.get_by_role("alert")
@@ -114,11 +114,11 @@ def test_tenant_isolation(
 ) -> None:
     name = unique("first tenant's job")
     job = api.fixture_job(name)
-    sign_in(page, stack.api_key)
+    sign_in(page, stack.token)
     expect(page.get_by_role("link", name=name)).to_be_visible()
 
     other = open_context().new_page()
-    sign_in(other, stack.controls.new_tenant(unique("second tenant")))
+    sign_in(other, stack.controls.new_credential(unique("second tenant")))
     expect(other.get_by_text("No jobs yet.")).to_be_visible()
     expect(other.get_by_role("link", name=name)).to_have_count(0)
     for path in (f"/jobs/{job['id']}", f"/jobs/{job['id']}/report"):
@@ -133,7 +133,7 @@ def test_webhooks(page: Page, stack: StackHandle, api: Api) -> None:
     receiver = WebhookReceiver()
     receiver.start()
     try:
-        sign_in(page, stack.api_key)
+        sign_in(page, stack.token)
         page.get_by_role("link", name="Webhooks").click()
         page.get_by_label("Webhook URL").fill(receiver.url)
         page.get_by_role("button", name="Add webhook").click()
@@ -161,8 +161,8 @@ def test_webhooks(page: Page, stack: StackHandle, api: Api) -> None:
 def test_degraded_mode(page: Page, stack: StackHandle, api: Api) -> None:
     job = api.fixture_job(unique("degraded job"))
     api.wait_run(api.start_run(job["id"]))
-    sign_in(page, stack.api_key)
-    stack.controls.stop_redis()
+    sign_in(page, stack.token)
+    stack.controls.stop("redis")
     try:
         page.goto("/status")
         expect(page.get_by_role("status")).to_have_text("degraded")
@@ -171,7 +171,7 @@ def test_degraded_mode(page: Page, stack: StackHandle, api: Api) -> None:
         page.goto(f"/jobs/{job['id']}/report")
         expect_fixture_report(page)
     finally:
-        stack.controls.start_redis()
+        stack.controls.start("redis")
 
     def healthy() -> bool:
         return bool(api.client.get("/health/ready").json()["status"] == "healthy")

@@ -20,8 +20,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from signoff import config as config_mod
-from signoff import rundir
+from signoff.pytest_plugin import evidence_dir
 from signoff.stack.interface import StackControls, StackHandle
 from signoff.stack.procs import free_port
 
@@ -115,7 +114,7 @@ class Api:
 @pytest.fixture(scope="session")
 def api(stack: StackHandle) -> Iterator[Api]:
     """The API as the stack's own tenant."""
-    client = Api(stack.base_url, stack.api_key)
+    client = Api(stack.base_url, stack.token)
     yield client
     client.close()
 
@@ -145,7 +144,7 @@ def new_tenant(controls: StackControls, stack: StackHandle) -> Iterator[Callable
     made: list[Api] = []
 
     def make(name: str) -> Api:
-        client = Api(stack.base_url, controls.new_tenant(name))
+        client = Api(stack.base_url, controls.new_credential(name))
         made.append(client)
         return client
 
@@ -229,11 +228,9 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 # ---------------------------------------------------------------- evidence
-def layer_folder(config: pytest.Config) -> Path:
-    """This suite's folder in the run directory (the plugin's layer name, or `pytest`)."""
-    cfg = config_mod.load(Path(str(config.rootpath)))
-    layer = config.getoption("--signoff-layer") or "pytest"
-    return rundir.layer_dir(rundir.current(cfg.run_root), layer)
+def layer_folder(request: pytest.FixtureRequest) -> Path:
+    """This suite's folder in the run directory, or pytest's temp folder outside a run."""
+    return evidence_dir(request.config, request.getfixturevalue("tmp_path_factory"))
 
 
 class Timeline:
@@ -287,7 +284,7 @@ def timeline(request: pytest.FixtureRequest) -> Iterator[Timeline]:
     record = Timeline(request.node.name)
     yield record
     outcome = request.node.stash.get(_OUTCOME, "error")
-    record.write(layer_folder(request.config), outcome)
+    record.write(layer_folder(request), outcome)
 
 
 # ---------------------------------------------------------------- metrics

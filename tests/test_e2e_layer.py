@@ -33,8 +33,10 @@ def test_wobbly():
 
 
 def run_layer(tmp_path: Path, settings: dict[str, Any], args: list[str]) -> LayerRecord:
-    cfg = config.load(ROOT, overrides={"e2e": settings})
-    ctx = LayerContext(run_dir=tmp_path / "run", config=cfg, profile="pr", args=args)
+    paths = settings.pop("paths", ["e2e"])
+    layer = {"kind": "playwright", "paths": paths}
+    cfg = config.load(ROOT, overrides={"e2e": settings, "layers": {"e2e": layer}})
+    ctx = LayerContext(run_dir=tmp_path / "run", config=cfg, profile="pr", args=args, name="e2e")
     return run(ctx)
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.stack
 def browser_like(stack: StackHandle) -> Iterator[httpx.Client]:
     """A client signed in through the sign-in form, as a browser would be."""
     with httpx.Client(base_url=stack.base_url, timeout=10.0) as client:
-        answer = client.post("/signin", data={"key": stack.api_key})
+        answer = client.post("/signin", data={"key": stack.token})
         assert answer.status_code == 303, answer.text[:200]
         cookie = answer.headers["set-cookie"].lower()
         assert "httponly" in cookie

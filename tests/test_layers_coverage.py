@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from signoff import config
-from signoff.layers import LayerContext, coverage, unit
+from signoff.layers import LayerContext, coverage, pytest_layer
 from signoff.records import LayerRecord, Status
 from tests.conftest import ROOT
 
@@ -15,8 +15,8 @@ from tests.conftest import ROOT
 @pytest.fixture(scope="module")
 def unit_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, LayerRecord]:
     run = tmp_path_factory.mktemp("run")
-    ctx = LayerContext(run_dir=run, config=config.load(ROOT), profile="pr")
-    return run, unit.run(ctx)
+    ctx = LayerContext(run_dir=run, config=config.load(ROOT), profile="pr", name="unit")
+    return run, pytest_layer.run(ctx)
 
 
 def gate(run: Path, **thresholds: float) -> LayerRecord:

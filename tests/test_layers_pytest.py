@@ -41,9 +41,7 @@ def suite(tmp_path: Path, body: str) -> str:
 )
 def test_record_status(tmp_path: Path, body: str, status: Status) -> None:
     run = tmp_path / "run"
-    record = run_pytest_layer(
-        context(run), "sample", [suite(tmp_path, body)], service_coverage=False
-    )
+    record = run_pytest_layer(context(run), "sample", [suite(tmp_path, body)], coverage="none")
     assert record.status is status, record.reasons
     assert (run / "sample" / "record.json").exists()
 
@@ -51,9 +49,7 @@ def test_record_status(tmp_path: Path, body: str, status: Status) -> None:
 def test_counts_and_junit_are_recorded(tmp_path: Path) -> None:
     run = tmp_path / "run"
     body = "def test_a():\n    assert 1\n\ndef test_b():\n    pytest.skip('later')\n"
-    record = run_pytest_layer(
-        context(run), "sample", [suite(tmp_path, body)], service_coverage=False
-    )
+    record = run_pytest_layer(context(run), "sample", [suite(tmp_path, body)], coverage="none")
     assert record.declared == {"tests": 2}
     assert record.evaluated == {"tests": 1}
     assert record.figures["skipped"] == 1

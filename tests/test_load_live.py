@@ -36,7 +36,7 @@ def _run(
     load: dict[str, Any],
     base_url: str | None = None,
 ) -> LayerRecord:
-    monkeypatch.setenv("SIGNOFF_API_KEY", handle.api_key)
+    monkeypatch.setenv("SIGNOFF_API_KEY", handle.token)
     cfg = config.load(overrides={"load": {"seed_jobs": 1, "min_samples": 10, **load}})
     ctx = LayerContext(tmp_path, cfg, "pr", ["smoke"], "url", base_url or handle.base_url)
     return run(ctx)

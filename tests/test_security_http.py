@@ -17,6 +17,7 @@ import pytest
 from signoff import config
 from signoff.security.http_checks import Probe, run_checks
 from signoff.stack.interface import StackHandle
+from signoff.target import Auth, Target
 
 OPENAPI = {
     "openapi": "3.1.0",
@@ -85,10 +86,14 @@ def failed(probes: list[Probe]) -> dict[str, Probe]:
 
 
 def test_a_careless_server_fails_every_kind_of_check(careless: str) -> None:
-    checker = run_checks(careless, "good", settings(public_routes=["GET /health/*"]))
+    handle = StackHandle(
+        "url", careless, "good", {"Authorization": "Bearer good"}, openapi="/openapi.json"
+    )
+    target = Target(auth=Auth(kind="token"), public_operations=["GET /health/*"], api_prefix="/api")
+    checker = run_checks(handle, target, settings())
     bad = failed(checker.probes)
-    assert "HTTP-auth:GET /api/v1/open (no key)" in bad
-    assert "HTTP-auth:GET /api/v1/items/{item_id} (no key)" not in bad  # it does refuse
+    assert "HTTP-auth:GET /api/v1/open (no credential)" in bad
+    assert "HTTP-auth:GET /api/v1/items/{item_id} (no credential)" not in bad  # it does refuse
     leaks = [p for p in bad.values() if p.kind == "leak"]
     assert leaks
     assert "Traceback" in leaks[0].detail
@@ -100,7 +105,7 @@ def test_a_careless_server_fails_every_kind_of_check(careless: str) -> None:
 
 @pytest.mark.stack
 def test_the_reference_stack_holds_every_check(stack: StackHandle) -> None:
-    checker = run_checks(stack.base_url, stack.api_key, settings())
+    checker = run_checks(stack, config.load().target, settings())
     assert not failed(checker.probes), [
         f"{p.id}: {p.detail}" for p in failed(checker.probes).values()
     ]

@@ -37,8 +37,6 @@ def audit(
     (tmp_path / "requirements.txt").write_text(requirements)
     (tmp_path / "waivers.toml").write_text(waivers)
     values = {
-        "bandit_paths": '["src"]',
-        "requirements": '"requirements.txt"',
         "waivers": '"waivers.toml"',
         "advisory_db": json.dumps(str(SNAPSHOT)),
         "http_checks": "false",
@@ -46,7 +44,8 @@ def audit(
         **settings,
     }
     table = "\n".join(f"{key} = {value}" for key, value in values.items())
-    (tmp_path / "signoff.toml").write_text(f"[audit]\n{table}\n")
+    target = 'source_paths = ["src"]\nrequirements = "requirements.txt"\n'
+    (tmp_path / "signoff.toml").write_text(f"[target]\n{target}\n[audit]\n{table}\n")
     cfg = config.load(tmp_path)
     record = run(LayerContext(run_dir=tmp_path / "run", config=cfg, profile="pr"))
     assert read_record(tmp_path / "run" / "audit", "audit") == record  # written as returned

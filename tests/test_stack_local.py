@@ -17,7 +17,7 @@ pytestmark = pytest.mark.stack
 
 @pytest.fixture(scope="module")
 def api(stack: StackHandle) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {stack.api_key}"}
+    headers = {"Authorization": f"Bearer {stack.token}"}
     with httpx.Client(base_url=stack.base_url, headers=headers, timeout=10) as client:
         yield client
 
@@ -99,7 +99,7 @@ def test_other_tenants_job_is_404(stack: StackHandle, api: httpx.Client) -> None
     job_id = api.post(
         "/api/v1/jobs", json={"name": "mine", "amount_tolerance": "0", "date_window_days": 0}
     ).json()["id"]
-    other = stack.controls.new_tenant("intruder")
+    other = stack.controls.new_credential("intruder")
     response = httpx.get(
         f"{stack.base_url}/api/v1/jobs/{job_id}",
         headers={"Authorization": f"Bearer {other}"},
@@ -110,7 +110,7 @@ def test_other_tenants_job_is_404(stack: StackHandle, api: httpx.Client) -> None
 
 def test_redis_down_degrades_but_summaries_answer(stack: StackHandle, api: httpx.Client) -> None:
     summary = reconcile(api)
-    stack.controls.stop_redis()
+    stack.controls.stop("redis")
     try:
         ready = httpx.get(f"{stack.base_url}/health/ready", timeout=5)
         assert ready.status_code == 200
@@ -120,7 +120,7 @@ def test_redis_down_degrades_but_summaries_answer(stack: StackHandle, api: httpx
         assert again.status_code == 200
         assert again.json()["matched"] == summary["matched"]
     finally:
-        stack.controls.start_redis()
+        stack.controls.start("redis")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if httpx.get(f"{stack.base_url}/health/ready", timeout=5).json()["status"] == "healthy":

@@ -13,6 +13,7 @@ from signoff.stack.containers import ContainersProvider, engine_answers
 from signoff.stack.procs import free_port
 from signoff.stack.select import choose_provider
 from signoff.stack.url import UrlProvider
+from signoff.target import Auth, Target
 from tests.conftest import ROOT
 
 
@@ -33,16 +34,17 @@ def test_containers_choice_without_engine_is_refused(tmp_path: Path) -> None:
         choose_provider(config.load(ROOT), tmp_path, "containers")
 
 
-def test_url_provider_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_url_provider_needs_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SIGNOFF_API_KEY", raising=False)
+    target = Target(auth=Auth(kind="token", token_env="SIGNOFF_API_KEY"))
     with pytest.raises(StackStartError, match="SIGNOFF_API_KEY"):
-        UrlProvider("http://127.0.0.1:1").start()
+        UrlProvider("http://127.0.0.1:1", target).start()
 
 
 def test_url_provider_names_an_unreachable_target() -> None:
     port = free_port()
     with pytest.raises(StackStartError, match=f"127.0.0.1:{port}"):
-        UrlProvider(f"http://127.0.0.1:{port}", api_key="k", timeout=1).start()
+        UrlProvider(f"http://127.0.0.1:{port}", timeout=1).start()
 
 
 def test_url_choice_needs_a_base_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from signoff import config
 from signoff.errors import StackStartError
 from signoff.stack.local import LocalProvider
 from signoff.stack.procs import port_open
@@ -48,12 +49,12 @@ def processes_mentioning(text: str) -> list[int]:
 
 
 def test_stop_leaves_no_process_port_or_folder(tmp_path: Path) -> None:
-    provider = LocalProvider(ROOT / "stack", tmp_path / "logs")
+    provider = LocalProvider(config.load(ROOT).target, ROOT, tmp_path / "logs")
     with provider as handle:
         pids = [proc.pid for proc in provider.procs.values()]
         ports = list(provider.ports.values())
         workdir = provider.workdir
-        assert handle.api_key
+        assert handle.token
         assert all(port_open(port) for port in ports)
     assert pids
     assert not [pid for pid in pids if alive(pid)]
@@ -67,7 +68,8 @@ def test_stop_leaves_no_process_port_or_folder(tmp_path: Path) -> None:
 def test_component_that_never_gets_ready_is_named_with_its_log(tmp_path: Path) -> None:
     # The service is pointed at a database port where nothing listens.
     provider = LocalProvider(
-        ROOT / "stack",
+        config.load(ROOT).target,
+        ROOT,
         tmp_path / "logs",
         ready_timeout=4,
         service_env={"LEDGER_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/x"},
@@ -102,12 +104,12 @@ def test_stack_up_tears_down_on_ctrl_c(tmp_path: Path) -> None:
             jobs = httpx.get(
                 f"{handle['base_url']}/api/v1/jobs",
                 timeout=5,
-                headers={"Authorization": f"Bearer {handle['api_key']}"},
+                headers={"Authorization": f"Bearer {handle['token']}"},
             )
             assert jobs.status_code == 200
             ports = [
                 urlparse(u).port
-                for u in (handle["base_url"], handle["database_url"], handle["redis_url"])
+                for u in (handle["base_url"], handle["services"]["postgres"], handle["services"]["redis"])
             ]
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=30) == 0

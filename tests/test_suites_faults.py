@@ -27,7 +27,7 @@ def junit_text(run: Path, layer: str) -> str:
 
 
 def run_suite(run: Path, layer: str, paths: list[str], extra: list[str]) -> LayerRecord:
-    return run_pytest_layer(context(run), layer, paths, extra=extra, service_coverage=False)
+    return run_pytest_layer(context(run), layer, paths, extra=extra, coverage="none")
 
 
 def test_a_dashboard_panel_naming_a_missing_metric_fails_observability(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from signoff.layers.fuzz import (
     split_args,
     stack_args,
 )
-from signoff.layers.observability import (
+from signoff.observability import (
     base_name,
     dashboard_expressions,
     dashboard_problems,
@@ -40,9 +40,16 @@ def test_operations_list_every_method_of_every_path() -> None:
 
 
 def test_key_revocation_runs_in_its_own_last_pass() -> None:
-    names = [name for name, _ in passes(DOC)]
-    assert names == ["main", "keys"]
-    assert passes({"paths": {"/a": {"get": {}}}}) == [("main", [])]
+    last = ["DELETE /api/v1/keys/{key_id}"]
+    assert passes(DOC, last) == [
+        ("main", ["--exclude-name=DELETE /api/v1/keys/{key_id}"]),
+        ("last", ["--include-name=DELETE /api/v1/keys/{key_id}"]),
+    ]
+    assert passes({"paths": {"/a": {"get": {}}}}, last) == [("main", [])]
+
+
+def test_a_read_only_deployment_is_fuzzed_on_allowed_operations_only() -> None:
+    assert passes(DOC, [], ["GET /a"]) == [("main", ["--include-name=GET /a"])]
 
 
 def test_external_refs_are_found_anywhere() -> None:

@@ -1,4 +1,4 @@
-"""The smoke suite against a separately started stack (`--stack url`), and what url cannot do."""
+"""The smoke layer against a separately started stack (`--stack url`), and what url cannot do."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from signoff import config
-from signoff.layers import LayerContext
+from signoff.layers import LayerContext, smoke
 from signoff.layers.pytest_layer import run_pytest_layer
 from signoff.records import Status
 from tests.conftest import ROOT
@@ -51,35 +52,44 @@ def url_context(run: Path, base_url: str) -> LayerContext:
 
 
 def test_smoke_passes_against_a_separately_started_stack(
-    deployment: dict[str, str], tmp_path: Path
+    deployment: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run = tmp_path / "run"
-    record = run_pytest_layer(
-        url_context(run, deployment["base_url"]),
-        "smoke",
-        ["suites/smoke"],
-        env={"SIGNOFF_API_KEY": deployment["api_key"]},
-        service_coverage=False,
-    )
+    monkeypatch.setenv("SIGNOFF_API_KEY", deployment["token"])
+    record = smoke.run(replace(url_context(run, deployment["base_url"]), name="smoke"))
     assert record.status is Status.PASS, record.reasons
-    assert record.evaluated["tests"] == record.declared["tests"] >= 10
+    assert record.evaluated["operations"] == record.declared["operations"] >= 4
     assert not (run / "smoke" / "stack-logs").exists(), "the url provider starts nothing"
 
 
 def test_smoke_without_a_key_fails_with_a_clear_message(
-    deployment: dict[str, str], tmp_path: Path
+    deployment: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run = tmp_path / "run"
-    env = {k: v for k, v in os.environ.items() if k != "SIGNOFF_API_KEY"}
-    record = run_pytest_layer(
+    monkeypatch.delenv("SIGNOFF_API_KEY", raising=False)
+    record = smoke.run(replace(url_context(run, deployment["base_url"]), name="smoke"))
+    assert record.status is Status.INCONCLUSIVE
+    assert any("ledger" in r or "auth command" in r for r in record.reasons), record.reasons
+
+
+def test_smoke_fails_a_read_that_answers_without_a_credential(
+    deployment: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read declared as needing a credential that answers without one fails smoke."""
+    run = tmp_path / "run"
+    monkeypatch.setenv("SIGNOFF_API_KEY", deployment["token"])
+    cfg = config.load(ROOT)
+    # the adapters list is public; declared as protected, smoke must notice it answers anyway
+    public = [p for p in cfg.target.public_operations if "adapters" not in p]
+    ctx = replace(
         url_context(run, deployment["base_url"]),
-        "smoke",
-        ["suites/smoke"],
-        env={**env, "SIGNOFF_API_KEY": ""},
-        service_coverage=False,
+        config=replace(cfg, target=replace(cfg.target, public_operations=public)),
+        name="smoke",
     )
+    record = smoke.run(ctx)
     assert record.status is Status.FAIL
-    assert "SIGNOFF_API_KEY is not set" in (run / "smoke" / "junit.xml").read_text("utf-8")
+    failed = [c for c in record.checks if c.status is Status.FAIL]
+    assert [c.name for c in failed] == ["GET /api/v1/adapters: refuses no credential"]
 
 
 def test_fault_injection_fails_clearly_against_a_black_box_deployment(
@@ -90,8 +100,8 @@ def test_fault_injection_fails_clearly_against_a_black_box_deployment(
         url_context(run, deployment["base_url"]),
         "resilience",
         ["suites/resilience/test_resilience_processes.py", "-k", "worker"],
-        env={"SIGNOFF_API_KEY": deployment["api_key"]},
-        service_coverage=False,
+        env={"SIGNOFF_API_KEY": deployment["token"]},
+        coverage="none",
     )
     assert record.status is Status.FAIL
     assert "needs the embedded stack" in (run / "resilience" / "junit.xml").read_text("utf-8")

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from signoff import config as config_mod
-from signoff import rundir
 from signoff.stack.local import LocalProvider
 
 
 def stack_cold_start(cfg: config_mod.Config, runs: int) -> int:
     """Start and stop the local stack `runs` times; print each component's ready time."""
-    run = rundir.current(cfg.run_root)
     settings = cfg.section("stack")
+    logs = Path(tempfile.mkdtemp(prefix="signoff-bench-stack-"))
     totals: list[float] = []
     for index in range(runs):
         provider = LocalProvider(
-            cfg.root / str(settings["path"]),
-            run / "bench-stack" / str(index),
+            cfg.target,
+            cfg.root,
+            logs / str(index),
             ready_timeout=float(settings["ready_timeout"]),
         )
         began = time.perf_counter()
@@ -29,6 +31,6 @@ def stack_cold_start(cfg: config_mod.Config, runs: int) -> int:
     median = statistics.median(totals)
     print(
         f"cold start median of {runs}: {median:.2f} s (target < 3 s: "
-        f"{'met' if median < 3 else 'missed'})"
+        f"{'met' if median < 3 else 'missed'}); logs in {logs}"
     )
     return 0

@@ -7,17 +7,20 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from rich.console import Console
 
+from signoff import __version__, rundir
 from signoff import config as config_mod
-from signoff import rundir
 from signoff.errors import SignoffError, UsageError, fatal
-from signoff.layers import LAYERS, LayerContext, runner
+from signoff.layers import LayerContext, available, runner
 from signoff.records import LayerRecord, Status, write_record
 from signoff.report.model import profile_layers, write_plan
 from signoff.stack.select import CHOICES, choose_provider
@@ -26,6 +29,10 @@ console = Console(stderr=True)
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # `--profil` is a typo, not --profile
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         fatal(UsageError(f"{message}.", hint=f"run `{self.prog} --help`."))
 
@@ -37,6 +44,7 @@ def _stack_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="signoff", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"signoff {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     stack = sub.add_parser("stack", help="the target stack")
@@ -45,8 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     _stack_options(up)
     up.add_argument("--json", action="store_true", help="print the handle as one JSON line")
 
-    layer = sub.add_parser("layer", help="run one layer into the current run directory")
-    layer.add_argument("name", help=f"one of: {', '.join(LAYERS)}")
+    layer = sub.add_parser("layer", help="run one layer into a run directory")
+    layer.add_argument("name", help="a built-in layer or one of [tool.signoff.layers]")
+    layer.add_argument(
+        "--run", help="run directory or id to write into (default: SIGNOFF_RUN_DIR, else new)"
+    )
     layer.add_argument("args", nargs=argparse.REMAINDER, help="passed to the layer's tool")
     _stack_options(layer)
 
@@ -69,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("config", help="print the effective configuration with its defaults")
     show.add_argument("--defaults", action="store_true", help="print only the built-in defaults")
 
+    sub.add_parser("layers", help="list every layer this project can run")
+
+    init = sub.add_parser("init", help="write a starter configuration for a service")
+    init.add_argument("source", help="the service's OpenAPI document: a URL or a file")
+    init.add_argument("--base-url", help="where the service answers (default: from a URL source)")
+    init.add_argument("--force", action="store_true", help="replace an existing configuration")
+
     bench = sub.add_parser("bench", help="print benchmark figures")
     bench.add_argument(
         "what",
@@ -89,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
+        if args.command == "init":
+            from signoff.init import init
+
+            return init(Path.cwd(), args.source, args.base_url, args.force)
         cfg = config_mod.load()
         match args.command:
             case "stack":
@@ -100,9 +122,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "report":
                 return report(cfg, args.run, args.profile, args.baseline, args.format)
             case "config":
-                values = config_mod.defaults() if args.defaults else cfg.values
-                sys.stdout.write(config_mod.dumps(values))
+                sys.stdout.write(config_mod.dumps(config_mod.effective(cfg, args.defaults)))
                 return 0
+            case "layers":
+                for name, text in available(cfg).items():
+                    print(f"{name:16} {text}")
+                return 0
+            case "init":
+                from signoff.init import init
+
+                return init(Path.cwd(), args.source, args.base_url, args.force)
             case "bench" if args.what == "load":
                 from signoff.load.bench import bench_load
 
@@ -124,31 +153,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def stack_up(cfg: config_mod.Config, args: argparse.Namespace) -> int:
-    run = rundir.current(cfg.run_root)
-    provider = choose_provider(cfg, run / "stack", args.stack, args.base_url)
+    logs = Path(tempfile.mkdtemp(prefix="signoff-stack-logs-"))
+    provider = choose_provider(cfg, logs, args.stack, args.base_url)
     try:
         with console.status(f"Starting the {provider.name} stack…"):
             handle = provider.start()
         if args.json:
             payload = {
                 "base_url": handle.base_url,
-                "api_key": handle.api_key,
-                "database_url": handle.database_url,
-                "redis_url": handle.redis_url,
+                "token": handle.token,
+                "headers": handle.headers,
+                "services": handle.services,
                 "logs": str(handle.log_dir) if handle.log_dir else None,
             }
             print(json.dumps(payload), flush=True)
         else:
-            print(f"Service:    {handle.base_url}  (ready: {handle.base_url}/health/ready)")
-            print(f"Metrics:    {handle.base_url}/metrics")
-            if handle.database_url:
-                print(f"PostgreSQL: {handle.database_url}")
-                print(f"Redis:      {handle.redis_url}")
-            print(f"Logs:       {handle.log_dir}")
-            print(f"API key:    export SIGNOFF_API_KEY={handle.api_key}")
+            print(f"Service:    {handle.base_url}")
+            if handle.metrics_url:
+                print(f"Metrics:    {handle.metrics_url}")
+            for name, url in handle.services.items():
+                print(f"{name + ':':11} {url}")
+            print(f"Logs:       {logs}")
+            if handle.token:
+                print(f"Token:      export {cfg.target.auth.token_env}={handle.token}")
+            header = " ".join(f"-H '{k}: {v}'" for k, v in handle.headers.items())
             print(
-                f"Try:        curl -H 'Authorization: Bearer {handle.api_key}' "
-                f"{handle.base_url}/api/v1/jobs"
+                f"Try:        curl {header} {handle.base_url}{cfg.target.api_prefix}/".replace(
+                    "  ", " "
+                )
             )
             print("Press Ctrl-C to stop.", flush=True)
         while True:
@@ -180,8 +212,9 @@ def _context(
 def _run_one(ctx: LayerContext, name: str) -> LayerRecord:
     """Run one layer; an error inside it becomes its INCONCLUSIVE record, never a silent gap."""
     began = time.perf_counter()
+    ctx = replace(ctx, name=name)
     try:
-        record = runner(name)(ctx)
+        record = runner(name, ctx.config)(ctx)
     except SignoffError as exc:
         record = LayerRecord(name, Status.INCONCLUSIVE, exc.message, reasons=[exc.message])
         write_record(rundir.layer_dir(ctx.run_dir, name), record)
@@ -192,8 +225,8 @@ def _run_one(ctx: LayerContext, name: str) -> LayerRecord:
 
 
 def run_layer(cfg: config_mod.Config, args: argparse.Namespace) -> int:
-    runner(args.name)  # an unknown name fails before a run directory is made
-    run = rundir.current(cfg.run_root)
+    runner(args.name, cfg)  # an unknown name fails before a run directory is made
+    run = rundir.choose(cfg.run_root, args.run)
     extra = [a for a in args.args if a != "--"]
     record = _run_one(_context(cfg, args, run, str(cfg["profile"]), extra), args.name)
     console.print(f"Record: {run / args.name / 'record.json'}")
@@ -210,7 +243,7 @@ def run_profile(cfg: config_mod.Config, args: argparse.Namespace) -> int:
             raise UsageError(f"Profile {profile!r} has no layer {unknown[0]!r}.")
         layers = chosen
     for name in layers:
-        runner(name)
+        runner(name, cfg)
     run = rundir.create(cfg.run_root)
     os.environ[rundir.ENV_VAR] = str(run)
     write_plan(run, profile, layers, required)

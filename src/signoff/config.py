@@ -15,9 +15,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from signoff import schema
+from signoff.declared import LayerSpec, Profile
 from signoff.errors import ConfigError
+from signoff.target import Target
 
 Table = dict[str, Any]
+
+# Sections read into dataclasses; `profiles` and `layers` are open maps of the user's names.
+TYPED: dict[str, Any] = {
+    "target": Target,
+    "profiles": dict[str, Profile],
+    "layers": dict[str, LayerSpec],
+}
+# Tables whose keys are the user's names (a `*` stands for any one name).
+OPEN = ("load.profiles", "load.profiles.*.budgets", "load.suites")
 
 
 def defaults() -> Table:
@@ -56,19 +68,36 @@ def _read(path: Path) -> Table:
         raise ConfigError(f"{path} cannot be read: {exc.strerror}.") from exc
 
 
+def _is_open(prefix: str) -> bool:
+    parts = prefix.rstrip(".").split(".")
+    return any(
+        len(parts) == len(pattern.split("."))
+        and all(p == "*" or p == part for p, part in zip(pattern.split("."), parts, strict=True))
+        for pattern in OPEN
+    )
+
+
 def _merge(base: Table, override: Mapping[str, Any], source: Path, prefix: str) -> Table:
     result = copy.deepcopy(base)
     for key, value in override.items():
         dotted = f"{prefix}{key}"
-        if key not in base:
-            if base or not prefix:
-                known = ", ".join(sorted(base)) or "none"
-                raise ConfigError(
-                    f"{source}: unknown setting '{dotted}' (known here: {known}).",
-                    hint="run `signoff config` to see every setting and its default.",
-                )
-            result[key] = value  # an open table: its keys are the user's names
+        if not prefix and key in TYPED:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{source}: '{dotted}' must be a table.")
+            # target merges key by key; in the open maps a user's entry replaces the default's
+            merged = _deep(base.get(key, {}), value) if key == "target" else {**base.get(key, {})}
+            if key != "target":
+                merged.update(value)
+            result[key] = merged
             continue
+        if key not in base:
+            if prefix and _is_open(prefix):
+                result[key] = value  # an open table: its keys are the user's names
+                continue
+            raise ConfigError(
+                f"{source}: unknown setting '{dotted}'{schema.suggest(key, list(base))}.",
+                hint="run `signoff config` to see every setting and its default.",
+            )
         default = base[key]
         if isinstance(default, dict):
             if not isinstance(value, dict):
@@ -79,6 +108,16 @@ def _merge(base: Table, override: Mapping[str, Any], source: Path, prefix: str) 
                 f"{source}: '{dotted}' must be {type(default).__name__}, "
                 f"not {type(value).__name__} ({value!r})."
             )
+        else:
+            result[key] = value
+    return result
+
+
+def _deep(base: Table, override: Mapping[str, Any]) -> Table:
+    result = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _deep(result[key], value)
         else:
             result[key] = value
     return result
@@ -99,6 +138,9 @@ class Config:
     values: Table
     source: Path | None = None
     root: Path = field(default_factory=Path.cwd)
+    target: Target = field(default_factory=Target)
+    layers: dict[str, LayerSpec] = field(default_factory=dict)
+    profiles: dict[str, Profile] = field(default_factory=dict)
 
     def section(self, name: str) -> Table:
         """One section's effective values (a copy)."""
@@ -129,7 +171,44 @@ def load(start: Path | None = None, overrides: Mapping[str, Any] | None = None) 
         values = _merge(values, table, source, "")
     if overrides:
         values = _merge(values, overrides, Path("<command line>"), "")
-    return Config(values=values, source=source, root=root)
+    where = str(source or "the defaults")
+    try:
+        typed = {
+            name: schema.parse(kind, values.get(name, {}), name) for name, kind in TYPED.items()
+        }
+        _check_load_profiles(values)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"{where}: {exc.message}",
+            hint=exc.hint or "run `signoff config --defaults` to see every setting.",
+        ) from None
+    return Config(values=values, source=source, root=root, **typed)
+
+
+def _check_load_profiles(values: Table) -> None:
+    """Every stage table and budget is checked now, not when the load layer reaches it."""
+    from signoff.load.plan import build
+
+    settings = values.get("load", {})
+    for name, table in settings.get("profiles", {}).items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"'load.profiles.{name}' must be a table.")
+        for key, stages in table.items():
+            if isinstance(stages, list):
+                build(settings, name, key)
+
+
+def effective(cfg: Config, defaults_only: bool = False) -> Table:
+    """The configuration to print: typed sections in full, with every default filled in."""
+    if defaults_only:
+        base = defaults()
+        typed = {name: schema.parse(kind, base.get(name, {}), name) for name, kind in TYPED.items()}
+        cfg = Config(values=base, **typed)
+    values = dict(cfg.values)
+    values["target"] = schema.to_table(cfg.target)
+    values["profiles"] = schema.to_table(cfg.profiles)
+    values["layers"] = schema.to_table(cfg.layers)
+    return values
 
 
 def dumps(values: Table) -> str:

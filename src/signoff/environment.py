@@ -64,13 +64,18 @@ def _tool_versions(records: Iterable[LayerRecord]) -> dict[str, str]:
     return dict(sorted(versions.items()))
 
 
-def _stack_version(stack_dir: Path) -> str | None:
-    init = stack_dir / "ledger" / "__init__.py"
-    try:
-        found = re.search(r'__version__\s*=\s*"([^"]+)"', init.read_text(encoding="utf-8"))
-    except OSError:
-        return None
-    return found.group(1) if found else None
+def _target_version(config: Config) -> str | None:
+    """`__version__` of the target's first coverage package, read from its source."""
+    for package in config.target.coverage_packages[:1]:
+        for folder in [config.root, *(config.root / p for p in config.target.python_path)]:
+            init = folder / package.replace(".", "/") / "__init__.py"
+            try:
+                text = init.read_text(encoding="utf-8")
+            except OSError:
+                continue
+            found = re.search(r'__version__\s*=\s*"([^"]+)"', text)
+            return found.group(1) if found else None
+    return None
 
 
 def _advisory_snapshot(records: Iterable[LayerRecord]) -> str | None:
@@ -114,6 +119,7 @@ def fingerprint(
         },
         "tools": _tool_versions(records),
         "provider": _provider(config, plan),
-        "stack_version": _stack_version(config.root / str(config.section("stack")["path"])),
+        "target": config.target.name,
+        "stack_version": _target_version(config),
         "advisory_snapshot": _advisory_snapshot(records),
     }

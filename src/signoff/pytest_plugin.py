@@ -7,6 +7,7 @@ verdict by `records.judge`, so a suite whose tests were all skipped is INCONCLUS
 
 from __future__ import annotations
 
+import os
 import platform
 import signal
 import time
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+import httpx
 import pytest
 
 from signoff import config as config_mod
@@ -197,19 +199,37 @@ def service_env(pairs: list[str]) -> dict[str, str]:
 
 
 def _run_dir(config: pytest.Config) -> Path:
-    cfg = config_mod.load(Path(str(config.rootpath)))
-    return rundir.current(cfg.run_root)
+    """The run of a `--signoff-layer` session: handed down, or a new one."""
+    found = rundir.from_env()
+    if found is None:
+        found = rundir.create(config_mod.load(Path(str(config.rootpath))).run_root)
+        os.environ[rundir.ENV_VAR] = str(found)
+    return found
+
+
+def evidence_dir(config: pytest.Config, tmp: pytest.TempPathFactory) -> Path:
+    """Where this session's evidence goes: its layer's folder in the run, else a temp folder
+    (a plain `pytest` makes no run)."""
+    layer = config.getoption("--signoff-layer")
+    run = rundir.from_env() if not layer else _run_dir(config)
+    if run is None:
+        return tmp.mktemp("signoff")
+    return rundir.layer_dir(run, layer or "pytest")
 
 
 @pytest.fixture(scope="session")
-def stack(request: pytest.FixtureRequest) -> Iterator[StackHandle]:
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StackHandle]:
     """The target stack for this session: embedded by default, `--stack url` for a deployment."""
     config = request.config
     cfg = config_mod.load(Path(str(config.rootpath)))
-    run = rundir.current(cfg.run_root)
-    layer = config.getoption("--signoff-layer") or "pytest"
-    log_dir = rundir.layer_dir(run, layer) / "stack-logs"
-    coverage_dir = run / "coverage" if config.getoption("--signoff-service-coverage") else None
+    folder = evidence_dir(config, tmp_path_factory)
+    log_dir = folder / "stack-logs"
+    run = rundir.from_env()
+    coverage_dir = (
+        run / "coverage" if run and config.getoption("--signoff-service-coverage") else None
+    )
     try:
         provider = choose_provider(
             cfg,
@@ -224,3 +244,10 @@ def stack(request: pytest.FixtureRequest) -> Iterator[StackHandle]:
     except SignoffError as exc:
         message = exc.message + (f"\nTip: {exc.hint}" if exc.hint else "")
         pytest.fail(message, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def api_client(stack: StackHandle) -> Iterator[httpx.Client]:
+    """An HTTP client on the target's base URL that sends its credential."""
+    with stack.client() as client:
+        yield client

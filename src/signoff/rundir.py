@@ -1,7 +1,8 @@
 """Run directories: `reports/<run-id>/`, one folder per layer, and `reports/latest`.
 
-A process that belongs to a run finds it through the SIGNOFF_RUN_DIR environment variable, so
-nox sessions, pytest and stack providers started by `signoff run` all write into one place.
+The command that starts a run chooses its directory once (`--run`, or a new one) and passes it
+down; its child processes (pytest, Locust) get it through SIGNOFF_RUN_DIR. Nothing else makes
+runs: `signoff stack up`, benchmarks and a plain `pytest` write to temporary folders instead.
 """
 
 from __future__ import annotations
@@ -38,16 +39,26 @@ def point_latest(run: Path) -> None:
     os.replace(tmp, link)
 
 
-def current(root: Path) -> Path:
-    """The run directory of this process: SIGNOFF_RUN_DIR if set, else a new one (exported)."""
+def from_env() -> Path | None:
+    """The run directory handed down by the command that started this process, if any."""
     given = os.environ.get(ENV_VAR)
-    if given:
-        path = Path(given).resolve()
+    if not given:
+        return None
+    path = Path(given).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def choose(root: Path, name: str | None) -> Path:
+    """The run a layer command writes into: `--run NAME` (made if new), SIGNOFF_RUN_DIR, or new."""
+    if name:
+        path = Path(name) if ("/" in name or Path(name).is_dir()) else root / name
+        path = path.resolve()
         path.mkdir(parents=True, exist_ok=True)
+        if path.parent == root.resolve():
+            point_latest(path)
         return path
-    run = create(root)
-    os.environ[ENV_VAR] = str(run)
-    return run
+    return from_env() or create(root)
 
 
 def layer_dir(run: Path, layer: str) -> Path:

@@ -14,7 +14,7 @@ BIG = str(2**63)  # one past PostgreSQL's bigint: must be a 422, never a databas
 
 @pytest.fixture(scope="module")
 def five_jobs(stack: StackHandle, controls: StackControls) -> Iterator[Api]:
-    tenant = Api(stack.base_url, controls.new_tenant("pagination"))
+    tenant = Api(stack.base_url, controls.new_credential("pagination"))
     for n in range(5):
         tenant.create_job(f"page-{n}")
     yield tenant

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from signoff import config as config_mod
-from signoff.layers.observability import (
+from signoff.observability import (
     Expression,
     base_name,
     dashboard_expressions,

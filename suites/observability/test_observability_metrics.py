@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from signoff import config as config_mod
-from signoff.layers.observability import documented_metrics
+from signoff.observability import documented_metrics
 from signoff.stack.interface import StackHandle
 from suites.conftest import Api, Samples, exposed_names, scrape, total
 

@@ -78,7 +78,7 @@ def traffic(stack: StackHandle) -> Iterator[Any]:
     def make(paths: list[str]) -> Traffic:
         client = httpx.Client(
             base_url=stack.base_url,
-            headers={"Authorization": f"Bearer {stack.api_key}"},
+            headers={"Authorization": f"Bearer {stack.token}"},
             timeout=5.0,
         )
         clients.append(client)
@@ -96,7 +96,7 @@ def traffic(stack: StackHandle) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def settings(pytestconfig: pytest.Config) -> dict[str, Any]:
-    return config_mod.load(Path(str(pytestconfig.rootpath))).section("resilience")
+    return dict(config_mod.load(Path(str(pytestconfig.rootpath))).layers["resilience"].settings)
 
 
 @pytest.fixture(scope="session")

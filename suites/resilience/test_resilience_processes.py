@@ -27,11 +27,11 @@ def test_worker_killed_mid_run_is_picked_up_and_completes_once(
     wait_for(lambda: tenant.run(run_id)["status"] != "queued", 10, "the run to be claimed", 0.01)
     state = tenant.run(run_id)["status"]
     assert state == "running", f"the run was {state} before the worker could be killed"
-    controls.kill_worker()
+    controls.kill("worker")
     timeline.inject("worker killed (SIGKILL)", run=run_id, status=state)
     time.sleep(0.5)
     assert tenant.run(run_id)["status"] == "running", "the run finished despite the kill"
-    controls.start_worker()
+    controls.start("worker")
     timeline.inject("worker started")
 
     run = tenant.wait_run(run_id, float(settings["recovery_timeout"]))

@@ -42,13 +42,13 @@ def test_redis_down_degrades_and_recovers_without_restart(
     time.sleep(0.5)
     timeline.observe("traffic before the fault", **flow.summary(list(flow.samples)))
 
-    controls.stop_redis()
+    controls.stop("redis")
     down_at = time.monotonic()
     timeline.inject("redis stopped")
     wait_status(anon, "degraded", float(settings["health_timeout"]), timeline)
     assert readiness(anon)["components"]["redis"]["status"] == "down"
     time.sleep(2.0)
-    controls.start_redis()
+    controls.start("redis")
     up_at = time.monotonic()
     timeline.inject("redis started")
 
@@ -106,7 +106,7 @@ def test_postgres_restart_loses_and_duplicates_nothing(
     states = {r: tenant.run(r)["status"] for r in runs}
     assert "queued" in states.values(), f"no run was still queued: {states}"
     timeline.observe("runs accepted", runs=list(runs), states=states)
-    controls.stop_postgres()
+    controls.stop("postgres")
     down_at = time.monotonic()
     timeline.inject("postgresql stopped")
 
@@ -131,7 +131,7 @@ def test_postgres_restart_loses_and_duplicates_nothing(
     assert ready.status_code == 503
     assert ready.json()["status"] == "unhealthy"
 
-    controls.start_postgres()
+    controls.start("postgres")
     up_at = time.monotonic()
     timeline.inject("postgresql started")
     during = flow.between(down_at, up_at)

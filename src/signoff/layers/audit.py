@@ -5,13 +5,14 @@ and the score, judged fail-closed. Policy lives in `audits/`; the formula in aud
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from signoff.errors import SignoffError
+from signoff.errors import EvidenceError, SignoffError
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.records import LayerRecord, judge, write_record
@@ -26,6 +27,11 @@ from signoff.security.pip_audit_runner import requirement_names, run_pip_audit
 from signoff.stack.select import choose_provider
 
 LAYER = "audit"
+DB_ENV = "SIGNOFF_ADVISORY_DB"
+
+
+def _problem(exc: SignoffError) -> str:
+    return exc.message + (f" Tip: {exc.hint}" if exc.hint else "")
 
 
 class _Audit:
@@ -41,8 +47,31 @@ class _Audit:
         self.source: dict[str, Any] = {"source": str(self.settings["source"])}
         self.warnings: list[str] = []
 
-    def path(self, key: str) -> Path:
-        return (self.root / str(self.settings[key])).resolve()
+    def path(self, key: str) -> Path | None:
+        value = str(self.settings[key])
+        return (self.root / value).resolve() if value else None
+
+    def advisory_source(self) -> tuple[str, Path | None]:
+        """The pip-audit source, and the OSV folder behind the offline one."""
+        source = str(self.settings["source"])
+        given = os.environ.get(DB_ENV) or str(self.settings["advisory_db"])
+        if source not in ("auto", "offline"):
+            return source, None
+        if not given:
+            if source == "offline":
+                raise EvidenceError(
+                    "The offline advisory source needs a folder of advisories.",
+                    hint=f"set [tool.signoff.audit] advisory_db or {DB_ENV}.",
+                )
+            return "pypi", None
+        folder = (self.root / given).resolve()
+        if not folder.is_dir():
+            raise EvidenceError(
+                f"The advisory database {folder} does not exist, so no dependency was audited.",
+                hint=f"point [tool.signoff.audit] advisory_db or {DB_ENV} at a folder of OSV "
+                'advisories (the Python Packaging Advisory Database), or set source = "pypi".',
+            )
+        return "offline", folder
 
     def keep(self, name: str, path: Path) -> None:
         if path.is_file():
@@ -51,31 +80,42 @@ class _Audit:
     def bandit(self) -> None:
         config = self.path("bandit_config")
         output = self.folder / "bandit.json"
-        paths = [(self.root / str(p)).resolve() for p in self.settings["bandit_paths"]]
+        paths = [(self.root / p).resolve() for p in self.ctx.config.target.source_paths]
         try:
+            if not paths:
+                raise EvidenceError(
+                    "The target names no source folder to scan.",
+                    hint="set [tool.signoff.target] source_paths.",
+                )
             self.evidence.bandit = run_bandit(
                 paths,
                 self.root,
                 output,
-                config if config.is_file() else None,
+                config if config is not None and config.is_file() else None,
                 float(self.settings["tool_timeout"]),
             )
         except SignoffError as exc:
-            self.evidence.problems["bandit"] = exc.message
+            self.evidence.problems["bandit"] = _problem(exc)
         self.keep("bandit", output)
 
     def pip_audit(self) -> None:
-        source = str(self.settings["source"])
-        requirements = self.path("requirements")
         output = self.folder / "pip-audit.json"
         timeout = float(self.settings["tool_timeout"])
         try:
+            if not self.ctx.config.target.requirements:
+                raise EvidenceError(
+                    "The target names no requirements file to audit.",
+                    hint="set [tool.signoff.target] requirements to its pinned requirements.",
+                )
+            requirements = (self.root / self.ctx.config.target.requirements).resolve()
+            source, folder = self.advisory_source()
+            self.source["source"] = source
             self.evidence.declared_dependencies = len(requirement_names(requirements))
             if self.evidence.declared_dependencies == 0:
                 self.evidence.problems["pip-audit"] = f"{requirements} names no dependencies."
                 return
-            if source == "offline":
-                db = AdvisoryDB(self.path("advisory_db"))
+            if folder is not None:
+                db = AdvisoryDB(folder)
                 self.snapshot(db)
                 with OsvServer(db) as server:
                     self.evidence.audit = run_pip_audit(
@@ -87,7 +127,7 @@ class _Audit:
                     requirements, output, source, None, None, timeout
                 )
         except SignoffError as exc:
-            self.evidence.problems["pip-audit"] = exc.message
+            self.evidence.problems["pip-audit"] = _problem(exc)
         self.keep("pip_audit", output)
 
     def snapshot(self, db: AdvisoryDB) -> None:
@@ -113,9 +153,9 @@ class _Audit:
             with choose_provider(
                 self.ctx.config, self.folder / "stack-logs", self.ctx.stack, self.ctx.base_url
             ) as handle:
-                checker = run_checks(handle.base_url, handle.api_key, self.settings)
+                checker = run_checks(handle, self.ctx.config.target, self.settings, self.root)
         except SignoffError as exc:
-            self.evidence.problems["http"] = exc.message
+            self.evidence.problems["http"] = _problem(exc)
             return
         self.evidence.probes, self.evidence.unreached = checker.probes, checker.unreached
         payload = {
@@ -132,8 +172,11 @@ def run(ctx: LayerContext) -> LayerRecord:
     began, started = time.perf_counter(), datetime.now(UTC).isoformat()
     today = date.today()
     audit = _Audit(ctx, today)
-    waivers = waivers_mod.load(audit.path("waivers"))  # a malformed file stops before any work
-    audit.keep("waivers", audit.path("waivers"))
+    waivers_file = audit.path("waivers")
+    # a malformed file stops before any work
+    waivers = waivers_mod.load(waivers_file) if waivers_file else []
+    if waivers_file:
+        audit.keep("waivers", waivers_file)
     audit.bandit()
     audit.pip_audit()
     audit.http()

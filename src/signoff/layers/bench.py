@@ -43,7 +43,7 @@ def run(ctx: LayerContext) -> LayerRecord:
             f"--benchmark-min-rounds={int(settings['min_rounds'])}",
             f"--benchmark-max-time={float(settings['max_time'])}",
         ],
-        service_coverage=False,
+        coverage="none",
     )
     benches = _benchmarks(output)
     with_data = {

@@ -26,7 +26,6 @@ from signoff.rundir import layer_dir
 
 __all__ = ["JOURNEYS_ENV", "JourneyLog", "outcomes", "run"]
 
-LAYER = "e2e"
 JOURNEYS_ENV = "SIGNOFF_E2E_JOURNEYS"
 EVIDENCE = ("*.zip", "*.png", "*.log")
 
@@ -87,18 +86,27 @@ def _evidence(run_dir: Path, folder: Path) -> dict[str, str]:
 
 
 def run(ctx: LayerContext) -> LayerRecord:
-    settings = ctx.config.section(LAYER)
+    """A declared layer of kind `playwright`: its `paths` hold the journeys."""
+    settings = ctx.config.section("e2e")
+    spec = ctx.spec
+    assert spec is not None
+    layer = ctx.name
     # No browser: one sentence and an INCONCLUSIVE record, never skipped journeys.
     managed = browser.managed_path() if settings["use_playwright_browser"] else None
     found = browser.from_settings(settings, managed)
-    folder = layer_dir(ctx.run_dir, LAYER)
+    folder = layer_dir(ctx.run_dir, layer)
     journeys_file = folder / "journeys.json"
     journeys_file.unlink(missing_ok=True)
     shutil.rmtree(folder / "failures", ignore_errors=True)  # evidence of this run only
-    extra = ["-p", "signoff.layers.e2e", f"--reruns={int(settings['retries'])}"]
+    extra = ["-p", "signoff.layers.e2e", f"--reruns={int(settings['retries'])}", *spec.args]
     began = time.perf_counter()
     base = run_pytest_layer(
-        ctx, LAYER, list(settings["paths"]), extra=extra, env={JOURNEYS_ENV: str(journeys_file)}
+        ctx,
+        layer,
+        list(spec.paths),
+        extra=extra,
+        env={**spec.env, JOURNEYS_ENV: str(journeys_file)},
+        coverage=spec.coverage,
     )
     wall_s = round(time.perf_counter() - began, 2)
     print(f"Journey suite wall time: {wall_s:.1f} s (budget {settings['budget_s']:g} s)")
@@ -107,7 +115,11 @@ def run(ctx: LayerContext) -> LayerRecord:
     except (OSError, ValueError):
         verdicts = {}
     flaky = sorted(node for node, verdict in verdicts.items() if verdict == "FLAKY")
-    checks = [*base.checks, _flaky_check(flaky, verdicts, bool(settings["fail_on_flaky"]))]
+    evidence = relative(ctx.run_dir, journeys_file)
+    checks = [
+        *base.checks,
+        _flaky_check(flaky, verdicts, bool(settings["fail_on_flaky"]), evidence),
+    ]
     checks.append(
         threshold_check("journey suite wall time", wall_s, "<=", float(settings["budget_s"]), " s")
     )
@@ -131,7 +143,9 @@ def run(ctx: LayerContext) -> LayerRecord:
     return record
 
 
-def _flaky_check(flaky: list[str], verdicts: dict[str, str], fail_on_flaky: bool) -> Check:
+def _flaky_check(
+    flaky: list[str], verdicts: dict[str, str], fail_on_flaky: bool, evidence: str
+) -> Check:
     if not verdicts:
         return Check(
             "flaky journeys",
@@ -140,7 +154,7 @@ def _flaky_check(flaky: list[str], verdicts: dict[str, str], fail_on_flaky: bool
             0,
             "==",
             message="No journey outcome was logged (journeys.json is missing or empty).",
-            evidence="e2e/journeys.json",
+            evidence=evidence,
         )
     message = f"{len(flaky)} journeys passed only on a retry: {', '.join(flaky)}." if flaky else ""
     failed = fail_on_flaky and bool(flaky)
@@ -151,7 +165,7 @@ def _flaky_check(flaky: list[str], verdicts: dict[str, str], fail_on_flaky: bool
         0 if fail_on_flaky else "reported",
         "==" if fail_on_flaky else "",
         message=message if failed else "",
-        evidence="e2e/journeys.json",
+        evidence=evidence,
     )
 
 

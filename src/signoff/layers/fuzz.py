@@ -1,4 +1,7 @@
-"""The fuzz layer: Schemathesis against the service's OpenAPI document, with a valid API key.
+"""The fuzz layer: Schemathesis against the service's OpenAPI document, with a valid credential.
+
+Against a deployment (`--stack url`) only read operations are fuzzed unless the user allowed
+writes (`[stack] url_writes`, or per operation `url_write_operations`); the record says which.
 
 Every operation of the document must be exercised; failures are kept with the curl command that
 reproduces each one (`failures.json`, `failures.md`) beside Schemathesis' JUnit and JSON reports.
@@ -16,24 +19,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from signoff.errors import EvidenceError, StackError, UsageError
+from signoff import openapi
+from signoff.errors import ControlUnsupported, StackError, UsageError
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.records import Check, LayerRecord, Status, judge, threshold_check, write_record
 from signoff.rundir import layer_dir
+from signoff.stack.interface import StackHandle
 from signoff.stack.select import choose_provider
-
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
 def operations(document: dict[str, Any]) -> list[str]:
     """`METHOD /path` of every operation the OpenAPI document declares."""
-    found: list[str] = []
-    for path, item in (document.get("paths") or {}).items():
-        found.extend(f"{m.upper()} {path}" for m in HTTP_METHODS if m in (item or {}))
-    return found
+    return [op.name for op in openapi.operations(document)]
 
 
 def external_refs(node: Any) -> list[str]:
@@ -71,14 +69,18 @@ def junit_failures(junit: Path) -> list[dict[str, Any]]:
     return failures
 
 
-# Revoking keys would revoke the key the fuzzer itself sends, so that operation runs in a pass of
-# its own, last, with a fresh key: the first pass keeps a valid key for every other operation.
-SELF_REVOKING = "DELETE /api/v1/keys/{key_id}"
-KEYS_PASS_MAX_TIME = 8
+# Operations that revoke the caller's own credential (`[fuzz] last_operations`) run in a pass of
+# their own, last, with a fresh credential: the first pass keeps a valid one for every other.
+LAST_PASS_MAX_TIME = 8
 
 
 def command(
-    settings: dict[str, Any], schema: Path, base_url: str, key: str, out: Path, name: str
+    settings: dict[str, Any],
+    schema: Path,
+    base_url: str,
+    headers: dict[str, str],
+    out: Path,
+    name: str,
 ) -> list[str]:
     st = shutil.which("st") or shutil.which("schemathesis")
     prefix = [st] if st else [sys.executable, "-m", "schemathesis.cli"]
@@ -97,8 +99,7 @@ def command(
         f"--workers={int(settings['workers'])}",
         f"--seed={int(settings['seed'])}",
         f"--request-timeout={float(settings['request_timeout'])}",
-        "--header",
-        f"Authorization: Bearer {key}",
+        *[item for k, v in headers.items() for item in ("--header", f"{k}: {v}")],
         "--report=junit,json",
         f"--report-junit-path={out / f'{name}-junit.xml'}",
         f"--report-json-path={out / f'{name}-report.json'}",
@@ -112,14 +113,25 @@ def command(
     return argv
 
 
-def passes(document: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """(name, filter arguments) of each Schemathesis pass, the self-revoking one last."""
-    if SELF_REVOKING not in operations(document):
-        return [("main", [])]
-    return [
-        ("main", [f"--exclude-name={SELF_REVOKING}"]),
-        ("keys", [f"--include-name={SELF_REVOKING}"]),
-    ]
+def passes(
+    document: dict[str, Any], last: list[str], allowed: list[str] | None = None
+) -> list[tuple[str, list[str]]]:
+    """(name, filter arguments) of each Schemathesis pass, the credential-revoking one last.
+
+    `allowed`: when not None, only these operations may be sent (a read-only deployment).
+    """
+    names = operations(document)
+    chosen = names if allowed is None else [n for n in names if n in allowed]
+    late = [n for n in chosen if n in last]
+    early = [n for n in chosen if n not in late]
+    if allowed is None:
+        main = [f"--exclude-name={n}" for n in late]
+    else:
+        main = [f"--include-name={n}" for n in early]
+    found = [("main", main)] if early else []
+    if late:
+        found.append(("last", [f"--include-name={n}" for n in late]))
+    return found
 
 
 def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
@@ -142,17 +154,6 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _fetch_schema(base_url: str, target: Path) -> dict[str, Any]:
-    try:
-        response = httpx.get(f"{base_url}/openapi.json", timeout=10.0)
-        response.raise_for_status()
-        document: dict[str, Any] = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise EvidenceError(f"{base_url}/openapi.json could not be read: {exc}.") from exc
-    target.write_text(json.dumps(document, indent=2), encoding="utf-8")
-    return document
-
-
 def _write_failures(folder: Path, failures: list[dict[str, Any]]) -> None:
     (folder / "failures.json").write_text(json.dumps(failures, indent=2), encoding="utf-8")
     lines = ["# Schemathesis failures", ""]
@@ -163,9 +164,11 @@ def _write_failures(folder: Path, failures: list[dict[str, Any]]) -> None:
     (folder / "failures.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _schemathesis(argv: list[str], log: Path, timeout: float, cwd: Path) -> int:
+def _schemathesis(
+    argv: list[str], log: Path, timeout: float, cwd: Path, headers: dict[str, str]
+) -> int:
     with log.open("a", encoding="utf-8") as out:
-        out.write("$ " + " ".join(_masked(argv)) + "\n")
+        out.write("$ " + " ".join(_masked(argv, headers)) + "\n")
         out.flush()
         try:
             done = subprocess.run(
@@ -179,20 +182,25 @@ def _schemathesis(argv: list[str], log: Path, timeout: float, cwd: Path) -> int:
     return done.returncode
 
 
-def _masked(argv: list[str]) -> list[str]:
-    return ["Authorization: Bearer ***" if a.startswith("Authorization:") else a for a in argv]
+def _masked(argv: list[str], headers: dict[str, str] | None = None) -> list[str]:
+    """`argv` with credentials shown as *** (an auth scheme such as "Bearer" stays)."""
+    shown = {}
+    for key, value in (headers or {}).items():
+        scheme, _, rest = value.partition(" ")
+        shown[f"{key}: {value}"] = f"{key}: {scheme} ***" if rest else f"{key}: ***"
+    return [shown.get(a, a) for a in argv]
 
 
-def _fresh_key(base_url: str, key: str) -> str:
-    """A new key of the same tenant, so revoking keys cannot revoke the caller's own key."""
+def _fresh_headers(handle: StackHandle) -> dict[str, str]:
+    """Headers of a new identity, so a revoking operation cannot revoke the main credential."""
     try:
-        response = httpx.post(
-            f"{base_url}/api/v1/keys", headers={"Authorization": f"Bearer {key}"}, timeout=10.0
-        )
-        response.raise_for_status()
-        return str(response.json()["key"])
-    except (httpx.HTTPError, ValueError, KeyError) as exc:
-        raise EvidenceError(f"A fresh API key for the key-revocation pass failed: {exc}.") from exc
+        token = handle.controls.new_credential("signoff-fuzz-last")
+    except ControlUnsupported:
+        return handle.headers
+    name, value = next(iter(handle.headers.items()), ("", ""))
+    if not name:
+        return {}
+    return {name: value.replace(handle.token, token)}
 
 
 SERVICE_ENV = "--signoff-service-env="
@@ -258,22 +266,33 @@ def run(ctx: LayerContext) -> LayerRecord:
     argvs: list[list[str]] = []
     started = datetime.now(UTC)
     with provider as handle:
-        document = _fetch_schema(handle.base_url, schema_file)
-        for name, filters in passes(document):
-            key = handle.api_key if name == "main" else _fresh_key(handle.base_url, handle.api_key)
+        document = openapi.fetch(handle, ctx.config.root, schema_file)
+        allowed = None if handle.writes else [n for n in operations(document) if handle.may_send(n)]
+        plan = passes(document, list(settings["last_operations"]), allowed)
+        secrets: dict[str, str] = {}
+        for name, filters in plan:
+            headers = handle.headers if name == "main" else _fresh_headers(handle)
+            secrets.update(headers)
             pass_settings = dict(settings)
             if settings["config_file"]:
                 pass_settings["config_file"] = str(ctx.config.root / str(settings["config_file"]))
-            if name != "main":  # one operation: a short budget keeps the layer near max_time
-                pass_settings["max_time"] = min(int(settings["max_time"]), KEYS_PASS_MAX_TIME)
+            if name != "main":  # few operations: a short budget keeps the layer near max_time
+                pass_settings["max_time"] = min(int(settings["max_time"]), LAST_PASS_MAX_TIME)
             argv = [
-                *command(pass_settings, schema_file, handle.base_url, key, report_dir, name),
+                *command(pass_settings, schema_file, handle.base_url, headers, report_dir, name),
                 *filters,
                 *st_args,
             ]
-            argvs.append(argv)
-            codes.append(_schemathesis(argv, log, float(settings["max_time"]) + 120, folder))
-    return _record(ctx, folder, document, report_dir, codes, argvs, started)
+            argvs.append(_masked(argv, headers))
+            codes.append(
+                _schemathesis(argv, log, float(settings["max_time"]) + 120, folder, headers)
+            )
+        mode = (
+            "read and write"
+            if handle.writes
+            else (f"read-only ({len(allowed or [])} operations allowed)")
+        )
+    return _record(ctx, folder, document, report_dir, codes, argvs, started, plan, allowed, mode)
 
 
 def _record(
@@ -284,9 +303,12 @@ def _record(
     codes: list[int],
     argvs: list[list[str]],
     started: datetime,
+    plan: list[tuple[str, list[str]]],
+    allowed: list[str] | None,
+    mode: str,
 ) -> LayerRecord:
-    declared_ops = operations(document)
-    names = [name for name, _ in passes(document)]
+    declared_ops = operations(document) if allowed is None else allowed
+    names = [name for name, _ in plan]
     raw: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     for name in names:
@@ -368,7 +390,7 @@ def _record(
         layer="fuzz",
         status=status,
         summary=f"{tested or 0} of {len(declared_ops)} operations, "
-        f"{cases.get('generated', 0)} test cases, {len(failures)} failing operations",
+        f"{cases.get('generated', 0)} test cases, {len(failures)} failing operations ({mode})",
         declared=declared,
         evaluated=evaluated,
         figures={
@@ -378,7 +400,9 @@ def _record(
             "running_time_s": report.get("running_time"),
             "seed": report.get("seed"),
             "exit_codes": codes,
-            "commands": [" ".join(_masked(a)) for a in argvs],
+            "commands": [" ".join(a) for a in argvs],
+            "mode": mode,
+            "excluded_operations": sorted(set(operations(document)) - set(declared_ops)),
         },
         checks=checks,
         artifacts=artifacts,

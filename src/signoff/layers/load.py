@@ -2,6 +2,9 @@
 
 `nox -s load -- spike` runs one profile; without arguments the layer runs the profiles that
 `[load.suites]` lists for the sign-off profile. All of them share one stack and one record.
+The users come from the project's locustfile (`[load] locustfile`, or `paths[0]` of a declared
+layer of kind `locust`), else from the package's own: `[load.mix]` or the OpenAPI reads. A
+read-only deployment is sent only what its handle allows, and the record says so.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from signoff import openapi
 from signoff.errors import ControlUnsupported, SignoffError
 from signoff.layers import LayerContext
 from signoff.load import plan as plan_mod
+from signoff.load.engine import BUILTIN_LOCUSTFILE, Launch, locustfile
+from signoff.load.mix import Workload
 from signoff.load.profile import Outcome, run_profile
-from signoff.load.seed import seed_jobs
 from signoff.records import Check, LayerRecord, Status, judge, write_record
 from signoff.rundir import layer_dir
+from signoff.stack.interface import StackHandle
 from signoff.stack.select import choose_provider
 
 LAYER = "load"
@@ -33,40 +39,64 @@ def selected_profiles(ctx: LayerContext, settings: dict[str, Any]) -> list[str]:
     return list(suites.get(ctx.profile, suites["pr"]))
 
 
+def traffic(handle: StackHandle) -> dict[str, Any]:
+    """Which requests the run was allowed to send, for the record."""
+    if handle.writes:
+        return {"traffic": "read-write"}
+    out: dict[str, Any] = {"traffic": "read-only"}
+    if handle.write_operations:
+        out["write_operations"] = list(handle.write_operations)
+    return out
+
+
 def run(ctx: LayerContext) -> LayerRecord:
     began, started_at = time.perf_counter(), datetime.now(UTC).isoformat()
+    layer = ctx.name or LAYER
     settings = ctx.config.section(LAYER)
-    folder = layer_dir(ctx.run_dir, LAYER)
+    spec = ctx.spec
+    root = ctx.config.root
+    script = root / spec.paths[0] if spec else locustfile(root, str(settings["locustfile"]))
+    folder = layer_dir(ctx.run_dir, layer)
     plans = [
         plan_mod.build(settings, name, ctx.profile) for name in selected_profiles(ctx, settings)
     ]
     outcomes: list[Outcome] = []
     failure: str | None = None
+    extra: dict[str, Any] = {}
     try:
         provider = choose_provider(ctx.config, folder / "stack-logs", ctx.stack, ctx.base_url)
         with provider as handle:
+            extra = traffic(handle)
             try:
                 pid: int | None = handle.controls.service_pid()
             except ControlUnsupported:
                 pid = None
-            fixtures = ctx.config.root / "fixtures" / "records"
-            jobs = seed_jobs(handle.base_url, handle.api_key, int(settings["seed_jobs"]), fixtures)
-            for plan in plans:
-                outcomes.append(
-                    run_profile(
-                        plan,
-                        handle,
-                        settings,
-                        ctx.config.root,
-                        ctx.run_dir,
-                        folder / plan.profile,
-                        jobs,
-                        pid,
+            target = ctx.config.target
+            workload = Workload(
+                settings,
+                handle.may_send,
+                lambda: openapi.fetch(handle, root, folder / "openapi.json"),
+                target.api_prefix,
+            )
+            launch = Launch(
+                handle, root, script, target.metrics, pid, dict(spec.env) if spec else {}
+            )
+            try:
+                for plan in plans:
+                    ops = workload.operations(plan.mode, script == BUILTIN_LOCUSTFILE)
+                    payload = {"operations": [op.to_json() for op in ops]}
+                    outcomes.append(
+                        run_profile(
+                            plan, launch, settings, ctx.run_dir, folder / plan.profile, payload
+                        )
                     )
-                )
+            finally:
+                mix = workload.figures()
+                if mix:
+                    extra["mix"] = mix
     except SignoffError as exc:
         failure = exc.message
-    record = build_record(ctx.run_dir, folder, plans, outcomes, settings, failure)
+    record = build_record(ctx.run_dir, folder, plans, outcomes, settings, failure, layer, extra)
     record = LayerRecord(
         **{
             **record.__dict__,
@@ -86,6 +116,8 @@ def build_record(
     outcomes: list[Outcome],
     settings: dict[str, Any],
     failure: str | None,
+    layer: str = LAYER,
+    extra: dict[str, Any] | None = None,
 ) -> LayerRecord:
     workers = int(settings["workers"])
     declared = {"profiles": len(plans), "phases": sum(len(p.stages) for p in plans)}
@@ -126,9 +158,14 @@ def build_record(
     (folder / "throughput.json").write_text(json.dumps(throughput), encoding="utf-8")
     artifacts["samples_json"] = str((folder / "samples.json").relative_to(run_dir))
     artifacts["throughput_json"] = str((folder / "throughput.json").relative_to(run_dir))
+    if (folder / "openapi.json").is_file():
+        artifacts["openapi_json"] = str((folder / "openapi.json").relative_to(run_dir))
     if (folder / "stack-logs").is_dir():
         artifacts["stack_logs"] = str((folder / "stack-logs").relative_to(run_dir))
-    figures: dict[str, Any] = {"profiles": {o.profile: o.figures for o in outcomes}}
+    figures: dict[str, Any] = {
+        **(extra or {}),
+        "profiles": {o.profile: o.figures for o in outcomes},
+    }
     for outcome in outcomes:
         if "breaking_point" in outcome.figures:
             figures["breaking_point"] = outcome.figures["breaking_point"]
@@ -136,12 +173,13 @@ def build_record(
             figures["leak_suspect"] = outcome.figures["leak_suspect"]
     failed = sum(1 for c in checks if c.status is Status.FAIL)
     names = ", ".join(p.profile for p in plans)
+    mode = f" ({figures['traffic']})" if figures.get("traffic") == "read-only" else ""
     summary = failure or (
-        f"{names}: {sum(o.requests for o in outcomes)} requests, {len(checks)} checks, "
+        f"{names}: {sum(o.requests for o in outcomes)} requests{mode}, {len(checks)} checks, "
         f"{failed} failed"
     )
     return LayerRecord(
-        layer=LAYER,
+        layer=layer,
         status=status,
         summary=summary,
         declared=declared,

@@ -1,15 +1,51 @@
-"""Run a pytest suite as a layer: JUnit XML and the record come from signoff's pytest plugin."""
+"""Run a pytest suite as a layer: JUnit XML and the record come from signoff's pytest plugin.
+
+Declared layers of kind `pytest` (`[tool.signoff.layers.<name>]`) run through `run`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from signoff import covrc
 from signoff.layers import LayerContext
 from signoff.records import LayerRecord, read_record
 from signoff.rundir import ENV_VAR, layer_dir
+
+# seconds pytest gets to tear its fixtures (and the stack) down after an interrupt
+TEARDOWN_S = 30.0
+
+
+def run(ctx: LayerContext) -> LayerRecord:
+    spec = ctx.spec
+    assert spec is not None
+    return run_pytest_layer(
+        ctx,
+        ctx.name,
+        list(spec.paths),
+        extra=list(spec.args),
+        env=dict(spec.env),
+        coverage=spec.coverage,
+    )
+
+
+def coverage_args(ctx: LayerContext, layer: str, coverage: str) -> tuple[list[str], dict[str, str]]:
+    """pytest arguments and env that collect the coverage a layer declares."""
+    if coverage == "none":
+        return [], {}
+    coverage_dir = ctx.run_dir / "coverage"
+    if coverage == "service":
+        return ["--signoff-service-coverage"], {}
+    rc = covrc.rcfile(coverage_dir, ctx.config.target)
+    args = [f"--cov={name}" for name in ctx.config.target.coverage_packages]
+    args += ["--cov-branch", "--cov-report=", f"--cov-config={rc}"]
+    return args, {"COVERAGE_FILE": str(coverage_dir / f".coverage.{layer}")}
 
 
 def run_pytest_layer(
@@ -18,10 +54,11 @@ def run_pytest_layer(
     paths: list[str],
     extra: list[str] | None = None,
     env: dict[str, str] | None = None,
-    service_coverage: bool = True,
+    coverage: str = "service",
 ) -> LayerRecord:
     """Run pytest on `paths` in a child process and return the record its plugin wrote."""
     folder = layer_dir(ctx.run_dir, layer)
+    cov_args, cov_env = coverage_args(ctx, layer, coverage)
     argv = [
         sys.executable,
         "-m",
@@ -31,25 +68,62 @@ def run_pytest_layer(
         f"--junitxml={folder / 'junit.xml'}",
         "-p",
         "no:cacheprovider",
+        *cov_args,
         *(extra or []),
     ]
     if ctx.stack:
         argv.append(f"--stack={ctx.stack}")
     if ctx.base_url:
         argv.append(f"--base-url={ctx.base_url}")
-    if service_coverage:
-        argv.append("--signoff-service-coverage")
     argv += ctx.args
     child_env = dict(os.environ)
-    stack_dir = ctx.config.root / str(ctx.config.section("stack")["path"])
+    paths_env = [str(ctx.config.root / p) for p in ctx.config.target.python_path]
     child_env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(stack_dir), child_env.get("PYTHONPATH", "")])
+        filter(None, [*paths_env, child_env.get("PYTHONPATH", "")])
     )
     child_env.update(env or {})
+    child_env.update(cov_env)
     # The layer's run directory wins over any inherited one: the record must land here.
     child_env[ENV_VAR] = str(ctx.run_dir)
-    subprocess.run(argv, cwd=ctx.config.root, env=child_env, check=False)
+    run_child(argv, ctx.config.root, child_env)
     return read_record(folder, layer)
+
+
+def run_child(argv: list[str], cwd: Path, env: dict[str, str]) -> int:
+    """Run a child in its own process group; an interrupt reaches it and its teardown is waited
+    for (up to TEARDOWN_S), then the whole group is killed."""
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, start_new_session=True)
+    try:
+        return proc.wait()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(TEARDOWN_S)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+
+
+def junit_counts(path: Path) -> dict[str, int] | None:
+    """tests, failed (failures + errors) and skipped of a JUnit XML file; None if unreadable."""
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    if not suites:
+        return None
+
+    def total(key: str) -> int:
+        return sum(int(s.get(key) or 0) for s in suites)
+
+    return {
+        "tests": total("tests"),
+        "failed": total("failures") + total("errors"),
+        "skipped": total("skipped"),
+    }
 
 
 def relative(run_dir: Path, path: Path) -> str:

@@ -1,11 +1,219 @@
-"""The smoke layer: a read-only check of a just-deployed service, black-box, in seconds."""
+"""The smoke layer: a read-only check of a just-deployed service, black-box, in seconds.
+
+It asks the readiness path, the OpenAPI document and the metrics page, then every read
+operation twice: with the credential (must answer 2xx) and without one (must answer 401 or 403,
+unless the operation is public). It writes nothing, so it is safe against production.
+"""
 
 from __future__ import annotations
 
+import fnmatch
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from signoff import openapi
+from signoff.errors import SignoffError
 from signoff.layers import LayerContext
-from signoff.layers.pytest_layer import run_pytest_layer
-from signoff.records import LayerRecord
+from signoff.layers.pytest_layer import relative
+from signoff.records import Check, LayerRecord, Status, judge, write_record
+from signoff.rundir import layer_dir
+from signoff.stack.interface import StackHandle, absolute
+from signoff.stack.select import choose_provider
+from signoff.target import Target
+
+LAYER = "smoke"
+
+
+def _matches(name: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def reads(document: dict[str, Any], settings: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The read operations to call, and those excluded (with why)."""
+    if settings["operations"]:
+        chosen = [str(op) for op in settings["operations"]]
+        return [n for n in chosen if not _matches(n, settings["exclude"])], []
+    chosen, excluded = [], []
+    for op in openapi.operations(document):
+        if op.method != "get":
+            continue
+        if _matches(op.name, settings["exclude"]):
+            excluded.append(f"{op.name}: excluded by [smoke] exclude")
+        elif op.params or op.required_query:
+            excluded.append(f"{op.name}: needs parameters (name a concrete path in operations)")
+        else:
+            chosen.append(op.name)
+    return chosen, excluded
+
+
+def _check(name: str, ok: bool, figure: Any, expected: Any, message: str, evidence: str) -> Check:
+    return Check(
+        name,
+        Status.PASS if ok else Status.FAIL,
+        figure,
+        expected,
+        "==",
+        "",
+        "" if ok else message,
+        evidence,
+    )
+
+
+class Smoke:
+    def __init__(self, handle: StackHandle, target: Target, settings: dict[str, Any]) -> None:
+        self.handle = handle
+        self.target = target
+        self.settings = settings
+        self.client = httpx.Client(timeout=float(settings["timeout"]), follow_redirects=False)
+        self.log: list[dict[str, Any]] = []
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response | None:
+        try:
+            response = self.client.get(url, headers=headers or {})
+        except httpx.HTTPError as exc:
+            self.log.append({"url": url, "error": f"{type(exc).__name__}: {exc}"})
+            return None
+        self.log.append({"url": url, "status": response.status_code, "auth": bool(headers)})
+        return response
+
+    def ready(self, evidence: str) -> Check:
+        url = absolute(self.handle.base_url, self.target.ready_path)
+        response = self.get(url)
+        status = response.status_code if response is not None else None
+        return _check(
+            f"ready: GET {self.target.ready_path}",
+            status == self.target.ready_status,
+            status,
+            self.target.ready_status,
+            f"{url} answered {status}.",
+            evidence,
+        )
+
+    def metrics(self, evidence: str) -> list[Check]:
+        if not self.handle.metrics_url:
+            return []
+        response = self.get(self.handle.metrics_url)
+        if response is None or response.status_code != 200:
+            status = None if response is None else response.status_code
+            return [
+                _check(
+                    "metrics page",
+                    False,
+                    status,
+                    200,
+                    f"{self.handle.metrics_url} answered {status}.",
+                    evidence,
+                )
+            ]
+        try:
+            families = list(text_string_to_metric_families(response.text))
+            names = {f.name for f in families} | {s.name for f in families for s in f.samples}
+        except ValueError as exc:
+            return [
+                _check(
+                    "metrics page", False, None, "parses", f"It does not parse: {exc}.", evidence
+                )
+            ]
+        names |= {n.removesuffix("_total") for n in names}
+        wanted = list(self.settings["metrics"]) or [
+            v for v in vars(self.target.metrics).values() if v
+        ]
+        missing = [n for n in wanted if n not in names and n.removesuffix("_total") not in names]
+        return [
+            _check("metrics page", True, 200, 200, "", evidence),
+            _check(
+                "declared metrics exposed",
+                not missing,
+                len(wanted) - len(missing),
+                len(wanted),
+                f"{self.handle.metrics_url} lacks {', '.join(missing)}.",
+                evidence,
+            ),
+        ]
+
+    def operation(self, name: str, evidence: str) -> list[Check]:
+        path = name.split(" ", 1)[1]
+        url = absolute(self.handle.base_url, path)
+        checks = []
+        response = self.get(url, self.handle.headers)
+        status = response.status_code if response is not None else None
+        ok = status is not None and 200 <= status < 300
+        checks.append(
+            _check(
+                f"{name}: answers",
+                ok,
+                status,
+                "2xx",
+                f"{name} answered {status} with the credential.",
+                evidence,
+            )
+        )
+        public = _matches(name, list(self.target.public_operations))
+        if self.target.auth.kind != "none" and not public:
+            bare = self.get(url)
+            refused = bare is not None and bare.status_code in (401, 403)
+            code = bare.status_code if bare is not None else None
+            checks.append(
+                _check(
+                    f"{name}: refuses no credential",
+                    refused,
+                    code,
+                    "401/403",
+                    f"{name} answered {code} without a credential.",
+                    evidence,
+                )
+            )
+        return checks
 
 
 def run(ctx: LayerContext) -> LayerRecord:
-    return run_pytest_layer(ctx, "smoke", ["suites/smoke"])
+    began, started = time.perf_counter(), datetime.now(UTC).isoformat()
+    settings = ctx.config.section(LAYER)
+    folder = layer_dir(ctx.run_dir, LAYER)
+    evidence = relative(ctx.run_dir, folder / "requests.json")
+    checks: list[Check] = []
+    chosen: list[str] = []
+    excluded: list[str] = []
+    problem = ""
+    smoke: Smoke | None = None
+    try:
+        provider = choose_provider(ctx.config, folder / "stack-logs", ctx.stack, ctx.base_url)
+        with provider as handle:
+            smoke = Smoke(handle, ctx.config.target, settings)
+            checks.append(smoke.ready(evidence))
+            document = openapi.fetch(handle, ctx.config.root, folder / "openapi.json")
+            chosen, excluded = reads(document, settings)
+            checks += smoke.metrics(evidence)
+            for name in chosen:
+                checks += smoke.operation(name, evidence)
+    except SignoffError as exc:
+        problem = exc.message + (f" Tip: {exc.hint}" if exc.hint else "")
+        checks.append(Check("smoke run", Status.INCONCLUSIVE, None, None, "", "", problem))
+    if smoke is not None:
+        import json
+
+        (folder / "requests.json").write_text(json.dumps(smoke.log, indent=2), encoding="utf-8")
+    declared = {"operations": max(len(chosen), 1)}
+    evaluated = {"operations": len(chosen) if checks and not problem else 0}
+    status, reasons = judge(checks, declared, evaluated)
+    failed = sum(1 for c in checks if c.status is Status.FAIL)
+    record = LayerRecord(
+        layer=LAYER,
+        status=status,
+        summary=problem or f"{len(chosen)} read operations, {len(checks)} checks, {failed} failed",
+        declared=declared,
+        evaluated=evaluated,
+        figures={"operations": chosen, "excluded": excluded, "checks": len(checks)},
+        checks=checks,
+        artifacts={"requests": evidence} if smoke is not None else {},
+        reasons=reasons,
+        started_at=started,
+        finished_at=datetime.now(UTC).isoformat(),
+        duration_s=round(time.perf_counter() - began, 3),
+    )
+    write_record(folder, record)
+    return record

@@ -1,9 +1,11 @@
 """Benchmarks that print figures: signoff's generator against wrk, and the stall demonstration.
 
-bench-load: on one endpoint of the embedded stack, Locust (FastHttpUser, no think time) and wrk
-each run for the same time; requests per second, latency percentiles and the ratio.
-bench-stall: one 1 s stall in the middle of a fixed-rate run; Locust's closed model at a fixed
-pace reports a p99 that hides it, the open model (latency from intended start) shows it.
+bench-load: on one operation of the embedded stack (`[load.bench] endpoint`, else the first of
+the load mix), Locust (FastHttpUser, no think time) and wrk each run for the same time; requests
+per second, latency percentiles and the ratio.
+bench-stall: one 1 s stall (`[load.bench] stall_request`, with the service started with
+`stall_env`) in the middle of a fixed-rate run; Locust's closed model at a fixed pace reports a
+p99 that hides it, the open model (latency from intended start) shows it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import csv
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -20,24 +23,58 @@ from typing import Any
 import httpx
 
 from signoff import config as config_mod
-from signoff import rundir
-from signoff.errors import StackError
+from signoff import openapi
+from signoff.errors import ConfigError, StackError
 from signoff.load import analysis, hdr
-from signoff.load.engine import LocustRun, run_locust
+from signoff.load.engine import Launch, LocustRun, run_locust
+from signoff.load.mix import MixOperation, Workload
 from signoff.load.plan import Plan, Stage
 from signoff.load.recorder import PHASES
-from signoff.load.seed import seed_jobs
 from signoff.stack.interface import StackHandle
 from signoff.stack.select import choose_provider
-
-ENDPOINT = "GET /api/v1/reports/summary"
+from signoff.target import expand
 
 
 def _settings(cfg: config_mod.Config, workers: int) -> dict[str, Any]:
     settings = cfg.section("load")
     settings.update({"workers": workers, "abort_on_fail": False})
-    settings["open"] = {**settings["open"], "requests": [ENDPOINT]}
     return settings
+
+
+def _endpoint(
+    cfg: config_mod.Config, handle: StackHandle, folder: Path
+) -> tuple[MixOperation, str]:
+    """The benchmarked operation and the URL path it is sent to."""
+    workload = Workload(
+        cfg.section("load"),
+        handle.may_send,
+        lambda: openapi.fetch(handle, cfg.root, folder / "openapi.json"),
+        cfg.target.api_prefix,
+    )
+    op = workload.bench()
+    url = op.url({})
+    if url is None:
+        raise ConfigError(
+            f"The benchmarked operation {op.name} has placeholders without values.",
+            hint="give them `params` in a [tool.signoff.load.mix] operation of that name, or "
+            "name another [tool.signoff.load.bench] endpoint.",
+        )
+    return op, url
+
+
+def _payload(op: MixOperation) -> dict[str, Any]:
+    return {"operations": [op.to_json()]}
+
+
+def _env(pairs: list[str]) -> dict[str, str]:
+    """`["NAME=value", ...]` (`[load.bench] stall_env`) as a mapping."""
+    env: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = str(pair).partition("=")
+        if not sep or not name:
+            raise ConfigError(f"load.bench.stall_env entries are NAME=value, not {pair!r}.")
+        env[name] = value
+    return env
 
 
 def _plan(name: str, mode: str, stage: Stage) -> Plan:
@@ -92,20 +129,13 @@ def parse_wrk(text: str) -> dict[str, float]:
     return figures
 
 
-def _wrk(handle: StackHandle, seconds: int, connections: int) -> dict[str, float]:
+def _wrk(handle: StackHandle, url: str, seconds: int, connections: int) -> dict[str, float]:
     if shutil.which("wrk") is None:
         raise StackError("wrk was not found.", hint="apt-get install -y wrk")
-    path = ENDPOINT.partition(" ")[2]
-    argv = [
-        "wrk",
-        "-t2",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--latency",
-        "-H",
-        f"Authorization: Bearer {handle.api_key}",
-        handle.base_url + path,
-    ]
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in handle.headers.items():
+        argv += ["-H", f"{name}: {value}"]
+    argv.append(handle.base_url + url)
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, check=False)
     figures = parse_wrk(done.stdout)
     if "rps" not in figures:
@@ -126,47 +156,52 @@ def _header() -> str:
 
 
 def bench_load(cfg: config_mod.Config, seconds: int = 10, users: int = 50, workers: int = 1) -> int:
-    """signoff's generator and wrk on the same endpoint of one stack, one after the other."""
-    run = rundir.current(cfg.run_root)
-    folder = run / "bench-load"
+    """signoff's generator and wrk on the same operation of one stack, one after the other."""
+    folder = Path(tempfile.mkdtemp(prefix="signoff-bench-load-"))
     with choose_provider(cfg, folder / "stack-logs", "local") as handle:
-        seed_jobs(handle.base_url, handle.api_key, 1, cfg.root / "fixtures" / "records")
-        httpx.get(
-            handle.base_url + ENDPOINT.partition(" ")[2],
-            headers={"Authorization": f"Bearer {handle.api_key}"},
-            timeout=5,
-        )
+        op, url = _endpoint(cfg, handle, folder)
+        if op.method != "GET":
+            raise ConfigError(
+                f"bench load compares with wrk, which sends GET requests; {op.name} is not one.",
+                hint="name a GET operation in [tool.signoff.load.bench] endpoint.",
+            )
+        httpx.get(handle.base_url + url, headers=handle.headers, timeout=5)
         stage = Stage("peak", float(seconds), users=users, spawn_rate=float(users))
         locust_run = run_locust(
             _plan("bench-load", "peak", stage),
-            {},
+            _payload(op),
             folder / "locust",
-            cfg.root,
-            handle.base_url,
-            handle.api_key,
+            Launch(handle, cfg.root),
             _settings(cfg, workers),
-            None,
         )
         ours = _hdr_figures(locust_run)
-        theirs = _wrk(handle, seconds, users)
-    print(f"bench-load: {ENDPOINT} for {seconds} s, {users} connections, embedded stack")
+        theirs = _wrk(handle, url, seconds, users)
+    print(f"bench-load: {op.name} for {seconds} s, {users} connections, embedded stack")
     print(_header())
     print(_row(f"signoff (Locust FastHttpUser, {max(workers, 1)} worker(s), HDR)", ours))
     print(_row("wrk (2 threads)", theirs))
     ratio = ours["rps"] / theirs["rps"] if theirs.get("rps") else float("nan")
-    print(f"throughput ratio signoff/wrk: {ratio:.2f}")
+    print(f"throughput ratio signoff/wrk: {ratio:.2f}; runs in {folder}")
     return 0 if ours.get("count") else 1
 
 
+def _stall(handle: StackHandle, request: str, seconds: float) -> httpx.Response:
+    """Ask the service to stall for `seconds` through `[load.bench] stall_request`."""
+    text = expand(request, {"seconds": f"{seconds:g}"}, "load.bench.stall_request")
+    method, _, path = text.partition(" ")
+    url = handle.base_url + path
+    return httpx.request(method, url, headers=handle.headers, timeout=5)
+
+
 def _inject_stall(
-    handle: StackHandle, folder: Path, after_s: float, seconds: float
+    handle: StackHandle, request: str, folder: Path, after_s: float, seconds: float
 ) -> threading.Thread:
     def fire() -> None:
         deadline = time.time() + 60
         while not (folder / PHASES).exists() and time.time() < deadline:
             time.sleep(0.05)
         time.sleep(after_s)
-        httpx.post(f"{handle.base_url}/_faults/stall", params={"seconds": seconds}, timeout=5)
+        _stall(handle, request, seconds)
 
     thread = threading.Thread(target=fire, daemon=True)
     thread.start()
@@ -177,18 +212,25 @@ def bench_stall(
     cfg: config_mod.Config, seconds: int = 20, rate: float = 100.0, users: int = 10
 ) -> int:
     """One 1 s stall in the middle of two fixed-rate runs: closed model vs open model."""
-    run = rundir.current(cfg.run_root)
-    folder = run / "bench-stall"
+    bench = cfg.section("load")["bench"]
+    request = str(bench["stall_request"])
+    if not request:
+        raise ConfigError(
+            "bench stall needs a way to make the service stall for a moment.",
+            hint='set [tool.signoff.load.bench] stall_request ("POST /path?seconds={seconds}") '
+            'and, if the service must be started to allow it, stall_env (["NAME=value"]).',
+        )
+    folder = Path(tempfile.mkdtemp(prefix="signoff-bench-stall-"))
     settings = _settings(cfg, 0)
     figures: dict[str, dict[str, Any]] = {}
-    env = {"LEDGER_FAULTS": "stall"}
+    env = _env(list(bench["stall_env"]))
     with choose_provider(cfg, folder / "stack-logs", "local", service_env=env) as handle:
-        probe = httpx.post(f"{handle.base_url}/_faults/stall", params={"seconds": 0.01}, timeout=5)
+        op, _ = _endpoint(cfg, handle, folder)
+        probe = _stall(handle, request, 0.01)
         if probe.status_code >= 400:
             raise StackError(
-                f"The service has no stall fault (POST /_faults/stall answered "
-                f"{probe.status_code}).",
-                hint="run it with LEDGER_FAULTS=stall.",
+                f"The service did not stall: {request} answered {probe.status_code}.",
+                hint="check [tool.signoff.load.bench] stall_request and stall_env.",
             )
         for mode in ("paced", "open"):
             stage = Stage(
@@ -201,22 +243,19 @@ def bench_stall(
             )
             out = folder / mode
             out.mkdir(parents=True, exist_ok=True)
-            injector = _inject_stall(handle, out, seconds / 2, 1.0)
+            injector = _inject_stall(handle, request, out, seconds / 2, 1.0)
             locust_run = run_locust(
                 _plan(f"stall-{mode}", mode, stage),
-                {},
+                _payload(op),
                 out,
-                cfg.root,
-                handle.base_url,
-                handle.api_key,
+                Launch(handle, cfg.root),
                 settings,
-                None,
             )
             injector.join(timeout=5)
             figures[f"{mode} hdr"] = _hdr_figures(locust_run)
             figures[f"{mode} locust"] = _locust_native(locust_run)
     print(
-        f"bench-stall: {ENDPOINT} at {rate:g} req/s for {seconds} s, "
+        f"bench-stall: {op.name} at {rate:g} req/s for {seconds} s, "
         f"one 1 s stall at {seconds / 2:g} s"
     )
     print(_header())
@@ -233,5 +272,6 @@ def bench_stall(
     print(
         f"p99: closed model (Locust) {closed:.0f} ms, open model {opened:.0f} ms -> "
         f"{'the stall shows only in the open model' if shown else 'UNEXPECTED: see the runs'}"
+        f"; runs in {folder}"
     )
     return 0 if shown else 1

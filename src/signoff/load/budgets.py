@@ -1,7 +1,7 @@
 """Budgets judged per phase window: latency percentiles, error rate, throughput, recovery time.
 
 Every check names its profile, phase, endpoint and budget, so a failure reads as the sentence
-a person needs: "spike phase 'baseline', GET /api/v1/jobs: p95 is 41.2ms, needs <= 20ms."
+a person needs: "spike phase 'baseline', GET /api/notes: p95 is 41.2ms, needs <= 20ms."
 """
 
 from __future__ import annotations

@@ -21,7 +21,30 @@ from signoff.load import recorder as wiring
 from signoff.load.plan import Plan
 from signoff.load.recorder import Chunk, read_chunks
 from signoff.load.scrape import Scraper
+from signoff.stack.interface import StackHandle
 from signoff.stack.procs import free_port
+from signoff.target import Metrics
+
+# The package's own locustfile: the built-in mix, the open model and the benchmark users.
+BUILTIN_LOCUSTFILE = Path(__file__).resolve().parent / "locust" / "locustfile.py"
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Where Locust runs and against what: the stack, the locustfile, what the scraper reads
+    (the target's metric names; none for a benchmark) and whose memory it samples."""
+
+    handle: StackHandle
+    root: Path
+    locustfile: Path = BUILTIN_LOCUSTFILE
+    metrics: Metrics | None = None
+    service_pid: int | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def locustfile(root: Path, setting: str) -> Path:
+    """The `[load] locustfile` (relative to the project root), or the package's own for ""."""
+    return root / setting if setting else BUILTIN_LOCUSTFILE
 
 
 @dataclass
@@ -67,35 +90,47 @@ def run_locust(
     plan: Plan,
     payload: dict[str, Any],
     folder: Path,
-    root: Path,
-    base_url: str,
-    api_key: str,
+    launch: Launch,
     settings: dict[str, Any],
-    service_pid: int | None,
 ) -> LocustRun:
-    """Run the plan against `base_url` with `settings['workers']` local workers (0: one process)."""
+    """Run the plan against the handle's base URL with `settings['workers']` local workers
+    (0: one process). `payload` joins the plan file (the operations the users play)."""
     folder.mkdir(parents=True, exist_ok=True)
+    handle = launch.handle
     workers = int(settings["workers"])
     plan_path = folder / "plan.json"
-    document = {**plan.to_json(), **payload, "settings": settings, "workers": max(workers, 1)}
+    target = {"writes": handle.writes, "write_operations": handle.write_operations}
+    document = {
+        **plan.to_json(),
+        **payload,
+        "target": target,
+        "settings": settings,
+        "workers": max(workers, 1),
+    }
     plan_path.write_text(json.dumps(document, indent=2), encoding="utf-8")
     for stale in (wiring.CHUNKS, wiring.PHASES, wiring.ABORT):
         (folder / stale).unlink(missing_ok=True)
     env = dict(os.environ)
+    env.update(launch.env)
     env.update(
         {
             wiring.PLAN_ENV: str(plan_path),
             wiring.OUT_ENV: str(folder),
-            "SIGNOFF_API_KEY": api_key,
+            wiring.HEADERS_ENV: json.dumps(handle.headers),
             "PYTHONUNBUFFERED": "1",
         }
     )
-    locustfile = root / str(settings["locustfile"])
+    root, base_url = launch.root, handle.base_url
     common = ["--headless", "-H", base_url, "--csv", str(folder / "locust"), "--csv-full-history"]
     common += ["--only-summary"]
     procs: list[subprocess.Popen[bytes]] = []
     logs: list[Path] = []
-    scraper = Scraper(base_url, service_pid, float(settings["scrape_interval_s"]))
+    scraper = Scraper(
+        handle.metrics_url if launch.metrics is not None else "",
+        launch.metrics or Metrics(),
+        launch.service_pid,
+        float(settings["scrape_interval_s"]),
+    )
     timeout = plan.duration_s + float(settings["grace_s"])
     started = time.time()
     timed_out = False
@@ -112,15 +147,17 @@ def run_locust(
                 str(workers),
             ]
             logs.append(folder / "locust-master.log")
-            procs.append(_spawn(locust_argv(locustfile, *common, *master), env, logs[0], root))
+            procs.append(
+                _spawn(locust_argv(launch.locustfile, *common, *master), env, logs[0], root)
+            )
             for index in range(workers):
                 log = folder / f"locust-worker-{index + 1}.log"
                 logs.append(log)
                 worker = ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
-                procs.append(_spawn(locust_argv(locustfile, *worker), env, log, root))
+                procs.append(_spawn(locust_argv(launch.locustfile, *worker), env, log, root))
         else:
             logs.append(folder / "locust.log")
-            procs.append(_spawn(locust_argv(locustfile, *common), env, logs[0], root))
+            procs.append(_spawn(locust_argv(launch.locustfile, *common), env, logs[0], root))
         scraper.start()
         try:
             procs[0].wait(timeout)

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from signoff.errors import ConfigError
+from signoff.schema import suggest
 
 BUDGET_KEYS = ("p50_ms", "p95_ms", "p99_ms", "error_rate", "min_rps", "recover_s")
 MODES = ("closed", "open", "peak", "paced")
@@ -112,7 +113,13 @@ def _stage(profile: str, key: str, index: int, raw: Any, mode: str) -> dict[str,
     known |= {"windows", "repeat", "users_step"}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"{where} has an unknown key {unknown[0]!r} (known: {sorted(known)}).")
+        raise ConfigError(
+            f"{where} has an unknown key {unknown[0]!r}{suggest(unknown[0], sorted(known))}."
+        )
+    for name in sorted(set(raw) - {"phase"}):
+        value = raw[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}.{name} must be a number, not {value!r}.")
     if float(raw["duration_s"]) <= 0:
         raise ConfigError(f"{where}.duration_s must be positive.")
     if mode != "open" and int(raw.get("users", 0)) <= 0:

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from signoff.load import analysis, budgets, plots
-from signoff.load.engine import LocustRun, run_locust
+from signoff.load.engine import Launch, LocustRun, run_locust
 from signoff.load.plan import Plan
 from signoff.load.scrape import leak_suspect, window_figures
 from signoff.records import Check, Status, threshold_check
-from signoff.stack.interface import StackHandle
+from signoff.target import Metrics
 
 
 @dataclass
@@ -34,22 +34,19 @@ class Outcome:
 
 def run_profile(
     plan: Plan,
-    handle: StackHandle,
+    launch: Launch,
     settings: dict[str, Any],
-    root: Path,
     run_dir: Path,
     folder: Path,
-    job_ids: list[int],
-    service_pid: int | None,
+    payload: dict[str, Any],
 ) -> Outcome:
-    payload = {"seed": {"job_ids": job_ids}}
-    run = run_locust(
-        plan, payload, folder, root, handle.base_url, handle.api_key, settings, service_pid
-    )
-    return judge_run(plan, run, settings, run_dir)
+    run = run_locust(plan, payload, folder, launch, settings)
+    return judge_run(plan, run, settings, run_dir, launch.metrics or Metrics())
 
 
-def judge_run(plan: Plan, run: LocustRun, settings: dict[str, Any], run_dir: Path) -> Outcome:
+def judge_run(
+    plan: Plan, run: LocustRun, settings: dict[str, Any], run_dir: Path, metrics: Metrics
+) -> Outcome:
     folder = run.folder
     rel = _relative(run_dir)
     last = max((int(c["second"]) + 1 for c in run.chunks), default=None)
@@ -82,7 +79,7 @@ def judge_run(plan: Plan, run: LocustRun, settings: dict[str, Any], run_dir: Pat
         "workers": int(settings["workers"]),
         "workers_seen": len(result.workers),
         "phases": {p: _compact(s) for p, s in summaries.items()},
-        "server": _server(run, result),
+        "server": _server(run, result, metrics),
         "locust_returncode": run.returncode,
     }
     if plan.profile == "stress" or plan.stop_on_break:
@@ -180,12 +177,17 @@ def _compact(summary: dict[str, Any]) -> dict[str, Any]:
     return {"duration_s": summary["duration_s"], "endpoints": summary["endpoints"]}
 
 
-def _server(run: LocustRun, result: analysis.Result) -> dict[str, Any]:
+def _server(run: LocustRun, result: analysis.Result, metrics: Metrics) -> dict[str, Any]:
     samples = run.scraper.samples
-    out: dict[str, Any] = {"scrape_failures": run.scraper.failures, "scrapes": len(samples)}
-    if result.windows:
-        out["run"] = window_figures(samples, result.windows[0].start, result.windows[-1].end)
-    out["phases"] = {w.phase: window_figures(samples, w.start, w.end) for w in result.windows}
+    out: dict[str, Any] = {"rss_samples": len(run.scraper.rss)}
+    if run.scraper.url:
+        out.update({"scrape_failures": run.scraper.failures, "scrapes": len(samples)})
+        if result.windows:
+            first, last = result.windows[0], result.windows[-1]
+            out["run"] = window_figures(samples, first.start, last.end, metrics)
+        out["phases"] = {
+            w.phase: window_figures(samples, w.start, w.end, metrics) for w in result.windows
+        }
     series = [{"t": s.t, **s.values} for s in samples]
     (run.folder / "server-metrics.json").write_text(
         json.dumps({"samples": series, "rss": run.scraper.rss}), encoding="utf-8"

@@ -26,6 +26,8 @@ Chunk = dict[str, Any]
 # patch the standard library: the engine must never import them).
 PLAN_ENV = "SIGNOFF_LOAD_PLAN"
 OUT_ENV = "SIGNOFF_LOAD_OUT"
+# the target's request headers (JSON): the credential stays out of the plan file, which is evidence
+HEADERS_ENV = "SIGNOFF_LOAD_HEADERS"
 CHUNKS = "chunks.jsonl"
 PHASES = "phases.json"
 ABORT = "abort.json"

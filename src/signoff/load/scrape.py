@@ -1,7 +1,10 @@
-"""Server-side figures during a run: /metrics scraped on an interval, the service's RSS sampled.
+"""Server-side figures during a run: the metrics page scraped on an interval, the service's RSS
+sampled.
 
 The client's latency tells what users saw; these say why: cache hit ratio, database query
 p95, pool usage and server errors per phase, and for soak runs whether memory keeps growing.
+Which metrics mean what is the target's `[target.metrics]`; a figure whose metric is not named
+there (or a service without a metrics page) is simply absent.
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from signoff.target import Metrics
+
+# labels that carry the HTTP status of a request counter, by common convention
+STATUS_LABELS = ("status", "code", "status_code")
+
 
 @dataclass
 class Sample:
@@ -23,25 +31,45 @@ class Sample:
     db_buckets: dict[float, float] = field(default_factory=dict)
 
 
-def parse_metrics(text: str, t: float) -> Sample:
-    """The figures signoff keeps from one exposition of the reference service's metrics."""
+def _base(name: str) -> str:
+    """A counter's name without its `_total` suffix (the exposition adds it; configs vary)."""
+    return name.removesuffix("_total")
+
+
+def parse_metrics(text: str, t: float, metrics: Metrics) -> Sample:
+    """The figures signoff keeps from one exposition of the service's metrics.
+
+    requests: a counter with the status in a `status` (or `code`) label; cache_hits and
+    cache_misses: counters; db_query_seconds: a histogram; db_pool: a gauge with a `state`
+    label (`in_use`, `max`); resident_memory: a gauge in bytes.
+    """
     sample = Sample(t)
     values = sample.values
+    counters = {
+        _base(name): key
+        for name, key in (
+            (metrics.cache_hits, "cache_hits"),
+            (metrics.cache_misses, "cache_misses"),
+            (metrics.requests, "requests"),
+        )
+        if name
+    }
+    bucket = f"{metrics.db_query_seconds}_bucket" if metrics.db_query_seconds else None
     for family in text_string_to_metric_families(text):
         for s in family.samples:
             name, labels, value = s.name, s.labels, float(s.value)
-            if name == "ledger_cache_hits_total":
-                values["cache_hits"] = value
-            elif name == "ledger_cache_misses_total":
-                values["cache_misses"] = value
-            elif name == "ledger_db_query_duration_seconds_bucket":
-                sample.db_buckets[float(labels["le"])] = value
-            elif name == "ledger_db_pool_connections":
-                values[f"pool_{labels.get('state', '')}"] = value
-            elif name == "ledger_http_requests_total":
-                key = "http_5xx" if labels.get("status", "").startswith("5") else "http_other"
+            key = counters.get(_base(name)) if not name.endswith("_created") else None
+            if key == "requests":
+                status = next((labels[k] for k in STATUS_LABELS if k in labels), "")
+                key = "http_5xx" if status.startswith("5") else "http_other"
                 values[key] = values.get(key, 0.0) + value
-            elif name == "ledger_process_resident_memory_bytes":
+            elif key is not None:
+                values[key] = value
+            elif name == bucket:
+                sample.db_buckets[float(labels["le"])] = value
+            elif metrics.db_pool and name == metrics.db_pool:
+                values[f"pool_{labels.get('state', '')}"] = value
+            elif metrics.resident_memory and name == metrics.resident_memory:
                 values["metrics_rss_bytes"] = value
     return sample
 
@@ -59,11 +87,12 @@ def read_rss(pid: int) -> float | None:
 
 
 class Scraper(threading.Thread):
-    """Scrapes `base_url/metrics` and samples the RSS of `pid` every `interval` seconds."""
+    """Scrapes `url` (none: no scrapes) and samples the RSS of `pid` every `interval` seconds."""
 
-    def __init__(self, base_url: str, pid: int | None, interval: float) -> None:
+    def __init__(self, url: str, metrics: Metrics, pid: int | None, interval: float) -> None:
         super().__init__(name="signoff-scraper", daemon=True)
-        self.url = base_url.rstrip("/") + "/metrics"
+        self.url = url
+        self.metrics = metrics
         self.pid = pid
         self.interval = interval
         self.samples: list[Sample] = []
@@ -84,10 +113,12 @@ class Scraper(threading.Thread):
             rss = read_rss(self.pid)
             if rss is not None:
                 self.rss.append((now, rss))
+        if not self.url:
+            return
         try:
             response = client.get(self.url)
             response.raise_for_status()
-            self.samples.append(parse_metrics(response.text, now))
+            self.samples.append(parse_metrics(response.text, now, self.metrics))
         except (httpx.HTTPError, ValueError):
             self.failures += 1
 
@@ -119,8 +150,11 @@ def quantile_from_buckets(buckets: dict[float, float], q: float) -> float | None
     return None
 
 
-def window_figures(samples: list[Sample], start: float, end: float) -> dict[str, Any]:
-    """Server figures over [start, end]: deltas of counters, peaks of gauges."""
+def window_figures(
+    samples: list[Sample], start: float, end: float, metrics: Metrics
+) -> dict[str, Any]:
+    """Server figures over [start, end]: deltas of counters, peaks of gauges; only those whose
+    metric the target names."""
     first, last = _at(samples, start), _at(samples, end)
     inside = [s for s in samples if start <= s.t <= end]
     if first is None or last is None or first is last:
@@ -129,24 +163,28 @@ def window_figures(samples: list[Sample], start: float, end: float) -> dict[str,
     def delta(key: str) -> float:
         return max(last.values.get(key, 0.0) - first.values.get(key, 0.0), 0.0)
 
-    hits, misses = delta("cache_hits"), delta("cache_misses")
-    buckets = {
-        le: last.db_buckets.get(le, 0.0) - first.db_buckets.get(le, 0.0) for le in last.db_buckets
-    }
-    db_p95 = quantile_from_buckets(buckets, 0.95)
-    in_use = [s.values.get("pool_in_use", 0.0) for s in inside] or [0.0]
-    pool_max = last.values.get("pool_max", 0.0)
-    return {
-        "scrapes": len(inside),
-        "cache_hit_ratio": round(hits / (hits + misses), 4) if hits + misses else None,
-        "db_query_p95_ms": round(db_p95 * 1000.0, 3) if db_p95 is not None else None,
-        "db_queries": int(buckets.get(math.inf, 0.0)),
-        "pool_in_use_max": max(in_use),
-        "pool_max": pool_max,
-        "pool_usage_max": round(max(in_use) / pool_max, 4) if pool_max else None,
-        "server_5xx": int(delta("http_5xx")),
-        "server_requests": int(delta("http_5xx") + delta("http_other")),
-    }
+    out: dict[str, Any] = {"scrapes": len(inside)}
+    if metrics.cache_hits and metrics.cache_misses:
+        hits, misses = delta("cache_hits"), delta("cache_misses")
+        out["cache_hit_ratio"] = round(hits / (hits + misses), 4) if hits + misses else None
+    if metrics.db_query_seconds:
+        buckets = {
+            le: last.db_buckets.get(le, 0.0) - first.db_buckets.get(le, 0.0)
+            for le in last.db_buckets
+        }
+        db_p95 = quantile_from_buckets(buckets, 0.95)
+        out["db_query_p95_ms"] = round(db_p95 * 1000.0, 3) if db_p95 is not None else None
+        out["db_queries"] = int(buckets.get(math.inf, 0.0))
+    if metrics.db_pool:
+        in_use = [s.values.get("pool_in_use", 0.0) for s in inside] or [0.0]
+        pool_max = last.values.get("pool_max", 0.0)
+        out["pool_in_use_max"] = max(in_use)
+        out["pool_max"] = pool_max
+        out["pool_usage_max"] = round(max(in_use) / pool_max, 4) if pool_max else None
+    if metrics.requests:
+        out["server_5xx"] = int(delta("http_5xx"))
+        out["server_requests"] = int(delta("http_5xx") + delta("http_other"))
+    return out
 
 
 def leak_suspect(

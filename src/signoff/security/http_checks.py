@@ -12,13 +12,18 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from signoff.errors import EvidenceError
+from signoff import openapi
+from signoff.openapi import Operation
 from signoff.security.interfaces import answers, is_local, other_addresses
+from signoff.stack import auth as auth_mod
+from signoff.stack.interface import StackHandle
+from signoff.target import Target
 
 METHODS = ("get", "post", "put", "patch", "delete")
 LEAKS = [
@@ -28,7 +33,7 @@ LEAKS = [
     re.compile(r"/(usr|opt|home|root|tmp|srv|work)/[\w./-]+\.py"),
     re.compile(r"\b(psycopg|sqlalchemy|asyncpg|redis\.exceptions)\b", re.IGNORECASE),
 ]
-BAD_KEY = "lk_signoff-invalid-key-for-audit"
+BAD_KEY = "signoff-invalid-credential-for-audit"
 
 
 @dataclass(frozen=True)
@@ -49,74 +54,6 @@ class Probe:
         return {**asdict(self), "id": self.id}
 
 
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    has_body: bool
-    params: dict[str, dict[str, Any]]  # path parameter -> its schema
-    html: bool = False  # a page: one of its responses is text/html
-
-    @property
-    def name(self) -> str:
-        return f"{self.method.upper()} {self.path}"
-
-    def url(self, base: str, bad_types: bool = False) -> str:
-        path = self.path
-        for param, schema in self.params.items():
-            path = path.replace("{" + param + "}", _sample(schema, bad_types))
-        return base + path
-
-
-def _sample(schema: dict[str, Any], bad_types: bool) -> str:
-    """A path value: valid in type but naming nothing that exists, or of the wrong type.
-
-    A far-off id means a route that wrongly answers without a key reports 404 instead of
-    deleting or changing a real object on a shared deployment.
-    """
-    if bad_types:
-        return "not-a-number"
-    if schema.get("type") in ("integer", "number"):
-        return "987654321"
-    choices = schema.get("enum")
-    if isinstance(choices, list) and choices:
-        return str(choices[0])
-    return "signoff-audit-absent"
-
-
-def operations(document: dict[str, Any]) -> list[Operation]:
-    """Every operation of an OpenAPI 3 document."""
-    found = []
-    for path, item in (document.get("paths") or {}).items():
-        for method in METHODS:
-            op = item.get(method)
-            if not isinstance(op, dict):
-                continue
-            params = {
-                str(p["name"]): _schema(document, p.get("schema") or {})
-                for p in [*(item.get("parameters") or []), *(op.get("parameters") or [])]
-                if p.get("in") == "path"
-            }
-            html = any(
-                "text/html" in (r.get("content") or {})
-                for r in (op.get("responses") or {}).values()
-                if isinstance(r, dict)
-            )
-            found.append(Operation(method, str(path), "requestBody" in op, params, html))
-    return found
-
-
-def _schema(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """A parameter's schema with one local `$ref` (FastAPI puts enums in components) resolved."""
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        target: Any = document
-        for part in ref[2:].split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        return target if isinstance(target, dict) else {}
-    return schema
-
-
 def is_public(op: Operation, public: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(op.name, pattern) for pattern in public)
 
@@ -130,21 +67,22 @@ def leak_in(text: str) -> str | None:
 
 
 class Checker:
-    """Runs every probe against `base_url`; the API key is used only for error provocations."""
+    """Runs every probe against the handle's service; its credential is used only for error
+    provocations, and writes go only where the handle allows them."""
 
     def __init__(
         self,
-        base_url: str,
-        api_key: str,
-        public: list[str],
+        handle: StackHandle,
+        target: Target,
         api_headers: list[str],
         page_headers: list[str],
         pages: list[str],
         timeout: float = 10.0,
     ) -> None:
-        self.base = base_url.rstrip("/")
-        self.key = api_key
-        self.public = public
+        self.handle = handle
+        self.target = target
+        self.base = handle.base_url.rstrip("/")
+        self.public = list(target.public_operations)
         self.api_headers = api_headers
         self.page_headers = page_headers
         self.pages = pages
@@ -162,29 +100,20 @@ class Checker:
             return None
         if response.status_code >= 400:
             self._errors.append((label, response))
-        if urlsplit(url).path.startswith("/api"):
+        if urlsplit(url).path.startswith(self.target.api_prefix or "/"):
             self._api.append((label, response))
         return response
 
-    def document(self) -> dict[str, Any]:
-        try:
-            response = self.client.get(f"{self.base}/openapi.json")
-            response.raise_for_status()
-            data: dict[str, Any] = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise EvidenceError(
-                f"{self.base}/openapi.json could not be read: {exc}.",
-                hint="the HTTP checks derive their routes from it.",
-            ) from exc
-        if not data.get("paths"):
-            raise EvidenceError(f"{self.base}/openapi.json lists no paths.")
-        return data
-
-    def run(self) -> list[Probe]:
-        ops = operations(self.document())
-        for op in ops:
-            if not is_public(op, self.public):
-                self._auth(op)
+    def run(self, root: Path) -> list[Probe]:
+        ops = [
+            op
+            for op in openapi.operations(openapi.fetch(self.handle, root))
+            if op.method in METHODS
+        ]
+        if self.target.auth.kind != "none":
+            for op in ops:
+                if not is_public(op, self.public) and self.handle.may_send(op.name):
+                    self._auth(op)
         self._provoke(ops)
         pages = [op.path for op in ops if op.html and op.method == "get" and not op.params]
         self._headers(list(dict.fromkeys([*self.pages, *pages])))
@@ -193,7 +122,8 @@ class Checker:
 
     def _auth(self, op: Operation) -> None:
         body: dict[str, Any] = {"json": {}} if op.has_body else {}
-        for label, headers in (("no key", {}), ("bad key", {"Authorization": f"Bearer {BAD_KEY}"})):
+        bad = auth_mod.headers(self.target.auth, BAD_KEY)
+        for label, headers in (("no credential", {}), ("bad credential", bad)):
             response = self._send(op.method, op.url(self.base), op.name, headers=headers, **body)
             if response is None:
                 continue
@@ -210,10 +140,13 @@ class Checker:
 
     def _provoke(self, ops: list[Operation]) -> None:
         """Draw error responses: unknown paths, wrong parameter types, malformed bodies."""
-        auth = {"Authorization": f"Bearer {self.key}"}
+        auth = self.handle.headers
+        prefix = self.target.api_prefix.rstrip("/")
         self._send("GET", f"{self.base}/signoff-audit-missing-page", "GET unknown path")
-        self._send("GET", f"{self.base}/api/v1/signoff-audit-missing", "GET unknown API path")
+        self._send("GET", f"{self.base}{prefix}/signoff-audit-missing", "GET unknown API path")
         for op in ops:
+            if not self.handle.may_send(op.name):
+                continue
             if op.params and op.method == "get":
                 self._send(
                     "GET", op.url(self.base, bad_types=True), f"{op.name} (bad types)", headers=auth
@@ -289,18 +222,19 @@ class Checker:
         self.client.close()
 
 
-def run_checks(base_url: str, api_key: str, settings: dict[str, Any]) -> Checker:
+def run_checks(
+    handle: StackHandle, target: Target, settings: dict[str, Any], root: Path | None = None
+) -> Checker:
     """Run every probe; the returned checker holds `probes` and `unreached` requests."""
     checker = Checker(
-        base_url,
-        api_key,
-        list(settings["public_routes"]),
+        handle,
+        target,
         list(settings["api_headers"]),
         list(settings["page_headers"]),
         list(settings["pages"]),
     )
     try:
-        checker.run()
+        checker.run(root or Path.cwd())
     finally:
         checker.close()
     return checker

@@ -1,4 +1,4 @@
-"""The reference stack from `stack/compose.yaml` through testcontainers, when Docker answers.
+"""The target's own compose file through testcontainers, when a Docker engine answers.
 
 Detection asks the engine's socket for /_ping with a short timeout, so a machine without an
 engine is told so in well under a second.
@@ -15,7 +15,9 @@ from typing import Any, ClassVar
 import httpx
 
 from signoff.errors import ProviderUnavailable, StackStartError
-from signoff.stack.interface import StackControls, StackHandle, StackProvider
+from signoff.stack import auth
+from signoff.stack.interface import StackControls, StackHandle, StackProvider, absolute
+from signoff.target import Target
 
 PING_TIMEOUT = 0.3
 
@@ -51,47 +53,34 @@ def engine_answers(timeout: float = PING_TIMEOUT) -> str | None:
 
 
 class ContainerControls(StackControls):
+    """Fault controls through the compose CLI, by compose service name."""
+
     provider = "containers"
 
     def __init__(self, compose: Any) -> None:
         self.compose = compose
 
-    def stop_redis(self) -> None:
-        self.compose._run_command(cmd=[*self.compose.compose_command_property, "stop", "redis"])
+    def _compose(self, *args: str) -> None:
+        self.compose._run_command(cmd=[*self.compose.compose_command_property, *args])
 
-    def start_redis(self) -> None:
-        self.compose._run_command(cmd=[*self.compose.compose_command_property, "start", "redis"])
+    def stop(self, name: str) -> None:
+        self._compose("stop", name)
 
-    def stop_postgres(self) -> None:
-        cmd = [*self.compose.compose_command_property, "stop", "postgres"]
-        self.compose._run_command(cmd=cmd)
+    def start(self, name: str) -> None:
+        self._compose("start", name)
 
-    def start_postgres(self) -> None:
-        cmd = [*self.compose.compose_command_property, "start", "postgres"]
-        self.compose._run_command(cmd=cmd)
-
-    def kill_worker(self) -> None:
-        cmd = [*self.compose.compose_command_property, "kill", "worker"]
-        self.compose._run_command(cmd=cmd)
-
-    def start_worker(self) -> None:
-        cmd = [*self.compose.compose_command_property, "start", "worker"]
-        self.compose._run_command(cmd=cmd)
-
-    def new_tenant(self, name: str) -> str:
-        out = self.compose.exec_in_container(
-            ["python", "-m", "ledger", "create-tenant", name], service_name="api"
-        )
-        return str(out[0]).strip()
+    def kill(self, name: str) -> None:
+        self._compose("kill", name)
 
 
 class ContainersProvider(StackProvider):
-    """`docker compose up` of the reference stack, waited on through its health checks."""
+    """`docker compose up` of the target's compose file, waited on through its readiness."""
 
     name: ClassVar[str] = "containers"
 
-    def __init__(self, stack_dir: Path, ready_timeout: float = 120.0) -> None:
-        self.stack_dir = stack_dir.resolve()
+    def __init__(self, target: Target, root: Path, ready_timeout: float = 120.0) -> None:
+        self.target = target
+        self.root = root.resolve()
         self.ready_timeout = ready_timeout
         self.compose: Any = None
 
@@ -100,6 +89,12 @@ class ContainersProvider(StackProvider):
         return engine_answers()
 
     def start(self) -> StackHandle:
+        spec = self.target.compose
+        if not spec.file or not spec.service or not spec.port:
+            raise StackStartError(
+                "The target has no compose file, service and port (target.compose).",
+                hint="set target.compose.file, .service and .port, or use --stack local.",
+            )
         reason = self.unavailable_reason()
         if reason:
             raise ProviderUnavailable(reason, hint="use --stack local (the embedded stack).")
@@ -110,32 +105,38 @@ class ContainersProvider(StackProvider):
                 "The containers provider needs testcontainers, which is not installed.",
                 hint="pip install 'signoff[containers]'.",
             ) from exc
+        compose_file = self.root / spec.file
         self.compose = DockerCompose(
-            str(self.stack_dir), compose_file_name="compose.yaml", wait=True, build=True
+            str(compose_file.parent), compose_file_name=compose_file.name, wait=True, build=True
         )
         self.compose.start()
-        host = self.compose.get_service_host("api", 8000) or "127.0.0.1"
-        port = self.compose.get_service_port("api", 8000)
+        host = self.compose.get_service_host(spec.service, spec.port) or "127.0.0.1"
+        port = self.compose.get_service_port(spec.service, spec.port)
         base_url = f"http://{host}:{port}"
+        ready = absolute(base_url, self.target.ready_path)
         deadline = time.monotonic() + self.ready_timeout
         while True:
             try:
-                if httpx.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
+                if httpx.get(ready, timeout=2).status_code == self.target.ready_status:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
                 raise StackStartError(
-                    f"The api container did not become ready within {self.ready_timeout:g} s.",
-                    hint="read `docker compose -f stack/compose.yaml logs api`.",
+                    f"{spec.service} did not become ready within {self.ready_timeout:g} s.",
+                    hint=f"read `docker compose -f {spec.file} logs {spec.service}`.",
                 )
             time.sleep(0.5)
-        controls = ContainerControls(self.compose)
+        env = dict(os.environ)
+        token = auth.obtain(self.target.auth, base_url, env, env, self.root, self.ready_timeout)
         return StackHandle(
             provider=self.name,
             base_url=base_url,
-            api_key=controls.new_tenant("signoff"),
-            controls=controls,
+            token=token,
+            headers=auth.headers(self.target.auth, token),
+            controls=ContainerControls(self.compose),
+            openapi=self.target.openapi,
+            metrics_url=absolute(base_url, self.target.metrics_path),
         )
 
     def stop(self) -> None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import fnmatch
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar
+from typing import Any, ClassVar
+
+import httpx
 
 from signoff.errors import ControlUnsupported
 
 
 class StackControls:
-    """Fault injection on a running stack. Providers override what they can do."""
+    """Fault injection on a running stack, by component name ("redis", "postgres", or one of
+    the target's processes such as "worker"). Providers override what they can do."""
 
     provider = "unknown"
 
@@ -22,60 +26,84 @@ class StackControls:
             hint="run this suite against the embedded stack (--stack local).",
         )
 
-    def stop_redis(self) -> None:
-        raise self._unsupported("stop Redis")
+    def names(self) -> list[str]:
+        """The components these controls can act on."""
+        return []
 
-    def start_redis(self) -> None:
-        raise self._unsupported("start Redis")
+    def stop(self, name: str) -> None:
+        """Stop a component in an orderly way (SIGTERM, then SIGKILL after the stop timeout)."""
+        raise self._unsupported(f"stop {name}")
 
-    def stop_postgres(self) -> None:
-        raise self._unsupported("stop PostgreSQL")
+    def start(self, name: str) -> None:
+        """Start a stopped component again and wait until it is ready."""
+        raise self._unsupported(f"start {name}")
 
-    def start_postgres(self) -> None:
-        raise self._unsupported("start PostgreSQL")
+    def restart(self, name: str) -> None:
+        self.stop(name)
+        self.start(name)
 
-    def restart_postgres(self) -> None:
-        self.stop_postgres()
-        self.start_postgres()
+    def kill(self, name: str) -> None:
+        """End a component abruptly (SIGKILL), as a crash would."""
+        raise self._unsupported(f"kill {name}")
 
-    def kill_worker(self) -> None:
-        """Kill the worker abruptly (SIGKILL), as a crash would."""
-        raise self._unsupported("kill the worker")
-
-    def start_worker(self) -> None:
-        raise self._unsupported("start the worker")
-
-    def restart_worker(self) -> None:
-        self.kill_worker()
-        self.start_worker()
-
-    def new_tenant(self, name: str) -> str:
-        """Create a tenant and return its API key."""
-        raise self._unsupported("create tenants")
+    def pid(self, name: str) -> int:
+        raise self._unsupported(f"tell the process id of {name}")
 
     def service_pid(self) -> int:
-        """The service process id, for sampling its memory."""
+        """The process id of the process that serves HTTP, for sampling its memory."""
         raise self._unsupported("tell the service's process id")
+
+    def new_credential(self, name: str) -> str:
+        """A token for a new identity named `name` (the target's auth command with {name})."""
+        raise self._unsupported("make new credentials")
 
 
 @dataclass(frozen=True)
 class StackHandle:
     """What a suite needs to reach the stack.
 
-    `black_box` is True when only the HTTP surface is reachable (no DSN, no controls).
+    `headers` authenticate a request (empty when the target needs none); `services` maps each
+    embedded backing service to its URL; `black_box` is True when only the HTTP surface is
+    reachable (no DSN, no controls); `writes` is False when a deployed service must only be
+    read, with `write_operations` the "METHOD /path" patterns the user allowed anyway.
     """
 
     __test__ = False  # not a pytest test class
 
     provider: str
     base_url: str
-    api_key: str
-    database_url: str | None = None
-    redis_url: str | None = None
+    token: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    services: dict[str, str] = field(default_factory=dict)
     controls: StackControls = field(default_factory=StackControls)
     log_dir: Path | None = None
     black_box: bool = False
+    writes: bool = True
+    write_operations: list[str] = field(default_factory=list)
+    openapi: str = ""
+    metrics_url: str = ""
     components: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str | None:
+        return self.services.get("postgres")
+
+    @property
+    def redis_url(self) -> str | None:
+        return self.services.get("redis")
+
+    def may_send(self, operation: str) -> bool:
+        """Whether "METHOD /path" may be sent: reads always, writes when allowed."""
+        method = operation.split(" ", 1)[0].upper()
+        if method in ("GET", "HEAD", "OPTIONS") or self.writes:
+            return True
+        return any(fnmatch.fnmatchcase(operation, p) for p in self.write_operations)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An HTTP client on the base URL that sends the credential."""
+        kwargs.setdefault("timeout", 10.0)
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return httpx.Client(base_url=self.base_url, headers=headers, **kwargs)
 
 
 class StackProvider(ABC):
@@ -110,3 +138,10 @@ class StackProvider(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def absolute(base_url: str, location: str) -> str:
+    """A path on the service (or an absolute URL) as an absolute URL; "" stays ""."""
+    if not location or location.startswith(("http://", "https://")):
+        return location
+    return f"{base_url.rstrip('/')}/{location.lstrip('/')}"

@@ -1,4 +1,5 @@
-"""The embedded stack: PostgreSQL, Redis, the service and its worker as local child processes.
+"""The embedded stack: the target's processes and the backing services it declares, as local
+child processes.
 
 Everything listens on free loopback ports and lives in a temporary folder; logs go to the run
 directory. `stop()` always runs (context manager, atexit, and the CLI's signal handlers) and
@@ -21,10 +22,15 @@ from typing import ClassVar
 
 import httpx
 
-from signoff.errors import StackStartError
-from signoff.stack import postgres
-from signoff.stack.interface import StackControls, StackHandle, StackProvider
+from signoff import covrc
+from signoff.errors import ControlUnsupported, StackStartError
+from signoff.stack import auth, postgres
+from signoff.stack.interface import StackControls, StackHandle, StackProvider, absolute
 from signoff.stack.procs import ManagedProcess, free_port, log_tail
+from signoff.target import Target, expand
+
+DATABASE = "signoff"
+PYTHONS = ("python", "python3", "{python}")
 
 
 def redis_pings(port: int) -> bool:
@@ -34,51 +40,60 @@ def redis_pings(port: int) -> bool:
 
 
 class LocalProvider(StackProvider):
-    """Runs the reference stack from `stack_dir` as child processes of this one."""
+    """Runs the target's commands from the project at `root` as child processes of this one."""
 
     name: ClassVar[str] = "local"
 
     def __init__(
         self,
-        stack_dir: Path,
+        target: Target,
+        root: Path,
         log_dir: Path,
         ready_timeout: float = 30.0,
         stop_timeout: float = 10.0,
         coverage_dir: Path | None = None,
-        coverage_rcfile: Path | None = None,
         service_env: dict[str, str] | None = None,
     ) -> None:
-        self.stack_dir = stack_dir.resolve()
+        self.target = target
+        self.root = root.resolve()
         self.log_dir = log_dir
         self.ready_timeout = ready_timeout
         self.stop_timeout = stop_timeout
         self.coverage_dir = coverage_dir
-        self.coverage_rcfile = coverage_rcfile
         self.service_env = service_env or {}
         self.workdir: Path | None = None
         self.procs: dict[str, ManagedProcess] = {}
         self.ports: dict[str, int] = {}
         self.timings: dict[str, float] = {}
+        self.token = ""
         self._lock = threading.Lock()
         self._registered = False
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
-        try:
-            postgres.find_bindir()
-        except StackStartError as exc:
-            return exc.message
-        if shutil.which("redis-server") is None:
+        return None
+
+    def missing_services(self) -> str | None:
+        """Why a declared backing service cannot run here, or None."""
+        if "postgres" in self.target.services:
+            try:
+                postgres.find_bindir()
+            except StackStartError as exc:
+                return exc.message
+        if "redis" in self.target.services and shutil.which("redis-server") is None:
             return "redis-server was not found (apt-get install -y redis-server)."
         return None
 
     # ------------------------------------------------------------------ start
     def start(self) -> StackHandle:
-        if not (self.stack_dir / "ledger").is_dir():
+        if not self.target.startable:
             raise StackStartError(
-                f"The reference service was not found in {self.stack_dir}.",
-                hint="run from the signoff checkout, or use --stack url for your own service.",
+                "The target declares no process to start ([tool.signoff.target.processes]).",
+                hint="add the command that serves it, or test a deployment with --stack url.",
             )
+        missing = self.missing_services()
+        if missing:
+            raise StackStartError(missing, hint="install the stack's system packages.")
         if not self._registered:
             atexit.register(self.stop)
             self._registered = True
@@ -86,50 +101,81 @@ class LocalProvider(StackProvider):
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.workdir = Path(tempfile.mkdtemp(prefix="signoff-stack-"))
         os.chmod(self.workdir, 0o755)  # the postgres user must traverse it
-        (self.workdir / "metrics").mkdir()
-        self.ports = {"postgres": free_port(), "redis": free_port(), "service": free_port()}
-
-        redis = self._redis_process()
-        redis.start()
-        self._start_postgres()
-        redis.wait_ready(lambda: redis_pings(self.ports["redis"]), self.ready_timeout, "PING")
-        self.timings["redis"] = time.perf_counter() - began
-        postgres.create_database(self.admin_dsn, "ledger")
-        self.timings["postgres"] = time.perf_counter() - began
-
-        service = self._python_process(
-            "service", ["serve", "--host", "127.0.0.1", "--port", str(self.ports["service"])]
-        )
-        service.start()
-        self.start_worker()
-        service.wait_ready(
-            self._service_ready, self.ready_timeout, f"{self.base_url}/health/ready healthy"
+        self.ports = {name: free_port() for name in self.target.services}
+        self.ports[self.target.http_process] = free_port()
+        self._start_services(began)
+        for name in self.target.processes:
+            self.start_process(name, wait=False)
+        http = self.procs[self.target.http_process]
+        ready_url = absolute(self.base_url, self.target.ready_path)
+        http.wait_ready(
+            self._ready, self.ready_timeout, f"{ready_url} answers {self.target.ready_status}"
         )
         self.timings["ready"] = time.perf_counter() - began
-        api_key = self.new_tenant("signoff")
-        self.timings["tenant"] = time.perf_counter() - began
+        self._setup()
+        self.token = self.new_credential("signoff")
+        self.timings["credential"] = time.perf_counter() - began
         return StackHandle(
             provider=self.name,
             base_url=self.base_url,
-            api_key=api_key,
-            database_url=self.database_url,
-            redis_url=f"redis://127.0.0.1:{self.ports['redis']}/0",
+            token=self.token,
+            headers=auth.headers(self.target.auth, self.token),
+            services=self.service_urls(),
             controls=LocalControls(self),
             log_dir=self.log_dir,
+            openapi=self.target.openapi,
+            metrics_url=absolute(self.base_url, self.target.metrics_path),
             components={name: f"127.0.0.1:{port}" for name, port in self.ports.items()},
         )
 
+    def _start_services(self, began: float) -> None:
+        if "redis" in self.target.services:
+            redis = self._redis_process()
+            redis.start()
+        if "postgres" in self.target.services:
+            self._start_postgres()
+            postgres.create_database(self.admin_dsn, DATABASE)
+            self.timings["postgres"] = time.perf_counter() - began
+        if "redis" in self.target.services:
+            port = self.ports["redis"]
+            self.procs["redis"].wait_ready(lambda: redis_pings(port), self.ready_timeout, "PING")
+            self.timings["redis"] = time.perf_counter() - began
+
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['service']}"
+        return f"http://127.0.0.1:{self.ports[self.target.http_process]}"
 
     @property
     def admin_dsn(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.ports['postgres']}/postgres"
 
-    @property
-    def database_url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.ports['postgres']}/ledger"
+    def service_urls(self) -> dict[str, str]:
+        urls: dict[str, str] = {}
+        if "postgres" in self.ports:
+            urls["postgres"] = (
+                f"postgresql://postgres@127.0.0.1:{self.ports['postgres']}/{DATABASE}"
+            )
+        if "redis" in self.ports:
+            urls["redis"] = f"redis://127.0.0.1:{self.ports['redis']}/0"
+        return urls
+
+    def placeholders(self) -> dict[str, str]:
+        """The values a command or env entry of the target may name."""
+        assert self.workdir is not None
+        values = {
+            "port": str(self.ports[self.target.http_process]),
+            "host": "127.0.0.1",
+            "base_url": self.base_url,
+            "workdir": str(self.workdir),
+            "root": str(self.root),
+            "python": sys.executable,
+        }
+        urls = self.service_urls()
+        for name in ("postgres", "redis"):
+            if name in self.ports:
+                values[f"{name}_url"] = urls[name]
+                values[f"{name}_port"] = str(self.ports[name])
+        return values
 
     def _redis_process(self) -> ManagedProcess:
         assert self.workdir is not None
@@ -169,68 +215,99 @@ class LocalProvider(StackProvider):
             lambda: postgres.can_query(self.admin_dsn), self.ready_timeout, "a query answers"
         )
 
-    def _env(self) -> dict[str, str]:
-        assert self.workdir is not None
+    def env(self) -> dict[str, str]:
+        """The environment of every command of the target."""
         env = dict(os.environ)
         env.pop("COVERAGE_PROCESS_START", None)
-        env.update(
-            {
-                "PYTHONPATH": os.pathsep.join(
-                    filter(None, [str(self.stack_dir), env.get("PYTHONPATH", "")])
-                ),
-                "LEDGER_DATABASE_URL": self.database_url,
-                "LEDGER_REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
-                "LEDGER_METRICS_DIR": str(self.workdir / "metrics"),
-                "LEDGER_ENV": "local",
-            }
-        )
+        paths = [str(self.root / p) for p in self.target.python_path]
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [*paths, env.get("PYTHONPATH", "")]))
+        values = self.placeholders()
+        for key, value in self.target.env.items():
+            env[key] = expand(value, values, f"target.env.{key}")
         env.update(self.service_env)
         return env
 
-    def _python_process(self, name: str, args: list[str]) -> ManagedProcess:
-        argv = [sys.executable]
-        env = self._env()
-        if self.coverage_dir is not None:
-            self.coverage_dir.mkdir(parents=True, exist_ok=True)
-            argv += ["-m", "coverage", "run", "--parallel-mode"]
-            if self.coverage_rcfile is not None:
-                argv += [f"--rcfile={self.coverage_rcfile}"]
-            env["COVERAGE_FILE"] = str(self.coverage_dir / f".coverage.{name}")
-        argv += ["-m", "ledger", *args]
-        proc = ManagedProcess(name, argv, self.log_dir / f"{name}.log", env=env, cwd=self.stack_dir)
-        self.procs[name] = proc
-        return proc
+    def cwd(self, folder: str = "") -> Path:
+        return (self.root / (folder or self.target.cwd)).resolve()
 
-    def _service_ready(self) -> bool:
-        response = httpx.get(f"{self.base_url}/health/ready", timeout=1.0)
-        return response.status_code == 200 and response.json().get("status") == "healthy"
+    def _argv(self, name: str, command: list[str]) -> tuple[list[str], dict[str, str]]:
+        values = self.placeholders()
+        argv = [expand(part, values, f"target.processes.{name}.command") for part in command]
+        env: dict[str, str] = {}
+        if command[0] in PYTHONS:
+            argv[0] = sys.executable
+            if self.coverage_dir is not None:
+                rc = covrc.rcfile(self.coverage_dir, self.target)
+                argv[1:1] = ["-m", "coverage", "run", f"--rcfile={rc}"]
+                env["COVERAGE_FILE"] = str(self.coverage_dir / f".coverage.{name}")
+        return argv, env
 
-    # ------------------------------------------------------------------ controls
-    def start_worker(self) -> None:
-        self._python_process("worker", ["worker"]).start()
-
-    def new_tenant(self, name: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "ledger", "create-tenant", name],
-            env=self._env(),
-            cwd=self.stack_dir,
-            capture_output=True,
-            text=True,
-            timeout=self.ready_timeout,
-            check=False,
+    def start_process(self, name: str, wait: bool = True) -> None:
+        spec = self.target.processes[name]
+        argv, cov_env = self._argv(name, spec.command)
+        env = self.env()
+        values = self.placeholders()
+        env.update(
+            {k: expand(v, values, f"target.processes.{name}.env.{k}") for k, v in spec.env.items()}
         )
-        key = result.stdout.strip()
-        if result.returncode != 0 or not key or "\n" in key:
-            raise StackStartError(
-                f"Creating a tenant failed (code {result.returncode}): "
-                f"{result.stderr.strip()[-300:] or 'no key was printed'}."
-            )
-        return key
+        env.update(cov_env)
+        proc = ManagedProcess(
+            name, argv, self.log_dir / f"{name}.log", env=env, cwd=self.cwd(spec.cwd)
+        )
+        self.procs[name] = proc
+        proc.start()
+        if wait and name == self.target.http_process:
+            proc.wait_ready(self._ready, self.ready_timeout, f"{self.target.ready_path} answers")
+
+    def _ready(self) -> bool:
+        url = absolute(self.base_url, self.target.ready_path)
+        return httpx.get(url, timeout=1.0).status_code == self.target.ready_status
+
+    def _setup(self) -> None:
+        values = self.placeholders()
+        for index, command in enumerate(self.target.setup):
+            argv = [expand(part, values, f"target.setup[{index}]") for part in command]
+            if argv[0] in PYTHONS:
+                argv[0] = sys.executable
+            log = self.log_dir / "setup.log"
+            with log.open("a", encoding="utf-8") as out:
+                out.write("$ " + " ".join(argv) + "\n")
+                out.flush()
+                done = subprocess.run(
+                    argv,
+                    env=self.env(),
+                    cwd=self.cwd(),
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    timeout=self.ready_timeout,
+                    check=False,
+                )
+            if done.returncode != 0:
+                raise StackStartError(
+                    f"The setup step {' '.join(argv)} failed (code {done.returncode}); read {log}.",
+                    hint=f"last lines of the log:\n{log_tail(log)}",
+                )
+
+    def new_credential(self, name: str) -> str:
+        spec = self.target.auth
+        command = [sys.executable if p in PYTHONS else p for p in spec.command]
+        spec = type(spec)(**{**spec.__dict__, "command": command})
+        return auth.obtain(
+            spec,
+            self.base_url,
+            {**self.env(), **self.placeholders()},
+            self.env(),
+            self.cwd(),
+            self.ready_timeout,
+            name,
+            from_env=False,
+        )
 
     # ------------------------------------------------------------------ stop
     def stop(self) -> None:
         with self._lock:
-            for name in ("worker", "service", "redis", "postgres"):
+            order = [*reversed(self.target.processes), "redis", "postgres"]
+            for name in order:
                 proc = self.procs.pop(name, None)
                 if proc is not None:
                     proc.stop(self.stop_timeout)
@@ -243,36 +320,45 @@ class LocalProvider(StackProvider):
 
 
 class LocalControls(StackControls):
-    """Fault controls of the embedded stack."""
+    """Fault controls of the embedded stack: any backing service or process, by name."""
 
     provider = "local"
 
     def __init__(self, stack: LocalProvider) -> None:
         self.stack = stack
 
-    def stop_redis(self) -> None:
-        self.stack.procs["redis"].stop(self.stack.stop_timeout)
+    def names(self) -> list[str]:
+        return [*self.stack.target.services, *self.stack.target.processes]
 
-    def start_redis(self) -> None:
-        proc = self.stack.procs["redis"]
-        proc.start()
-        port = self.stack.ports["redis"]
-        proc.wait_ready(lambda: redis_pings(port), self.stack.ready_timeout, "PING")
+    def _proc(self, name: str) -> ManagedProcess:
+        if name not in self.names():
+            raise ControlUnsupported(
+                f"The stack has no component named {name!r} (it has: {', '.join(self.names())})."
+            )
+        return self.stack.procs[name]
 
-    def stop_postgres(self) -> None:
-        self.stack.procs["postgres"].stop(self.stack.stop_timeout)
+    def stop(self, name: str) -> None:
+        self._proc(name).stop(self.stack.stop_timeout)
 
-    def start_postgres(self) -> None:
-        self.stack._start_postgres()
+    def start(self, name: str) -> None:
+        proc = self._proc(name)
+        if name == "postgres":
+            self.stack._start_postgres()
+        elif name == "redis":
+            proc.start()
+            port = self.stack.ports["redis"]
+            proc.wait_ready(lambda: redis_pings(port), self.stack.ready_timeout, "PING")
+        else:
+            self.stack.start_process(name)
 
-    def kill_worker(self) -> None:
-        self.stack.procs["worker"].kill()
+    def kill(self, name: str) -> None:
+        self._proc(name).kill()
 
-    def start_worker(self) -> None:
-        self.stack.start_worker()
-
-    def new_tenant(self, name: str) -> str:
-        return self.stack.new_tenant(name)
+    def pid(self, name: str) -> int:
+        return self._proc(name).pid
 
     def service_pid(self) -> int:
-        return self.stack.procs["service"].pid
+        return self.pid(self.stack.target.http_process)
+
+    def new_credential(self, name: str) -> str:
+        return self.stack.new_credential(name)

@@ -34,25 +34,37 @@ def choose_provider(
     if choice == "auto":
         choice = "url" if base_url else "local"
     settings = config.section("stack")
-    stack_dir = config.root / str(settings["path"])
     if choice == "url":
         if not base_url:
             raise UsageError("--stack url needs a base URL (--base-url or SIGNOFF_BASE_URL).")
-        return UrlProvider(base_url)
+        return UrlProvider(
+            base_url,
+            config.target,
+            config.root,
+            writes=bool(settings["url_writes"]),
+            write_operations=list(settings["url_write_operations"]),
+        )
     if choice == "containers":
         reason = ContainersProvider.unavailable_reason()
         if reason:
             raise ProviderUnavailable(reason, hint="use --stack local (the embedded stack).")
-        return ContainersProvider(stack_dir)
-    reason = LocalProvider.unavailable_reason()
-    if reason:
-        raise ProviderUnavailable(reason)
-    return LocalProvider(
-        stack_dir,
+        return ContainersProvider(config.target, config.root)
+    if not config.target.startable:
+        raise UsageError(
+            "There is no service to start: [tool.signoff.target] declares no processes.",
+            hint="describe how to start it (target.processes), or pass --base-url for a "
+            "running deployment.",
+        )
+    local = LocalProvider(
+        config.target,
+        config.root,
         log_dir,
         ready_timeout=float(settings["ready_timeout"]),
         stop_timeout=float(settings["stop_timeout"]),
         coverage_dir=coverage_dir,
-        coverage_rcfile=config.root / "pyproject.toml" if coverage_dir else None,
         service_env=service_env,
     )
+    reason = local.missing_services()
+    if reason:
+        raise ProviderUnavailable(reason, hint="install the stack's system packages.")
+    return local

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
 
 from signoff.errors import StackStartError
-from signoff.stack.interface import StackControls, StackHandle, StackProvider
-
-KEY_VAR = "SIGNOFF_API_KEY"
+from signoff.stack import auth
+from signoff.stack.interface import StackControls, StackHandle, StackProvider, absolute
+from signoff.target import Target
 
 
 class UrlControls(StackControls):
@@ -18,14 +19,28 @@ class UrlControls(StackControls):
 
 
 class UrlProvider(StackProvider):
-    """Reaches `base_url` with the API key from SIGNOFF_API_KEY; starts and stops nothing."""
+    """Reaches `base_url` with the target's credential; starts and stops nothing.
+
+    Writes are off unless the user opted in (`writes`, or `write_operations` patterns).
+    """
 
     name: ClassVar[str] = "url"
 
-    def __init__(self, base_url: str, api_key: str | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        target: Target | None = None,
+        root: Path | None = None,
+        timeout: float = 10.0,
+        writes: bool = False,
+        write_operations: list[str] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.api_key = api_key if api_key is not None else os.environ.get(KEY_VAR, "")
+        self.target = target or Target()
+        self.root = root or Path.cwd()
         self.timeout = timeout
+        self.writes = writes
+        self.write_operations = write_operations or []
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -37,28 +52,32 @@ class UrlProvider(StackProvider):
                 f"The base URL {self.base_url!r} is not an http(s) URL.",
                 hint="pass --base-url http://host:port or set SIGNOFF_BASE_URL.",
             )
-        if not self.api_key:
-            raise StackStartError(
-                f"No API key for {self.base_url}: {KEY_VAR} is not set.",
-                hint=f"export {KEY_VAR}=<a key of a tenant of that deployment>.",
-            )
+        env = dict(os.environ)
+        token = auth.obtain(self.target.auth, self.base_url, env, env, self.root, self.timeout)
+        ready = absolute(self.base_url, self.target.ready_path)
         try:
-            response = httpx.get(f"{self.base_url}/health/live", timeout=self.timeout)
+            response = httpx.get(ready, timeout=self.timeout)
         except httpx.HTTPError as exc:
             raise StackStartError(
-                f"{self.base_url} did not answer /health/live: {exc}.",
+                f"{ready} did not answer: {exc}.",
                 hint="check that the deployment is up and reachable from here.",
             ) from exc
-        if response.status_code != 200:
+        if response.status_code != self.target.ready_status:
             raise StackStartError(
-                f"{self.base_url}/health/live answered {response.status_code}, not 200."
+                f"{ready} answered {response.status_code}, not {self.target.ready_status}.",
+                hint="set target.ready_path and target.ready_status to the service's readiness.",
             )
         return StackHandle(
             provider=self.name,
             base_url=self.base_url,
-            api_key=self.api_key,
+            token=token,
+            headers=auth.headers(self.target.auth, token),
             controls=UrlControls(),
             black_box=True,
+            writes=self.writes,
+            write_operations=self.write_operations,
+            openapi=self.target.openapi,
+            metrics_url=absolute(self.base_url, self.target.metrics_path),
         )
 
     def stop(self) -> None:

@@ -11,6 +11,7 @@ import socket
 
 if os.environ.get("LEDGER_METRICS_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ["LEDGER_METRICS_DIR"]
+    os.makedirs(os.environ["LEDGER_METRICS_DIR"], exist_ok=True)
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,

@@ -13,24 +13,28 @@ from typing import Any
 from locust import LoadTestShape
 from locust.runners import MasterRunner
 
-from signoff.load.wiring import ABORT, STATE
+from signoff.load.locust._wiring import STATE
+from signoff.load.recorder import ABORT
 
 # Seconds into a phase before the previous step is judged: its last chunks must have arrived.
 JUDGE_AFTER_S = 2.5
 
 
 class PlanShape(LoadTestShape):
+    """Plays the plan's stage table with the user classes of its mode (`setup()` sets both)."""
+
     plan: dict[str, Any] = {}  # noqa: RUF012
     classes: dict[str, list[Any]] = {}  # noqa: RUF012  (user classes by plan mode)
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.judged: set[str] = set()
 
     def tick(self) -> tuple[int, float, list[Any]] | None:
         if STATE.judge is not None and STATE.judge.abort is not None:
-            return self._end()
-        now = self.get_run_time()
+            self._end()
+            return None
+        now = self.get_run_time()  # type: ignore[no-untyped-call]
         stages = self.plan["stages"]
         workers = max(int(self.plan.get("workers", 1)), 1)
         began = 0.0
@@ -38,14 +42,16 @@ class PlanShape(LoadTestShape):
             ends = began + float(stage["duration_s"])
             if now < ends:
                 if index > 0 and now - began >= JUDGE_AFTER_S and self._broke(stages[index - 1]):
-                    return self._end()
+                    self._end()
+                    return None
                 STATE.clock.enter(str(stage["phase"]))
                 classes = self.classes[self.plan["mode"]]
                 if self.plan["mode"] == "open":
                     return workers, float(workers), classes
                 return int(stage["users"]), float(stage["spawn_rate"]), classes
             began = ends
-        return self._end()
+        self._end()
+        return None
 
     def _broke(self, stage: dict[str, Any]) -> bool:
         phase = str(stage["phase"])
@@ -64,4 +70,3 @@ class PlanShape(LoadTestShape):
         # report stopped, so nothing recorded is lost when the master quits.
         if isinstance(self.runner, MasterRunner):
             self.runner.stop()
-        return None

@@ -1,8 +1,7 @@
-"""The observability layer: metrics move; dashboards and alert rules name only exposed metrics.
+"""Reading a service's Grafana dashboards and Prometheus rule files, for observability suites.
 
-The suite lives in `suites/observability`; this module also holds what it needs to read the
-shipped Grafana dashboards and Prometheus rule files: every PromQL expression is parsed with a
-real PromQL parser and its vector selectors give the metric names it references.
+Every PromQL expression is parsed with a real PromQL parser and its vector selectors give the
+metric names it references, so a suite can check that each one is really exposed.
 """
 
 from __future__ import annotations
@@ -17,18 +16,11 @@ from typing import Any
 import promql_parser
 
 from signoff.errors import ConfigError, EvidenceError
-from signoff.layers import LayerContext
-from signoff.layers.pytest_layer import run_pytest_layer
-from signoff.records import LayerRecord
 
 # Grafana's interval variables stand where PromQL expects a duration.
 _RANGE_VARIABLE = re.compile(r"\[\s*\$(?:\{\w+\}|\w+)\s*(?::[^\]]*)?\]")
 _DASHBOARD_FIELDS = ("title", "panels", "schemaVersion")
 _PANEL_FIELDS = ("type", "title", "gridPos")
-
-
-def run(ctx: LayerContext) -> LayerRecord:
-    return run_pytest_layer(ctx, "observability", ["suites/observability"])
 
 
 @dataclass(frozen=True)
@@ -41,7 +33,7 @@ class Expression:
 
 
 def documented_metrics(spec: str) -> tuple[str, ...]:
-    """The names behind a `module:attribute` spec, e.g. ledger.core.metrics:DOCUMENTED_METRICS."""
+    """The names behind a `module:attribute` spec, e.g. app.metrics:NAMES."""
     module, _, attribute = spec.partition(":")
     try:
         names = getattr(importlib.import_module(module), attribute)

@@ -3,22 +3,23 @@
 Each request has an intended start time on a fixed schedule; it is sent at that time by its own
 greenlet, and its latency counts from the intended time (as wrk2 corrects coordinated
 omission), so a stalled server shows up in the percentiles instead of slowing the generator.
-A request that cannot be started within `max_lag_s` of its time is counted as dropped.
+A request that cannot be started within `max_lag_s` of its time is counted as dropped; each
+arrival picks among the operations whose placeholders have values (dropped when none has).
 """
 
 from __future__ import annotations
 
-import itertools
-import random
 import time
 from collections.abc import Iterator
 from typing import Any
 
-import gevent
-import gevent.pool
-from locust import FastHttpUser, constant, task
+import gevent  # type: ignore[import-untyped]
+import gevent.pool  # type: ignore[import-untyped]
+from locust import constant, task
 
-from signoff.load.wiring import STATE
+from signoff.load.locust._users import RNG, OperationsUser
+from signoff.load.locust._wiring import STATE, operations
+from signoff.load.mix import MixOperation
 
 
 def arrivals(stages: list[dict[str, Any]], start: float, share: float) -> Iterator[float]:
@@ -38,58 +39,44 @@ def arrivals(stages: list[dict[str, Any]], start: float, share: float) -> Iterat
         stage_start += duration
 
 
-class OpenModelUser(FastHttpUser):
+class OpenModelUser(OperationsUser):
     """One per Locust process: the scheduler of that process's share of the arrivals."""
 
     wait_time = constant(3600)
     concurrency = 200
     max_lag_s = 10.0
-    api_key = ""
-    plan: dict[str, Any] = {}  # noqa: RUF012  (set once per process)
-    requests: list[str] = []  # noqa: RUF012
-    job_ids: list[int] = []  # noqa: RUF012
 
     @task
     def schedule(self) -> None:
-        auth = {"Authorization": f"Bearer {self.api_key}"}
-        share = 1.0 / max(int(self.plan.get("workers", 1)), 1)
+        share = 1.0 / max(int(STATE.plan.get("workers", 1)), 1)
         pool = gevent.pool.Pool(self.concurrency)
-        routes = itertools.cycle(self._routes())
-        for intended in arrivals(self.plan["stages"], time.time(), share):
+        ops = operations()
+        for intended in arrivals(STATE.plan["stages"], time.time(), share):
             delay = intended - time.time()
             if delay > 0:
                 gevent.sleep(delay)
-            name, path = next(routes)
+            op, url = self._pick(ops)
             pool.wait_available(timeout=max(intended + self.max_lag_s - time.time(), 0.0))
-            if time.time() - intended > self.max_lag_s or pool.full():
+            if url is None or time.time() - intended > self.max_lag_s or pool.full():
                 if STATE.recorder is not None:
-                    STATE.recorder.drop(name)
+                    STATE.recorder.drop(op.name)
                 continue
-            pool.spawn(self._send, name, path, intended, auth)
+            pool.spawn(self._send, op, url, intended)
         pool.join(timeout=self.max_lag_s)
 
-    def _send(self, name: str, path: str, intended: float, auth: dict[str, str]) -> None:
-        self.client.get(path, headers=auth, name=name, context={"intended": intended})
+    def _pick(self, ops: list[MixOperation]) -> tuple[MixOperation, str | None]:
+        values = self.values()
+        ready = [(op, url) for op in ops if (url := op.url(values)) is not None]
+        if not ready:
+            return ops[0], None
+        op, url = RNG.choices(ready, weights=[op.weight for op, _ in ready])[0]
+        return op, url
 
-    def _routes(self) -> list[tuple[str, str]]:
-        routes: list[tuple[str, str]] = []
-        for template in self.requests:
-            method, _, route = template.partition(" ")
-            if method != "GET":
-                continue
-            if "{job_id}" in route:
-                if not self.job_ids:
-                    continue
-                route = route.replace("{job_id}", str(random.choice(self.job_ids)))
-            routes.append((template, route))
-        return routes or [("GET /api/v1/adapters", "/api/v1/adapters")]
+    def _send(self, op: MixOperation, url: str, intended: float) -> None:
+        self.call(op, url, context={"intended": intended})
 
 
-def configure(plan: dict[str, Any], api_key: str) -> None:
+def configure(plan: dict[str, Any]) -> None:
     settings = plan.get("settings", {}).get("open", {})
-    OpenModelUser.plan = plan
-    OpenModelUser.api_key = api_key
     OpenModelUser.concurrency = int(settings.get("max_in_flight", 200))
     OpenModelUser.max_lag_s = float(settings.get("max_lag_s", 10.0))
-    OpenModelUser.requests = list(settings.get("requests", []))
-    OpenModelUser.job_ids = [int(j) for j in plan.get("seed", {}).get("job_ids", [])]

@@ -1,8 +1,9 @@
-"""Wires signoff's recording into a Locust process: request events, chunks, phases, abort.
+"""Wires signoff's recording into a Locust process: the plan, the target, request events, chunks,
+phases and the early stop.
 
-The locustfile calls `install()` once. A standalone process records and collects; a worker
-records and sends its chunks to the master as custom messages; the master collects them, so
-workers on other machines need nothing but the plan file and a route to the master.
+`setup()` calls `install()` once. A standalone process records and collects; a worker records and
+sends its chunks to the master as custom messages; the master collects them, so workers on other
+machines need nothing but the plan file, the credential and a route to the master.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import socket
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,11 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from signoff.load.live import LiveJudge, PhaseClock
+from signoff.load.mix import MixOperation, Workload, from_json
 from signoff.load.recorder import (
     ABORT,
     CHUNKS,
+    HEADERS_ENV,
     OUT_ENV,
     PHASES,
     PLAN_ENV,
@@ -30,15 +34,19 @@ from signoff.load.recorder import (
     ChunkFile,
     IntervalRecorder,
 )
+from signoff.stack.interface import StackHandle
 
 MESSAGE = "signoff_chunk"
 
 
 class State:
-    """What this process knows: the plan, its recorder, and on the collector the live judge."""
+    """What this process knows: the plan, the target, its recorder, and on the collector the
+    live judge."""
 
     def __init__(self) -> None:
         self.plan: dict[str, Any] = {}
+        self.handle = StackHandle(provider="locust", base_url="")
+        self.operations: list[MixOperation] | None = None
         self.out: Path | None = None
         self.recorder: IntervalRecorder | None = None
         self.clock = PhaseClock(None)
@@ -63,7 +71,8 @@ STATE = State()
 
 
 def load_plan() -> dict[str, Any]:
-    """The plan the engine wrote; without one (a hand-started locust), the smoke profile."""
+    """The plan the engine wrote; without one (a hand-started locust), the smoke profile (or
+    SIGNOFF_LOAD_PROFILE) of the project's configuration."""
     path = os.environ.get(PLAN_ENV)
     if path:
         plan: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -71,10 +80,27 @@ def load_plan() -> dict[str, Any]:
     from signoff import config
     from signoff.load.plan import build
 
-    settings = config.load().section("load")
+    cfg = config.load()
+    settings = cfg.section("load")
+    stack = cfg.section("stack")
     profile = os.environ.get("SIGNOFF_LOAD_PROFILE", "smoke")
     built = build(settings, profile, "pr").to_json()
-    return {**built, "settings": settings, "seed": {"job_ids": []}, "workers": 1}
+    target = {"writes": stack["url_writes"], "write_operations": stack["url_write_operations"]}
+    return {**built, "settings": settings, "target": target, "workers": 1}
+
+
+def _headers() -> dict[str, str]:
+    """The engine hands the target's headers over in the environment; started by hand, they
+    come from the target's token variable (e.g. SIGNOFF_TOKEN)."""
+    given = os.environ.get(HEADERS_ENV)
+    if given:
+        headers: dict[str, str] = json.loads(given)
+        return headers
+    from signoff import config
+    from signoff.stack import auth
+
+    target = config.load().target
+    return auth.headers(target.auth, os.environ.get(target.auth.token_env, ""))
 
 
 def write_abort(out: Path, abort: dict[str, Any]) -> None:
@@ -85,6 +111,16 @@ def write_abort(out: Path, abort: dict[str, Any]) -> None:
 
 def install(plan: dict[str, Any]) -> State:
     STATE.plan = plan
+    target = plan.get("target", {})
+    STATE.handle = StackHandle(
+        provider="locust",
+        base_url="",
+        headers=_headers(),
+        writes=bool(target.get("writes", True)),
+        write_operations=list(target.get("write_operations", [])),
+    )
+    if "operations" in plan:
+        STATE.operations = [from_json(op) for op in plan["operations"]]
     hooks: Any = events  # Locust's event hooks are not typed
     hooks.init.add_listener(_on_init)
     hooks.request.add_listener(_on_request)
@@ -93,7 +129,26 @@ def install(plan: dict[str, Any]) -> State:
     return STATE
 
 
+def operations() -> list[MixOperation]:
+    """The operations the package's users play: from the plan, or (started by hand without a
+    plan) chosen here as the engine would, from the configuration or the OpenAPI document."""
+    if STATE.operations is None:
+        from signoff import config, openapi
+
+        cfg = config.load()
+        handle = STATE.handle
+        workload = Workload(
+            STATE.plan.get("settings", {}),
+            handle.may_send,
+            lambda: openapi.fetch(replace(handle, openapi=cfg.target.openapi), cfg.root),
+            cfg.target.api_prefix,
+        )
+        STATE.operations = workload.operations(str(STATE.plan.get("mode", "closed")), True)
+    return STATE.operations
+
+
 def _on_init(environment: Environment, **_: Any) -> None:
+    STATE.handle = replace(STATE.handle, base_url=str(environment.host or "").rstrip("/"))
     runner = environment.runner
     out_dir = os.environ.get(OUT_ENV)
     if isinstance(runner, WorkerRunner):

@@ -1,0 +1,188 @@
+"""`signoff init`: a starter configuration, noxfile and claims file from an OpenAPI document.
+
+What can be read from the document is filled in (where it lives, the API prefix, how clients
+authenticate, which reads need no credential); what only the user knows (how to start the
+service, its source and requirements) is left as commented lines to edit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from signoff import openapi
+from signoff.config import dumps
+from signoff.errors import ConfigError, UsageError
+
+CONFIG = "signoff.toml"
+NOXFILE = "noxfile.py"
+CLAIMS = "claims.toml"
+
+
+def read_document(source: str) -> dict[str, Any]:
+    try:
+        if source.startswith(("http://", "https://")):
+            response = httpx.get(source, timeout=10.0)
+            response.raise_for_status()
+            data = response.json()
+        else:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+    except (httpx.HTTPError, OSError, ValueError) as exc:
+        raise UsageError(
+            f"The OpenAPI document {source} could not be read: {exc}.",
+            hint="pass the URL of the running service's document, or a JSON file of it.",
+        ) from exc
+    if not isinstance(data, dict) or not data.get("paths"):
+        raise UsageError(f"{source} is not an OpenAPI document with paths.")
+    return data
+
+
+def auth_from(document: dict[str, Any]) -> dict[str, Any]:
+    """The `[target.auth]` table that the document's security schemes suggest."""
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for scheme in schemes.values():
+        kind = scheme.get("type")
+        if kind == "oauth2":
+            flow = (scheme.get("flows") or {}).get("password") or {}
+            if flow.get("tokenUrl"):
+                return {
+                    "kind": "login",
+                    "login_url": flow["tokenUrl"],
+                    "login_form": {
+                        "username": "{SIGNOFF_USERNAME}",
+                        "password": "{SIGNOFF_PASSWORD}",
+                    },
+                    "token_path": "access_token",
+                }
+        if kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
+            return {"kind": "token"}
+        if kind == "apiKey" and scheme.get("in") == "header":
+            return {"kind": "token", "header": scheme.get("name", "X-API-Key"), "format": "{token}"}
+    return {"kind": "none"}
+
+
+def public_reads(document: dict[str, Any]) -> list[str]:
+    """GET operations that declare an empty security requirement (no credential needed)."""
+    found = []
+    for path, item in (document.get("paths") or {}).items():
+        op = (item or {}).get("get")
+        if isinstance(op, dict) and op.get("security") == []:
+            found.append(f"GET {path}")
+    if not document.get("security") and not any(
+        "security" in (op or {})
+        for item in document["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict)
+    ):
+        return []  # the document says nothing about security: the user decides
+    return found
+
+
+def api_prefix(document: dict[str, Any]) -> str:
+    paths = list(document.get("paths") or {})
+    common = os.path.commonprefix(paths)
+    return common.rsplit("/", 1)[0] if "/" in common.strip("/") else ""
+
+
+def starter(document: dict[str, Any], source: str, base_url: str | None) -> dict[str, Any]:
+    location = urlsplit(source).path if source.startswith("http") else source
+    reads = [op.name for op in openapi.operations(document) if op.method == "get"]
+    target: dict[str, Any] = {
+        "name": str((document.get("info") or {}).get("title") or "service"),
+        "openapi": location,
+        "api_prefix": api_prefix(document),
+        "ready_path": "/",
+        "public_operations": [location and f"GET {location}", *public_reads(document)],
+        "auth": auth_from(document),
+    }
+    values: dict[str, Any] = {"base_url": base_url or "", "target": target}
+    values["profiles"] = {
+        "pr": {"layers": ["smoke", "audit", "fuzz", "load"], "required": ["smoke", "audit", "load"]}
+    }
+    values["smoke"] = {"operations": [], "exclude": []}
+    values["_reads"] = reads
+    return values
+
+
+def render(values: dict[str, Any]) -> str:
+    reads = values.pop("_reads")
+    text = dumps(values).replace("[tool.signoff]", "", 1).replace("tool.signoff.", "")
+    return (
+        "# signoff configuration, written by `signoff init`. `signoff config` shows every\n"
+        "# setting with its default; `signoff layers` lists the layers.\n"
+        + text
+        + "\n# Next: describe how to start the service, so that the embedded stack can run it:\n"
+        "# [target.processes.web]\n"
+        '# command = ["python", "-m", "uvicorn", "app.main:app", "--port", "{port}"]\n'
+        '# and its backing services, e.g. services = ["postgres"] with\n'
+        '# [target.env] DATABASE_URL = "{postgres_url}"\n'
+        "# Where bandit and pip-audit look:\n"
+        '# source_paths = ["app"]  requirements = "requirements.txt"\n'
+        f"# Read operations found in the document: {', '.join(reads[:12]) or 'none'}\n"
+    )
+
+
+NOX = '''"""signoff sessions: `nox -s signoff` runs the pr profile, `nox -s <layer>` one layer."""
+
+import os
+
+import nox
+
+RUN = ["--run", os.environ.get("SIGNOFF_RUN_DIR", "")] if os.environ.get("SIGNOFF_RUN_DIR") else []
+
+
+@nox.session
+def signoff(session: nox.Session) -> None:
+    """Run every layer of a profile (default pr), then the report."""
+    session.install("signoff[layers]")
+    session.run("signoff", "run", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("layer", ["smoke", "audit", "fuzz", "load"])
+def layer(session: nox.Session, layer: str) -> None:
+    """Run one layer."""
+    session.install("signoff[layers]")
+    session.run("signoff", "layer", layer, *RUN, *session.posargs)
+'''
+
+CLAIM = """# Claims about the service, each tied to a figure a layer measures; `signoff report` shows
+# each as VERIFIED, REFUTED or UNVERIFIABLE.
+
+[[claim]]
+id = "smoke-green"
+text = "Every read operation answers with a credential and refuses without one."
+layer = "smoke"
+figure = "checks"
+comparator = ">="
+threshold = 1
+"""
+
+
+def init(root: Path, source: str, base_url: str | None, force: bool) -> int:
+    target = root / CONFIG
+    if target.exists() and not force:
+        raise ConfigError(f"{target} exists already.", hint="pass --force to replace it.")
+    document = read_document(source)
+    if base_url is None and source.startswith("http"):
+        parts = urlsplit(source)
+        base_url = f"{parts.scheme}://{parts.netloc}"
+    text = render(starter(document, source, base_url))
+    tmp = target.with_suffix(".toml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    written = [str(target)]
+    for name, body in ((NOXFILE, NOX), (CLAIMS, CLAIM)):
+        if not (root / name).exists():
+            (root / name).write_text(body, encoding="utf-8")
+            written.append(str(root / name))
+    print(f"Wrote {', '.join(written)}.")
+    print("Next: describe how to start the service ([target.processes]), or run against it with")
+    print(f"  signoff run --stack url --base-url {base_url or 'URL'}")
+    print("then `signoff config` to check the settings and `signoff report` to read the verdicts.")
+    return 0

@@ -1,0 +1,139 @@
+"""The package's users: a base for the user's own, the built-in weighted mix, and the benchmark
+users that hit one operation as fast as possible or at a fixed pace.
+
+Every request is named by its route template ("GET /api/notes/{note_id}"), so statistics,
+histograms and budgets group by endpoint, not by URL; it carries the target's headers; and an
+operation the target may not be sent (a write against a read-only deployment) is not sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+from locust import FastHttpUser, between, constant, constant_throughput, task
+
+from signoff.load.locust._wiring import STATE, operations
+from signoff.load.mix import MixOperation, extract
+
+# Values for route placeholders that the locustfile offers to every user of this process
+# (e.g. ids of objects it created before the run): placeholder -> candidates.
+VALUES: dict[str, list[str]] = {}
+# SystemRandom: nothing here needs a reproducible sequence, and it is no key material.
+RNG = random.SystemRandom()
+_refused: set[str] = set()
+log = logging.getLogger("signoff.load")
+
+
+def shared_values() -> dict[str, str]:
+    """One candidate of each placeholder in `VALUES`, picked at random."""
+    return {name: RNG.choice(found) for name, found in VALUES.items() if found}
+
+
+class ServiceUser(FastHttpUser):
+    """A user of the service under test; subclass it in your locustfile and call `send`."""
+
+    abstract = True
+
+    def send(self, name: str, url: str | None = None, **kwargs: Any) -> Any:
+        """Send operation `name` ("METHOD /route/{id}") to `url` (the route when it has no
+        placeholder), named by the route, with the target's headers; keyword arguments go to
+        Locust's client (`json`, `data`, `headers`, `catch_response`, ...). None when the target
+        may not be sent this operation."""
+        handle = STATE.handle
+        if not handle.may_send(name):
+            if name not in _refused:
+                _refused.add(name)
+                log.warning("%s is not sent: the target is read-only for it.", name)
+            return None
+        method, _, route = name.partition(" ")
+        if url is None:
+            if "{" in route:
+                raise ValueError(f"{name} has placeholders: pass the url with their values.")
+            url = route
+        headers = {**handle.headers, **kwargs.pop("headers", {})}
+        return self.client.request(method, url, name=name, headers=headers, **kwargs)
+
+
+class OperationsUser(ServiceUser):
+    """Plays `MixOperation`s: fills placeholders, sends, keeps what the answer should save."""
+
+    abstract = True
+
+    def on_start(self) -> None:
+        self.saved: dict[str, str] = {}
+
+    def values(self) -> dict[str, str]:
+        return {**shared_values(), **getattr(self, "saved", {})}
+
+    def call(self, op: MixOperation, url: str, **kwargs: Any) -> None:
+        if op.json is not None:
+            kwargs["json"] = op.json
+        response = self.send(op.name, url, headers=dict(op.headers), **kwargs)
+        saved: dict[str, str] | None = getattr(self, "saved", None)
+        if response is None or saved is None or not 200 <= int(response.status_code or 0) < 300:
+            return
+        if op.method == "DELETE":
+            # what was deleted is gone: later operations must not ask for it again
+            for name in op.placeholders:
+                if name not in op.params:
+                    saved.pop(name, None)
+        if op.save:
+            try:
+                answer = response.json()
+            except ValueError:
+                return
+            for name, path in op.save.items():
+                value = extract(answer, path)
+                if value is not None:
+                    saved[name] = value
+
+
+class MixUser(OperationsUser):
+    """The built-in closed-model user: the plan's weighted operations, think time between them
+    (`[load.mix] think_s`)."""
+
+    wait_time = between(0.5, 1.5)
+
+    @task
+    def next_operation(self) -> None:
+        values = self.values()
+        ready = [(op, url) for op in operations() if (url := op.url(values)) is not None]
+        if ready:
+            op, url = RNG.choices(ready, weights=[op.weight for op, _ in ready])[0]
+            self.call(op, url)
+
+
+class _OneOperation(OperationsUser):
+    abstract = True
+
+    @task
+    def hit(self) -> None:
+        op = operations()[0]
+        url = op.url(self.values())
+        if url is not None:
+            self.call(op, url)
+
+
+class PeakUser(_OneOperation):
+    """One operation, no think time: the generator's own ceiling (compared with wrk)."""
+
+    wait_time = constant(0)
+
+
+class PacedUser(_OneOperation):
+    """One operation at a fixed pace per user: Locust's closed model, whose statistics hide a
+    server stall."""
+
+    wait_time = constant_throughput(1.0)
+
+
+def configure(plan: dict[str, Any]) -> None:
+    """Think times and paces from the plan."""
+    low, high = plan.get("settings", {}).get("mix", {}).get("think_s", [0.5, 1.5])
+    MixUser.wait_time = between(float(low), float(high))
+    stages = plan.get("stages", [])
+    if plan.get("mode") == "paced" and stages:
+        per_user = float(stages[0]["rate"]) / max(int(stages[0]["users"]), 1)
+        PacedUser.wait_time = constant_throughput(per_user)

@@ -1,0 +1,104 @@
+"""Credentials for the target: none, a token, a login request, or a command that prints one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from signoff.errors import StackStartError
+from signoff.target import Auth, expand
+
+
+def headers(auth: Auth, token: str) -> dict[str, str]:
+    """The request headers that carry `token` ({} without one)."""
+    return {auth.header: auth.format.format(token=token)} if token else {}
+
+
+def obtain(
+    auth: Auth,
+    base_url: str,
+    values: Mapping[str, str],
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float,
+    name: str = "signoff",
+    from_env: bool = True,
+) -> str:
+    """The token a client sends; `values` fill the placeholders of commands and login bodies.
+
+    `from_env`: a token in `auth.token_env` wins (a deployment's token); an embedded stack
+    makes its own instead.
+    """
+    given = os.environ.get(auth.token_env, "") if auth.token_env and from_env else ""
+    if given:
+        return given
+    if auth.kind == "none":
+        return ""
+    if auth.kind == "login":
+        return login(auth, base_url, values, timeout)
+    if auth.command:
+        return run_command(auth, {**values, "name": name}, env, cwd, timeout)
+    raise StackStartError(
+        f"No token for {base_url}: the environment variable {auth.token_env} is not set.",
+        hint=f"export {auth.token_env}=<a token of that service>, or set target.auth.command.",
+    )
+
+
+def run_command(
+    auth: Auth, values: Mapping[str, str], env: Mapping[str, str], cwd: Path, timeout: float
+) -> str:
+    argv = [expand(part, values, "target.auth.command") for part in auth.command]
+    try:
+        done = subprocess.run(
+            argv,
+            env=dict(env),
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise StackStartError(f"The auth command {argv[0]!r} could not run: {exc}.") from exc
+    token = done.stdout.strip()
+    if done.returncode != 0 or not token or "\n" in token:
+        detail = done.stderr.strip()[-300:] or "it printed no single-line token"
+        raise StackStartError(
+            f"The auth command {' '.join(argv)} failed (code {done.returncode}): {detail}.",
+            hint="it must print one token on one line and exit 0.",
+        )
+    return token
+
+
+def login(auth: Auth, base_url: str, values: Mapping[str, str], timeout: float) -> str:
+    url = expand(auth.login_url, values, "target.auth.login_url")
+    if not url.startswith(("http://", "https://")):
+        url = f"{base_url.rstrip('/')}/{url.lstrip('/')}"
+    form = {k: expand(v, values, f"target.auth.login_form.{k}") for k, v in auth.login_form.items()}
+    body = {k: expand(v, values, f"target.auth.login_json.{k}") for k, v in auth.login_json.items()}
+    try:
+        response = httpx.post(url, data=form or None, json=body or None, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise StackStartError(f"The login request to {url} failed: {exc}.") from exc
+    if response.status_code >= 400:
+        raise StackStartError(
+            f"The login request to {url} answered {response.status_code}: {response.text[:200]}.",
+            hint="check target.auth.login_form / login_json and the account's credentials.",
+        )
+    try:
+        found: Any = response.json()
+        for part in auth.token_path.split("."):
+            found = found[int(part)] if isinstance(found, list) else found[part]
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise StackStartError(
+            f"The login answer of {url} has no token at '{auth.token_path}'.",
+            hint="set target.auth.token_path to where the token is (dotted, e.g. data.token).",
+        ) from None
+    if not isinstance(found, str) or not found:
+        raise StackStartError(f"The login answer of {url} holds no token at '{auth.token_path}'.")
+    return found

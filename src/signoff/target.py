@@ -1,0 +1,155 @@
+"""The service under test, as `[tool.signoff.target]` describes it.
+
+Everything the engine knows about a service comes from here: how to start it (commands with
+env and working folder), the backing services it needs embedded, where it answers (readiness,
+OpenAPI, metrics), how a client authenticates, and which source and dependencies are its own.
+
+Commands and env values may name placeholders that the stack fills in when it starts:
+`{port}` and `{base_url}` (the HTTP process), `{postgres_url}`, `{postgres_port}`,
+`{redis_url}`, `{redis_port}`, `{workdir}` (the stack's temporary folder), `{root}` (the
+project root) and `{python}` (this interpreter). An auth command may also name `{name}`.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from signoff.errors import ConfigError
+
+SERVICES = ("postgres", "redis")
+AuthKind = Literal["none", "token", "login", "command"]
+
+
+@dataclass(frozen=True)
+class Process:
+    """One long-running process of the service (the first one listed serves HTTP)."""
+
+    command: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    # working folder relative to the project root; "" means the target's `cwd`
+    cwd: str = ""
+
+    def check(self, where: str) -> None:
+        if not self.command:
+            raise ConfigError(f"'{where}.command' is empty; give the program and its arguments.")
+
+
+@dataclass(frozen=True)
+class Auth:
+    """How a client proves who it is; the token goes into `header` through `format`.
+
+    none: no credential. token: a token from the environment variable `token_env` (a deployed
+    service) or printed by `command`. login: a login request (`login_url` with a form or JSON
+    body) whose answer holds the token at `token_path`. command: `command` prints a token.
+    """
+
+    kind: AuthKind = "none"
+    header: str = "Authorization"
+    format: str = "Bearer {token}"
+    # a token in this environment variable is used as it is, whatever the kind
+    token_env: str = "SIGNOFF_TOKEN"
+    login_url: str = ""
+    login_form: dict[str, str] = field(default_factory=dict)
+    login_json: dict[str, str] = field(default_factory=dict)
+    token_path: str = "access_token"
+    command: list[str] = field(default_factory=list)
+
+    def check(self, where: str) -> None:
+        if self.kind == "login" and not self.login_url:
+            raise ConfigError(f"'{where}.login_url' is needed when kind = \"login\".")
+        if self.kind == "command" and not self.command:
+            raise ConfigError(f"'{where}.command' is needed when kind = \"command\".")
+        if "{token}" not in self.format:
+            raise ConfigError(f"'{where}.format' must contain {{token}}, not {self.format!r}.")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The service's metric names that the load layer reads from its metrics page ("" = none)."""
+
+    requests: str = ""
+    cache_hits: str = ""
+    cache_misses: str = ""
+    db_query_seconds: str = ""
+    db_pool: str = ""
+    resident_memory: str = ""
+
+
+@dataclass(frozen=True)
+class Compose:
+    """The service as the user's compose file runs it (the containers provider)."""
+
+    file: str = ""
+    service: str = ""
+    port: int = 0
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str = "service"
+    # working folder of the commands, relative to the project root
+    cwd: str = "."
+    # folders (relative to the project root) put on PYTHONPATH of the commands and the suites
+    python_path: list[str] = field(default_factory=list)
+    # embedded backing services: real processes on free loopback ports
+    services: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, Process] = field(default_factory=dict)
+    # commands run once after the service is ready (test data, migrations)
+    setup: list[list[str]] = field(default_factory=list)
+    # readiness: a path (or URL) that answers `ready_status` when the service can take work
+    ready_path: str = "/"
+    ready_status: int = 200
+    # OpenAPI document: a path on the service, an absolute URL, or a file in the project
+    openapi: str = "/openapi.json"
+    metrics_path: str = ""
+    metrics: Metrics = field(default_factory=Metrics)
+    # the prefix of the API's own routes, e.g. "/api/v1" ("" = every route)
+    api_prefix: str = ""
+    # operations that answer without a credential ("METHOD /path", shell-style wildcards)
+    public_operations: list[str] = field(default_factory=lambda: ["GET /openapi.json"])
+    # Python packages whose coverage counts, and the source folders bandit scans
+    coverage_packages: list[str] = field(default_factory=list)
+    source_paths: list[str] = field(default_factory=list)
+    # pinned requirements (or a pyproject.toml) that pip-audit audits
+    requirements: str = ""
+    auth: Auth = field(default_factory=Auth)
+    compose: Compose = field(default_factory=Compose)
+
+    def check(self, where: str) -> None:
+        for name in self.services:
+            if name not in SERVICES:
+                raise ConfigError(
+                    f"'{where}.services' names {name!r}; signoff embeds {', '.join(SERVICES)}."
+                )
+
+    @property
+    def startable(self) -> bool:
+        return bool(self.processes)
+
+    @property
+    def http_process(self) -> str:
+        return next(iter(self.processes))
+
+
+class _Strict(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        raise KeyError(key)
+
+
+def expand(text: str, values: Mapping[str, str], where: str) -> str:
+    """`text` with its `{placeholders}` filled in; an unknown one is a config error."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(text) if name]
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {text!r} is not a valid template: {exc}.") from None
+    unknown = [n for n in names if n not in values]
+    if unknown:
+        raise ConfigError(
+            f"{where}: {text!r} names {{{unknown[0]}}}, which is not known here "
+            f"(known: {', '.join('{' + k + '}' for k in sorted(values))})."
+        )
+    return text.format_map(_Strict(values))
