@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+from datetime import UTC, datetime
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -10,6 +14,10 @@ nox.options.sessions = ["lint", "tests"]
 nox.needs_version = ">=2024.10.9"
 
 PYTHON = "3.11"
+# One run per nox invocation: `nox -s unit cover` and `nox -s api load` extend the same run.
+RUN_ID = os.environ.get("SIGNOFF_RUN_ID") or (
+    f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+)
 
 
 def install(session: nox.Session, *, system: bool = True) -> None:
@@ -21,7 +29,7 @@ def install(session: nox.Session, *, system: bool = True) -> None:
 
 def layer(session: nox.Session, name: str) -> None:
     install(session)
-    session.run("signoff", "layer", name, *session.posargs)
+    session.run("signoff", "layer", "--run", RUN_ID, name, *session.posargs)
 
 
 @nox.session(python=PYTHON, tags=["check"])

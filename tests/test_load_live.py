@@ -1,4 +1,5 @@
-"""The load layer against one shared embedded stack: pass, tightened budgets, workers, no target."""
+"""The load layer against one shared embedded stack: the project's locustfile passes, tightened
+budgets fail, workers merge, the built-in mix reads a read-only deployment, no target."""
 
 from __future__ import annotations
 
@@ -35,9 +36,13 @@ def _run(
     handle: StackHandle,
     load: dict[str, Any],
     base_url: str | None = None,
+    writes: bool = True,
 ) -> LayerRecord:
-    monkeypatch.setenv("SIGNOFF_API_KEY", handle.token)
-    cfg = config.load(overrides={"load": {"seed_jobs": 1, "min_samples": 10, **load}})
+    cfg = config.load(
+        overrides={"load": {"min_samples": 10, **load}, "stack": {"url_writes": writes}}
+    )
+    monkeypatch.setenv(cfg.target.auth.token_env, handle.token)
+    monkeypatch.setenv("LEDGER_LOAD_SEED_JOBS", "1")  # the project's locustfile seeds one job
     ctx = LayerContext(tmp_path, cfg, "pr", ["smoke"], "url", base_url or handle.base_url)
     return run(ctx)
 
@@ -47,8 +52,13 @@ def test_short_smoke_passes_its_default_budgets(
 ) -> None:
     record = _run(tmp_path, monkeypatch, live, {"profiles": {"smoke": {"pr": SHORT}}})
     assert record.status is Status.PASS, record.reasons
-    steady = record.figures["profiles"]["smoke"]["phases"]["steady"]["endpoints"]["all"]
-    assert steady["count"] > 20
+    assert record.figures["traffic"] == "read-write"
+    endpoints = record.figures["profiles"]["smoke"]["phases"]["steady"]["endpoints"]
+    assert endpoints["all"]["count"] > 20
+    # the project's locustfile ran: its operators write, its readers read the seeded job
+    assert "POST /api/v1/jobs" in endpoints
+    assert "GET /api/v1/jobs/{job_id}/summary" in endpoints
+    assert "mix" not in record.figures
     assert record.figures["profiles"]["smoke"]["server"]["run"]["server_requests"] > 0
     for key in ("samples_json", "throughput_json", "smoke_latency_png", "smoke_hdr_logs"):
         assert (tmp_path / record.artifacts[key]).exists(), key
@@ -81,6 +91,26 @@ def test_a_budget_below_the_measured_figure_fails_naming_it_and_workers_merge(
             int(r["Request Count"]) for r in csv.DictReader(handle) if r["Name"] == "Aggregated"
         )
     assert merged == total > 0
+
+
+def test_the_built_in_mix_sends_only_reads_to_a_read_only_deployment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, live: StackHandle
+) -> None:
+    load = {"locustfile": "", "profiles": {"smoke": {"pr": SHORT}}}
+    record = _run(tmp_path, monkeypatch, live, load, writes=False)
+    assert record.status is Status.PASS, record.reasons
+    assert record.figures["traffic"] == "read-only"
+    assert "(read-only)" in record.summary
+    chosen = record.figures["mix"]
+    assert chosen["source"] == "openapi"
+    # every parameterless read under the API prefix, nothing else
+    assert "GET /api/v1/reports/summary" in chosen["operations"]
+    assert all(n.startswith("GET /api/v1/") and "{" not in n for n in chosen["operations"])
+    endpoints = record.figures["profiles"]["smoke"]["phases"]["steady"]["endpoints"]
+    sent = set(endpoints) - {"all"}
+    assert len(sent) >= 3
+    assert sent <= set(chosen["operations"])
+    assert (tmp_path / record.artifacts["openapi_json"]).is_file()
 
 
 def test_an_unreachable_target_is_inconclusive(

@@ -1,4 +1,5 @@
-"""The load engine's pure parts: HDR merging, plans, budgets, server figures, wrk parsing."""
+"""The load engine's pure parts: HDR merging, plans, budgets, the built-in mix, server figures,
+wrk parsing."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ from typing import Any
 import pytest
 
 from signoff import config
-from signoff.errors import ConfigError
-from signoff.load import analysis, hdr
+from signoff.errors import ConfigError, EvidenceError
+from signoff.layers.load import traffic
+from signoff.load import analysis, hdr, mix
 from signoff.load import plan as plan_mod
 from signoff.load.bench import parse_wrk
 from signoff.load.budgets import phase_checks
 from signoff.load.recorder import Chunk, IntervalRecorder
-from signoff.load.scrape import leak_suspect, quantile_from_buckets
+from signoff.load.scrape import leak_suspect, parse_metrics, quantile_from_buckets, window_figures
 from signoff.records import Status
+from signoff.stack.interface import StackHandle
+from signoff.target import Metrics
 
 
 def test_histograms_from_two_workers_merge_to_the_exact_percentiles() -> None:
@@ -130,3 +134,163 @@ def test_wrk_output_is_parsed_in_milliseconds() -> None:
     assert figures["p99_ms"] == pytest.approx(1200.0)
     assert figures["rps"] == pytest.approx(202.9)
     assert figures["count"] == 2030
+
+
+# ---------------------------------------------------------------- the built-in mix
+
+_ID = {"name": "note_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "paths": {
+        "/api/notes": {"get": {}, "post": {"requestBody": {"required": True}}},
+        "/api/notes/{note_id}": {"get": {"parameters": [_ID]}, "delete": {"parameters": [_ID]}},
+        "/api/search": {"get": {"parameters": [{"name": "q", "in": "query", "required": True}]}},
+        "/api/tags": {"get": {"parameters": [{"name": "limit", "in": "query"}]}},
+        "/apiary": {"get": {}},
+        "/health": {"get": {}},
+    },
+}
+NOTES = [
+    {"name": "GET /api/notes", "weight": 3, "query": {"limit": 20}},
+    {"name": "POST /api/notes", "json": {"title": "load"}, "save": {"note_id": "id"}},
+    {"name": "GET /api/notes/{note_id}", "weight": 2},
+    {"name": "DELETE /api/notes/{note_id}", "weight": 0.5},
+    {"name": "GET /api/tags/{tag}", "params": {"tag": "a b"}},
+]
+
+
+def _workload(
+    settings: dict[str, Any], handle: StackHandle, document: dict[str, Any] | None = None
+) -> tuple[mix.Workload, list[int]]:
+    fetched: list[int] = []
+
+    def fetch() -> dict[str, Any]:
+        if document is None:
+            raise AssertionError("the OpenAPI document was read although operations were given")
+        fetched.append(1)
+        return document
+
+    return mix.Workload(settings, handle.may_send, fetch, "/api"), fetched
+
+
+def test_without_operations_the_mix_is_every_parameterless_read_under_the_prefix() -> None:
+    handle = StackHandle("url", "http://svc", writes=False)
+    workload, fetched = _workload({"mix": {"operations": []}}, handle, DOCUMENT)
+    assert [op.name for op in workload.mix()] == ["GET /api/notes", "GET /api/tags"]
+    assert {op.weight for op in workload.mix()} == {1.0}
+    assert [op.name for op in workload.operations("open", builtin=False)] == [
+        "GET /api/notes",
+        "GET /api/tags",
+    ]
+    assert fetched == [1]  # read once
+    assert workload.figures()["source"] == "openapi"
+    every = [op.name for op in mix.openapi_reads(DOCUMENT)]
+    assert every == ["GET /api/notes", "GET /api/tags", "GET /apiary", "GET /health"]
+
+
+def test_a_read_only_target_gets_only_reads_and_what_the_user_allowed() -> None:
+    settings = {"mix": {"operations": NOTES}}
+    read_only = StackHandle("url", "http://svc", writes=False)
+    workload, _ = _workload(settings, read_only)
+    # the note reads need an id only the refused POST would have saved: left out too
+    assert [op.name for op in workload.mix()] == ["GET /api/notes", "GET /api/tags/{tag}"]
+    assert workload.figures() == {
+        "source": "config",
+        "operations": {"GET /api/notes": 3.0, "GET /api/tags/{tag}": 1.0},
+        "not_sent": ["POST /api/notes", "DELETE /api/notes/{note_id}", "GET /api/notes/{note_id}"],
+    }
+    allowed = StackHandle("url", "http://svc", writes=False, write_operations=["POST /api/*"])
+    workload, _ = _workload(settings, allowed)
+    assert [op.name for op in workload.mix()] == [
+        "GET /api/notes",
+        "POST /api/notes",
+        "GET /api/notes/{note_id}",
+        "GET /api/tags/{tag}",
+    ]
+    embedded, _ = _workload(settings, StackHandle("local", "http://svc"))
+    assert len(embedded.mix()) == len(NOTES)
+    assert embedded.operations("closed", builtin=False) == []  # the user's locustfile plays
+    assert traffic(read_only) == {"traffic": "read-only"}
+    assert traffic(allowed)["write_operations"] == ["POST /api/*"]
+
+
+def test_nothing_left_to_send_is_an_error_not_an_empty_run() -> None:
+    settings = {"mix": {"operations": [{"name": "POST /api/notes"}]}}
+    workload, _ = _workload(settings, StackHandle("url", "http://svc", writes=False))
+    with pytest.raises(EvidenceError, match="no operation to send"):
+        workload.mix()
+
+
+def test_operation_urls_fill_placeholders_from_params_then_saved_values() -> None:
+    ops = mix.parse(NOTES)
+    assert ops[0].url({}) == "/api/notes?limit=20"
+    assert ops[2].url({}) is None
+    assert ops[2].url({"note_id": "7"}) == "/api/notes/7"
+    assert ops[4].url({"tag": "ignored"}) == "/api/tags/a%20b"
+    answer = {"id": 12, "items": [{"id": "x"}], "ok": True}
+    assert mix.extract(answer, "id") == "12"
+    assert mix.extract(answer, "items.0.id") == "x"
+    assert mix.extract(answer, "ok") == "true"
+    assert mix.extract(answer, "items.3.id") is None
+    assert mix.extract(answer, "items") is None
+
+
+def test_mix_operations_are_checked() -> None:
+    with pytest.raises(ConfigError, match=r"no value for \{note_id\}"):
+        mix.parse([{"name": "GET /api/notes/{note_id}"}])
+    with pytest.raises(ConfigError, match="unknown key 'wieght'"):
+        mix.parse([{"name": "GET /api/notes", "wieght": 2}])
+    with pytest.raises(ConfigError, match="METHOD /path"):
+        mix.parse([{"name": "/api/notes"}])
+    with pytest.raises(ConfigError, match="positive number"):
+        mix.parse([{"name": "GET /api/notes", "weight": 0}])
+    with pytest.raises(ConfigError, match="think_s"):
+        mix.think_time({"mix": {"think_s": [2.0, 1.0]}})
+
+
+def test_open_requests_and_the_bench_endpoint_take_a_configured_operation() -> None:
+    settings = {
+        "mix": {"operations": [{"name": "GET /api/notes/{id}", "params": {"id": "3"}}]},
+        "open": {"requests": ["GET /api/notes/{id}", "GET /api/tags"]},
+        "bench": {"endpoint": "GET /api/tags"},
+    }
+    workload, _ = _workload(settings, StackHandle("local", "http://svc"))
+    first, second = workload.operations("open", builtin=True)
+    assert first.url({}) == "/api/notes/3"
+    assert second == mix.MixOperation("GET /api/tags")
+    assert workload.operations("paced", builtin=True) == [mix.MixOperation("GET /api/tags")]
+
+
+# ---------------------------------------------------------------- server figures
+
+EXPOSITION = """# TYPE svc_http_requests_total counter
+svc_http_requests_total{route="/a",status="200"} 90.0
+svc_http_requests_total{route="/a",status="503"} 10.0
+# TYPE svc_cache_hits_total counter
+svc_cache_hits_total 30.0
+# TYPE svc_cache_misses_total counter
+svc_cache_misses_total 10.0
+# TYPE svc_db_pool gauge
+svc_db_pool{state="in_use"} 3.0
+svc_db_pool{state="max"} 10.0
+"""
+METRICS = Metrics(
+    requests="svc_http_requests_total",
+    cache_hits="svc_cache_hits",
+    cache_misses="svc_cache_misses_total",
+    db_pool="svc_db_pool",
+)
+
+
+def test_server_figures_come_from_the_targets_metric_names() -> None:
+    before = parse_metrics("", 0.0, METRICS)
+    after = parse_metrics(EXPOSITION, 10.0, METRICS)
+    assert after.values["http_5xx"] == 10.0
+    figures = window_figures([before, after], 0.0, 10.0, METRICS)
+    assert figures["cache_hit_ratio"] == 0.75
+    assert figures["server_requests"] == 100
+    assert figures["server_5xx"] == 10
+    assert figures["pool_usage_max"] == 0.3
+    assert "db_query_p95_ms" not in figures  # no histogram named: the figure is absent
+    nameless = [parse_metrics(EXPOSITION, t, Metrics()) for t in (0.0, 10.0)]
+    assert window_figures(nameless, 0.0, 10.0, Metrics()) == {"scrapes": 2}

@@ -109,7 +109,11 @@ def test_stack_up_tears_down_on_ctrl_c(tmp_path: Path) -> None:
             assert jobs.status_code == 200
             ports = [
                 urlparse(u).port
-                for u in (handle["base_url"], handle["services"]["postgres"], handle["services"]["redis"])
+                for u in (
+                    handle["base_url"],
+                    handle["services"]["postgres"],
+                    handle["services"]["redis"],
+                )
             ]
             proc.send_signal(signal.SIGINT)
             assert proc.wait(timeout=30) == 0

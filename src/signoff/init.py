@@ -8,7 +8,6 @@ service, its source and requirements) is left as commented lines to edit.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,27 +65,38 @@ def auth_from(document: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "none"}
 
 
-def public_reads(document: dict[str, Any]) -> list[str]:
-    """GET operations that declare an empty security requirement (no credential needed)."""
-    found = []
-    for path, item in (document.get("paths") or {}).items():
-        op = (item or {}).get("get")
-        if isinstance(op, dict) and op.get("security") == []:
-            found.append(f"GET {path}")
-    if not document.get("security") and not any(
-        "security" in (op or {})
+def public_operations(document: dict[str, Any]) -> list[str]:
+    """Operations that need no credential: an empty security requirement, or none where other
+    operations (and not the document as a whole) declare one."""
+    gets = {
+        f"{method.upper()} {path}": op
+        for path, item in (document.get("paths") or {}).items()
+        for method, op in (item or {}).items()
+        if isinstance(op, dict) and method in openapi.METHODS
+    }
+    if document.get("security"):
+        return [name for name, op in gets.items() if op.get("security") == []]
+    every = [
+        op
         for item in document["paths"].values()
-        for op in item.values()
+        for op in (item or {}).values()
         if isinstance(op, dict)
-    ):
+    ]
+    if not any(op.get("security") for op in every):
         return []  # the document says nothing about security: the user decides
-    return found
+    return [name for name, op in gets.items() if not op.get("security")]
 
 
 def api_prefix(document: dict[str, Any]) -> str:
-    paths = list(document.get("paths") or {})
-    common = os.path.commonprefix(paths)
-    return common.rsplit("/", 1)[0] if "/" in common.strip("/") else ""
+    """The folder every path shares ("/api/v1"), or ""."""
+    parts = [str(p).strip("/").split("/") for p in document.get("paths") or {}]
+    common: list[str] = []
+    for segments in zip(*parts, strict=False):
+        if len(set(segments)) != 1 or "{" in segments[0]:
+            break
+        common.append(segments[0])
+    shortest = min((len(p) for p in parts), default=0)
+    return "/" + "/".join(common[: shortest - 1]) if common[: shortest - 1] else ""
 
 
 def starter(document: dict[str, Any], source: str, base_url: str | None) -> dict[str, Any]:
@@ -97,7 +107,10 @@ def starter(document: dict[str, Any], source: str, base_url: str | None) -> dict
         "openapi": location,
         "api_prefix": api_prefix(document),
         "ready_path": "/",
-        "public_operations": [location and f"GET {location}", *public_reads(document)],
+        "public_operations": [
+            *([f"GET {location}"] if source.startswith("http") else []),
+            *public_operations(document),
+        ],
         "auth": auth_from(document),
     }
     values: dict[str, Any] = {"base_url": base_url or "", "target": target}
@@ -151,8 +164,8 @@ def layer(session: nox.Session, layer: str) -> None:
     session.run("signoff", "layer", layer, *RUN, *session.posargs)
 '''
 
-CLAIM = """# Claims about the service, each tied to a figure a layer measures; `signoff report` shows
-# each as VERIFIED, REFUTED or UNVERIFIABLE.
+CLAIM = """# Claims about the service, each tied to a figure a layer measures;
+# `signoff report` shows each as VERIFIED, REFUTED or UNVERIFIABLE.
 
 [[claim]]
 id = "smoke-green"

@@ -13,6 +13,7 @@ from typing import Any
 
 import coverage
 
+from signoff import covrc
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.records import Check, LayerRecord, Status, judge, threshold_check, write_record
@@ -52,7 +53,7 @@ def run(ctx: LayerContext) -> LayerRecord:
         )
         write_record(folder, record)
         return record
-    rcfile = ctx.config.root / "pyproject.toml"
+    rcfile = covrc.rcfile(data_dir, ctx.config.target)
     combined = folder / ".coverage"
     report_json = folder / "coverage.json"
     try:

@@ -169,6 +169,23 @@ def openapi_reads(document: dict[str, Any], api_prefix: str = "") -> list[MixOpe
     return [MixOperation(name) for name in chosen]
 
 
+def _reachable(operations: list[MixOperation], skipped: list[str]) -> list[MixOperation]:
+    """The operations whose placeholders still get a value once some were left out (a GET of
+    what a refused POST would have created can never be sent)."""
+    kept = list(operations)
+    while True:
+        saved = {name for op in kept for name in op.save}
+        blocked = [
+            op for op in kept if any(p not in op.params and p not in saved for p in op.placeholders)
+        ]
+        if not blocked:
+            return kept
+        for op in blocked:
+            kept.remove(op)
+            if op.name not in skipped:
+                skipped.append(op.name)
+
+
 @dataclass
 class Workload:
     """What the built-in users send in one layer run; the OpenAPI document is read at most once,
@@ -210,7 +227,7 @@ class Workload:
             else:
                 self.source = "openapi"
                 chosen = openapi_reads(self.document(), self.api_prefix)
-            self._mix = self._allowed(chosen)
+            self._mix = _reachable(self._allowed(chosen), self.skipped)
             if not self._mix:
                 raise EvidenceError(
                     f"The load mix has no operation to send (from the {self.source}; "
