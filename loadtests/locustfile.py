@@ -189,9 +189,8 @@ def seed_jobs(
 def _seed(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
-        runner.register_message(
-            JOBS_MESSAGE, lambda message, **_kw: VALUES["job_id"].extend(message.data)
-        )
+        # Locust hands a custom message to its listener as the keyword `msg`
+        runner.register_message(JOBS_MESSAGE, lambda msg, **_kw: VALUES["job_id"].extend(msg.data))
         return
     if SEED_JOBS <= 0 or not environment.host or not handle().may_send("POST /api/v1/jobs"):
         return

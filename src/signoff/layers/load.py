@@ -19,6 +19,7 @@ from typing import Any
 from signoff import openapi
 from signoff.errors import ControlUnsupported, SignoffError
 from signoff.layers import LayerContext
+from signoff.load import mix
 from signoff.load import plan as plan_mod
 from signoff.load.engine import BUILTIN_LOCUSTFILE, Launch, locustfile
 from signoff.load.mix import Workload
@@ -60,6 +61,9 @@ def run(ctx: LayerContext) -> LayerRecord:
     plans = [
         plan_mod.build(settings, name, ctx.profile) for name in selected_profiles(ctx, settings)
     ]
+    # a mistake in the mix is a config error before any stack starts
+    mix.parse(settings["mix"]["operations"])
+    mix.think_time(settings)
     outcomes: list[Outcome] = []
     failure: str | None = None
     extra: dict[str, Any] = {}
@@ -91,9 +95,9 @@ def run(ctx: LayerContext) -> LayerRecord:
                         )
                     )
             finally:
-                mix = workload.figures()
-                if mix:
-                    extra["mix"] = mix
+                chosen = workload.figures()
+                if chosen:
+                    extra["mix"] = chosen
     except SignoffError as exc:
         failure = exc.message
     record = build_record(ctx.run_dir, folder, plans, outcomes, settings, failure, layer, extra)
