@@ -193,6 +193,9 @@ def run(ctx: LayerContext) -> LayerRecord:
     except SignoffError as exc:
         problem = exc.message + (f" Tip: {exc.hint}" if exc.hint else "")
         checks.append(Check("smoke run", Status.INCONCLUSIVE, None, None, "", "", problem))
+    finally:
+        if smoke is not None:
+            smoke.client.close()
     if smoke is not None:
         import json
 
