@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -291,7 +292,7 @@ class LocalProvider(StackProvider):
     def new_credential(self, name: str) -> str:
         spec = self.target.auth
         command = [sys.executable if p in PYTHONS else p for p in spec.command]
-        spec = type(spec)(**{**spec.__dict__, "command": command})
+        spec = replace(spec, command=command)
         return auth.obtain(
             spec,
             self.base_url,
