@@ -55,3 +55,24 @@ def test_counts_and_junit_are_recorded(tmp_path: Path) -> None:
     assert record.figures["skipped"] == 1
     assert "Evaluated 1 of 2 declared tests." in record.reasons
     assert (run / record.artifacts["junit"]).is_file()
+
+
+def test_each_failing_test_is_named_with_its_cause(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    body = (
+        "def test_ok():\n    assert 1\n\n"
+        "def test_metric():\n"
+        "    assert 'jobs_total' in {'up'}, 'metric jobs_total is missing from /metrics'\n\n"
+        "@pytest.fixture\ndef broken():\n    raise RuntimeError('tenant boundary crossed')\n\n"
+        "def test_setup(broken):\n    pass\n"
+    )
+    record = run_pytest_layer(context(run), "sample", [suite(tmp_path, body)], coverage="none")
+    assert record.status is Status.FAIL
+    named = {check.name: check for check in record.checks if check.status is Status.FAIL}
+    metric = named["test_sample.py::test_metric"]
+    assert "metric jobs_total is missing from /metrics" in metric.message
+    setup = named["test_sample.py::test_setup"]
+    assert "tenant boundary crossed" in setup.message
+    assert setup.message.endswith("(in setup)")
+    for check in record.checks:
+        assert (run / check.evidence).is_file()

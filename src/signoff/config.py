@@ -177,6 +177,7 @@ def load(start: Path | None = None, overrides: Mapping[str, Any] | None = None) 
             name: schema.parse(kind, values.get(name, {}), name) for name, kind in TYPED.items()
         }
         _check_load_profiles(values)
+        _check_references(values, root)
     except ConfigError as exc:
         raise ConfigError(
             f"{where}: {exc.message}",
@@ -193,9 +194,37 @@ def _check_load_profiles(values: Table) -> None:
     for name, table in settings.get("profiles", {}).items():
         if not isinstance(table, dict):
             raise ConfigError(f"'load.profiles.{name}' must be a table.")
-        for key, stages in table.items():
-            if isinstance(stages, list):
-                build(settings, name, key)
+        tables = [key for key, stages in table.items() if isinstance(stages, list)]
+        if not tables:
+            raise ConfigError(
+                f"'load.profiles.{name}' has no stage table.",
+                hint=f'add e.g. pr = [{{ phase = "steady", duration_s = 15.0, users = 10 }}] '
+                f"to [tool.signoff.load.profiles.{name}].",
+            )
+        for key in tables:
+            build(settings, name, key)
+
+
+def _check_references(values: Table, root: Path) -> None:
+    """Names and files the configuration points at must exist."""
+    load = values.get("load", {})
+    profiles = load.get("profiles", {})
+    for suite, names in load.get("suites", {}).items():
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"'load.suites.{suite}' must be a list of load profile names.")
+        unknown = [name for name in names if name not in profiles]
+        if unknown:
+            raise ConfigError(
+                f"'load.suites.{suite}' names the load profile {unknown[0]!r}, which is not "
+                f"defined (known: {', '.join(profiles)}).",
+                hint=f"add [tool.signoff.load.profiles.{unknown[0]}] or remove the name.",
+            )
+    claims = str(values.get("report", {}).get("claims", ""))
+    if claims and not (root / claims).is_file():
+        raise ConfigError(
+            f"'report.claims' names {claims!r}, and there is no such file under {root}.",
+            hint='write the claims file, or set claims = "" to verify no claims.',
+        )
 
 
 def effective(cfg: Config, defaults_only: bool = False) -> Table:

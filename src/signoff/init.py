@@ -118,6 +118,7 @@ def starter(document: dict[str, Any], source: str, base_url: str | None) -> dict
         "pr": {"layers": ["smoke", "audit", "fuzz", "load"], "required": ["smoke", "audit", "load"]}
     }
     values["smoke"] = {"operations": [], "exclude": []}
+    values["report"] = {"claims": CLAIMS}
     values["_reads"] = reads
     return values
 

@@ -173,4 +173,10 @@ def _budget(profile: str, phase: str, raw: Any) -> dict[str, float]:
             f"load.profiles.{profile}.budgets.{phase} has an unknown budget {unknown[0]!r} "
             f"(known: {', '.join(BUDGET_KEYS)})."
         )
+    wrong = [k for k, v in raw.items() if isinstance(v, bool) or not isinstance(v, int | float)]
+    if wrong:
+        raise ConfigError(
+            f"load.profiles.{profile}.budgets.{phase}.{wrong[0]} must be a number, "
+            f"not {raw[wrong[0]]!r}."
+        )
     return {k: float(v) for k, v in raw.items()}

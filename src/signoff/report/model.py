@@ -10,7 +10,7 @@ from typing import Any
 
 from signoff.config import Config
 from signoff.errors import ConfigError, EvidenceError
-from signoff.records import LayerRecord, Status, read_record
+from signoff.records import RECORD_NAME, LayerRecord, Status, read_record
 
 PLAN_NAME = "run.json"
 
@@ -96,10 +96,19 @@ def collect(run_dir: Path, config: Config, profile: str | None = None) -> RunRes
         layers, required = list(plan["layers"]), list(plan["required"])
     else:
         layers, required = profile_layers(config, profile)
-    # Layers that ran without being planned still appear, as advisory.
+    # The profile is judged whole: a required layer left out of the run (`--layers`) is still
+    # a gate, INCONCLUSIVE; layers that ran without being planned appear as advisory.
     present = sorted(p.parent.name for p in run_dir.glob("*/record.json"))
-    names = layers + [name for name in present if name not in layers]
+    names = list(dict.fromkeys([*layers, *required, *present]))
     results = [
-        LayerResult(read_record(run_dir / name, name), required=name in required) for name in names
+        LayerResult(_record(run_dir, name, profile, planned=name in layers), name in required)
+        for name in names
     ]
     return RunResult(run_id=run_dir.name, run_dir=run_dir, profile=profile, layers=results)
+
+
+def _record(run_dir: Path, name: str, profile: str, *, planned: bool) -> LayerRecord:
+    if planned or (run_dir / name / RECORD_NAME).exists():
+        return read_record(run_dir / name, name)
+    reason = f"Profile {profile!r} requires this layer, and this run did not include it."
+    return LayerRecord(name, Status.INCONCLUSIVE, summary="not run", reasons=[reason])
