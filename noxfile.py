@@ -124,21 +124,41 @@ def bench_stack(session: nox.Session) -> None:
     session.run("signoff", "bench", "stack", *session.posargs)
 
 
+@nox.session(name="bench-containers", python=PYTHON, tags=["bench"], default=False)
+def bench_containers(session: nox.Session) -> None:
+    """Benchmark: the compose stack's cold start beside the embedded one's (median of 3);
+    `-- --images` also builds every image from nothing. Needs a Docker engine (DOCKER_HOST)."""
+    install(session)
+    session.run("python", "-m", "signoff.stack.containers_bench", *session.posargs)
+
+
 @nox.session(python=PYTHON, tags=["bench", "layer"], default=False)
 def bench(session: nox.Session) -> None:
     """Layer: micro-benchmarks of the service's hot paths, raw samples kept for comparison."""
     layer(session, "bench")
 
 
+@nox.session(python=PYTHON, tags=["bench"], default=False)
+def judge(session: nox.Session) -> None:
+    """Benchmark: the comparison judge's false alarms and power on simulated noisy runs."""
+    session.install("-e", ".")
+    for preset in ("load", "bench"):
+        session.run(
+            "python", "-m", "signoff.compare.simulate", "--preset", preset, *session.posargs
+        )
+
+
 @nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
 def load(session: nox.Session) -> None:
-    """Layer: Locust load profiles on phase budgets (`-- spike`; default: the profile's list)."""
+    """Layer: Locust load profiles on phase budgets (`-- spike`, `-- spike --ui` with Locust's
+    web UI on loopback; default: the profile's list)."""
     layer(session, "load")
 
 
 @nox.session(name="bench-load", python=PYTHON, tags=["bench"], default=False)
 def bench_load(session: nox.Session) -> None:
-    """Benchmark: signoff's load generator against wrk on one endpoint (req/s, percentiles)."""
+    """Benchmark: the load generator's ceiling (0-2 workers) beside wrk's, static target and
+    service, both orders (`-- --seconds 10 --repeats 2`)."""
     install(session)
     session.run("signoff", "bench", "load", *session.posargs)
 

@@ -130,7 +130,7 @@ def test_tenant_isolation(
 
 
 def test_webhooks(page: Page, stack: StackHandle, api: Api) -> None:
-    receiver = WebhookReceiver()
+    receiver = WebhookReceiver(host=stack.callback_host)
     receiver.start()
     try:
         sign_in(page, stack.token)

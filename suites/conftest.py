@@ -45,16 +45,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.1) -> Any:
-    """Poll `check` until it returns something truthy; fail naming `what` after `timeout` s."""
+def wait_for(
+    observe: Callable[[], Any],
+    timeout: float,
+    what: str,
+    every: float = 0.1,
+    *,
+    until: Callable[[Any], bool] = bool,
+) -> Any:
+    """Poll `observe` until `until` holds for what it returns, and return that; after
+    `timeout` s fail naming `what` and the last value observed. Observe the value itself (a
+    response, a status) and judge it in `until`, so a timeout shows what was seen instead of
+    False."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
-        last = check()
-        if last:
+        last = observe()
+        if until(last):
             return last
         time.sleep(every)
-    pytest.fail(f"Timed out after {timeout:g} s waiting for {what} (last seen: {last!r}).")
+    seen = repr(last)
+    seen = seen if len(seen) <= 500 else seen[:499] + "…"
+    pytest.fail(f"Timed out after {timeout:g} s waiting for {what} (last seen: {seen}).")
 
 
 class Api:
@@ -96,11 +108,12 @@ class Api:
         return self.ok(self.client.get(f"/api/v1/runs/{run_id}"), 200)
 
     def wait_run(self, run_id: int, timeout: float = 20.0) -> Any:
-        def done() -> Any:
-            run = self.run(run_id)
-            return run if run["status"] in TERMINAL else None
-
-        return wait_for(done, timeout, f"run {run_id} to finish")
+        return wait_for(
+            lambda: self.run(run_id),
+            timeout,
+            f"run {run_id} to finish",
+            until=lambda run: run["status"] in TERMINAL,
+        )
 
     def fixture_job(self, name: str = "fixture reconciliation") -> Any:
         """A job with the fixture's rules and both record files uploaded."""
@@ -174,6 +187,9 @@ class WebhookReceiver:
     """An HTTP receiver on loopback that logs every POST; it can fail or go away on purpose."""
 
     port: int = field(default_factory=free_port)
+    # where the service reaches this machine (the handle's callback_host): loopback for an
+    # embedded stack, the network's gateway for containers
+    host: str = "127.0.0.1"
     fail_next: int = 0  # answer this many deliveries with 500 before accepting
     deliveries: list[Delivery] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
@@ -181,7 +197,7 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"http://{self.host}:{self.port}/hook"
 
     def start(self) -> None:
         receiver = self
@@ -202,7 +218,7 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: the deliveries list is the log."""
 
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        server = ThreadingHTTPServer((self.host, self.port), Handler)
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, name="webhook-receiver", daemon=True).start()
         self._server = server
@@ -220,8 +236,8 @@ class WebhookReceiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    hook = WebhookReceiver()
+def receiver(stack: StackHandle) -> Iterator[WebhookReceiver]:
+    hook = WebhookReceiver(host=stack.callback_host)
     hook.start()
     yield hook
     hook.stop()
@@ -315,9 +331,9 @@ def exposed_names(samples: Samples) -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def warm(api: Api, anon: httpx.Client) -> Iterator[Samples]:
+def warm(api: Api, anon: httpx.Client, stack: StackHandle) -> Iterator[Samples]:
     """Traffic that makes every labelled series exist: a run, a webhook, cache reads, a 404."""
-    hook = WebhookReceiver()
+    hook = WebhookReceiver(host=stack.callback_host)
     hook.start()
     try:
         body = {"url": hook.url, "events": ["run.completed"]}

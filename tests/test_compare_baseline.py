@@ -1,12 +1,14 @@
-"""Baseline comparison end to end: `signoff report --baseline` on synthetic run samples."""
+"""Baseline comparison end to end: runs as the unit, advisory with too few, the report's columns."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from signoff.compare import Change, compare
 from signoff.compare.fingerprint import differences
 from signoff.records import LayerRecord, Status
 from signoff.report.results import build
@@ -14,70 +16,95 @@ from tests.test_report_results import make_run, passing, signoff
 
 ENDPOINTS = ("GET /api/v1/jobs", "GET /api/v1/jobs/{job_id}/summary", "GET /api/v1/reports/summary")
 PHASES = ("baseline", "spike")
+SLOWED = "GET /api/v1/jobs/{job_id}/summary"
 
 
 def load_run(
-    tmp: Path, seed: int, slower: str | None = None, extra_records: list[LayerRecord] | None = None
+    tmp: Path,
+    seed: int,
+    slower: str | None = None,
+    extra_records: list[LayerRecord] | None = None,
+    level: float = 1.0,
 ) -> Path:
-    """A run whose load layer kept samples; `slower` makes one endpoint 25% slower."""
+    """A run whose load layer kept samples; `slower` makes one endpoint 25% slower and
+    `level` moves the whole run, as a busier or cooler machine does."""
     rng = np.random.default_rng(seed)
     run, _ = make_run(tmp, [passing("unit"), passing("load"), *(extra_records or [])])
     samples = {}
     for endpoint in ENDPOINTS:
         for phase in PHASES:
             values = rng.lognormal(np.log(30 if phase == "spike" else 15), 0.35, 600)
-            factor = 1.25 if endpoint == slower else 1.0
+            factor = level * (1.25 if endpoint == slower else 1.0)
             samples[f"{endpoint} | {phase}"] = [float(v * factor) for v in values]
     (run / "load" / "samples.json").write_text(json.dumps(samples))
-    rps = {p: [float(v) for v in rng.normal(120, 6, 40)] for p in PHASES}
+    rps = {p: [float(v) for v in rng.normal(120, 6, 40) / level] for p in PHASES}
     (run / "load" / "throughput.json").write_text(json.dumps(rps))
     return run
+
+
+def documents(tmp: Path, count: int, seed: int, slower: str | None = None) -> list[dict[str, Any]]:
+    """`count` runs of one build, each on a machine 0-6% slower or faster than the last."""
+    levels = np.exp(np.random.default_rng(seed).normal(0.0, 0.03, count))
+    docs = []
+    for index, level in enumerate(levels):
+        run = load_run(tmp / f"{seed}-{index}", seed * 100 + index, slower, level=float(level))
+        docs.append(build(run, _config(tmp / f"{seed}-{index}")).to_json())
+    return docs
+
+
+def _config(folder: Path) -> Any:
+    from signoff import config as config_mod
+
+    return config_mod.load(folder)
 
 
 def rows(doc: dict[str, object]) -> dict[str, str]:
     comparison = doc["comparison"]
     assert isinstance(comparison, dict)
-    return {r["series"]: r["change"] for r in comparison["rows"]}
+    return {f"{r['series']} ({r['figure']})": r["change"] for r in comparison["rows"]}
 
 
-def test_a_a_comparison_reports_no_regression(tmp_path: Path) -> None:
+def test_runs_of_one_build_compare_the_same_and_pass(tmp_path: Path) -> None:
+    result = compare(documents(tmp_path, 8, 1), documents(tmp_path, 8, 2))
+    assert result.advisory == []
+    # every endpoint and phase at p50 and p95, and the throughput of each phase
+    assert len(result.rows) == len(ENDPOINTS) * len(PHASES) * 2 + len(PHASES)
+    assert {r.shift.change for r in result.rows} == {Change.SAME}
+    assert all(g.status is Status.PASS and g.required for g in result.gates)
+
+
+def test_runs_with_one_endpoint_25_percent_slower_flag_that_endpoint_only(tmp_path: Path) -> None:
+    result = compare(documents(tmp_path, 8, 1), documents(tmp_path, 8, 3, slower=SLOWED))
+    slower = sorted(r.series for r in result.rows if r.shift.change is Change.SLOWER)
+    assert set(slower) == {f"load: {SLOWED} | {p}" for p in PHASES}
+    gate = next(g for g in result.gates if g.name == "baseline / latency")
+    assert gate.status is Status.FAIL
+    assert gate.required is True
+    for row in result.rows:
+        assert row.shift.mde is not None
+        assert row.shift.mde < 0.25  # the printed noise floor is below the change it caught
+
+
+def test_one_stored_baseline_is_advisory_and_never_fails_a_same_build_pair(tmp_path: Path) -> None:
+    # the same build twice, the second run on a machine 15% slower throughout
     base = load_run(tmp_path / "a", seed=1)
-    cand = load_run(tmp_path / "b", seed=2)
+    cand = load_run(tmp_path / "b", seed=2, level=1.15)
     signoff(tmp_path / "a", "report")
-    result = signoff(
-        tmp_path / "b",
-        "report",
-        str(cand),
-        "--baseline",
-        str(base / "report.json"),
-        "--format",
-        "json",
-    )
+    result = signoff(tmp_path / "b", "report", str(cand), "--baseline", str(base / "report.json"))
     assert result.returncode == 0, result.stdout[-2000:]
-    doc = json.loads(result.stdout)
-    changes = rows(doc)
-    assert len(changes) == len(ENDPOINTS) * len(PHASES) + len(PHASES)
-    assert "slower" not in changes.values()
-    assert doc["comparison"]["comparable"] is True
-    assert all(g["status"] == "PASS" for g in doc["gates"] if g["layer"] == "baseline")
-
-
-def test_a_b_flags_the_slowed_endpoint_only(tmp_path: Path) -> None:
-    slowed = "GET /api/v1/jobs/{job_id}/summary"
-    base = load_run(tmp_path / "a", seed=1)
-    cand = load_run(tmp_path / "b", seed=2, slower=slowed)
-    result = signoff(
-        tmp_path / "b", "report", str(cand), "--baseline", str(base), "--format", "json"
-    )
-    assert result.returncode == 1
-    doc = json.loads(result.stdout)
-    slower = sorted(k for k, v in rows(doc).items() if v == "slower")
-    assert slower == [f"load: {slowed} | {p}" for p in PHASES]
-    gate = next(g for g in doc["gates"] if g["name"] == "baseline / latency")
-    assert gate["status"] == "FAIL"
-    assert gate["required"] is True
+    doc = json.loads((cand / "report.json").read_text())
+    assert "slower" not in rows(doc).values()
+    assert doc["comparison"]["advisory"]
+    assert "1 baseline and 1 candidate run(s)" in doc["comparison"]["advisory"][0]
+    latency = next(g for g in doc["gates"] if g["name"] == "baseline / latency")
+    assert latency["required"] is False
     md = (cand / "report.md").read_text()
-    assert "| latency | load: GET /api/v1/jobs/{job_id}/summary \\| spike |" in md
+    assert "Advisory only" in md
+    assert "| min. detectable |" in md
+    assert f"| latency | load: {SLOWED} \\| spike | p95 |" in md
+    html = (cand / "report.html").read_text()
+    assert "min. detectable" in html
+    assert "assumed noise" in html
 
 
 def test_different_environments_are_compared_only_as_advisory(tmp_path: Path) -> None:
@@ -90,9 +117,9 @@ def test_different_environments_are_compared_only_as_advisory(tmp_path: Path) ->
     (base / "report.json").unlink()
     result = signoff(tmp_path / "b", "report", str(cand), "--baseline", str(base), "--format", "md")
     assert result.returncode == 0, result.stdout
-    assert "advisory only" in result.stdout
-    assert "machine.cpu_model differs" in result.stdout
-    assert "| baseline / latency | ❌ FAIL | no |" in result.stdout
+    doc = json.loads((cand / "report.json").read_text())
+    assert any("machine.cpu_model differs" in r for r in doc["comparison"]["advisory"])
+    assert all(not g["required"] for g in doc["gates"] if g["layer"] == "baseline")
 
 
 def test_coverage_delta_findings_and_new_failures(tmp_path: Path) -> None:

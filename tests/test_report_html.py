@@ -1,78 +1,77 @@
-"""The HTML report opens in Chromium without a single network request and shows the verdict
-first; plots and a layer's own images are inline."""
+"""The HTML report in a real browser: no network request, the verdict banner first and
+full width on a desktop and a phone screen, nothing wider than the screen."""
 
 from __future__ import annotations
 
-import base64
-import re
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import sync_playwright
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, sync_playwright
 
 from signoff.browser import find
-from signoff.records import LayerRecord, Status, threshold_check
-from signoff.report.html import HtmlRenderer
-from signoff.report.results import build
-from tests.test_compare_baseline import load_run
+from signoff.report.write import write_all
+from tests.report_runs import clean_run, failing_run
 
-# A 1x1 PNG, standing for an image a layer drew itself.
-PIXEL = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
+WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
+BANNER = {"fail": (0xCF, 0x22, 0x2E), "pass": (0x1A, 0x7F, 0x37)}
+
+# Every visible element in document order, the banner's box and the page's widths.
+LAYOUT = """() => {
+  const banner = document.getElementById('verdict');
+  const shown = [...document.body.querySelectorAll('*')].filter(e => {
+    const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.opacity !== '0';
+  });
+  const box = banner.getBoundingClientRect();
+  return {
+    first: shown[0] === banner ? 'verdict' : shown[0].outerHTML.slice(0, 80),
+    above: shown.filter(e => !banner.contains(e) && e.getBoundingClientRect().top < box.bottom)
+                .map(e => e.outerHTML.slice(0, 80)),
+    box: box.toJSON(),
+    width: document.documentElement.clientWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+  };
+}"""
 
 
-def test_html_is_self_contained_and_verdict_first(tmp_path: Path) -> None:
-    failing = LayerRecord(
-        "api",
-        Status.FAIL,
-        "1 failed",
-        {"tests": 2},
-        {"tests": 2},
-        {
-            "by_package": {"ledger": 81.0, "ledger/api": 64.5},
-            "findings_by_severity": {"HIGH": 0, "MEDIUM": 2, "LOW": 5},
-        },
-        [threshold_check("failed tests", 1, "==", 0)],
-        {"junit": "api/junit.xml", "latency_png": "api/latency.png", "shape_svg": "api/shape.svg"},
-    )
-    run = load_run(tmp_path, seed=3, extra_records=[failing])
-    (run / "api" / "latency.png").write_bytes(PIXEL)
-    (run / "api" / "shape.svg").write_text(
-        '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-        '<rect id="own-shape" width="10" height="10"/></svg>'
-    )
-    from signoff import config as config_mod
+def _look(page: Page, html: Path, shot: Path, size: tuple[int, int]) -> dict[str, Any]:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(html.as_uri(), wait_until="load")
+    page.screenshot(path=str(shot))
+    layout: dict[str, Any] = page.evaluate(LAYOUT)
+    return layout
 
-    results = build(run, config_mod.load(tmp_path), baseline=run)  # compare with itself
-    page_file = run / "report.html"
-    text = HtmlRenderer().format(results)
-    page_file.write_text(text, encoding="utf-8")
-    assert "://" not in re.sub(r'xmlns(:\w+)?="http://www\.w3\.org/[^"]+"', "", text)
-    assert text.count("<svg") >= 5  # latency, throughput, coverage, severity, shifts, own svg
+
+@pytest.mark.parametrize(("make", "verdict"), [(failing_run, "fail"), (clean_run, "pass")])
+def test_the_verdict_banner_is_the_first_thing_shown(
+    tmp_path: Path, make: Any, verdict: str
+) -> None:
+    run, cfg = make(tmp_path)
+    _, paths = write_all(run, cfg)
     requests: list[str] = []
+    looks: dict[str, dict[str, Any]] = {}
     with sync_playwright() as play:
         found = find(play.chromium.executable_path)  # a clear error, never a skip
         browser = play.chromium.launch(**found.launch_args())
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page = browser.new_page()
             page.on("request", lambda request: requests.append(request.url))
-            page.goto(page_file.as_uri(), wait_until="load")
-            page.screenshot(path=str(run / "report-screenshot.png"))
-            first = page.evaluate("document.body.firstElementChild.id")
-            box = page.locator("#verdict").bounding_box()
-            heading = page.locator("#verdict h1").inner_text()
-            images = page.evaluate(
-                "[...document.images].map(i => i.complete && i.naturalWidth > 0)"
-            )
-            own_svg = page.locator("#own-shape").count()
+            for name, size in WIDTHS.items():
+                looks[name] = _look(page, paths["html"], tmp_path / f"{name}.png", size)
         finally:
             browser.close()
-    network = [url for url in requests if url != page_file.as_uri() and not url.startswith("data:")]
-    assert network == []
-    assert first == "verdict"
-    assert box is not None
-    assert box["y"] < 50
-    assert heading == "Sign-off: FAIL"
-    assert images == [True]
-    assert own_svg == 1
-    assert (run / "report-screenshot.png").stat().st_size > 10_000
+    assert [u for u in requests if u != paths["html"].as_uri() and not u.startswith("data:")] == []
+    for name, (width, _) in WIDTHS.items():
+        look = looks[name]
+        assert look["first"] == "verdict", name
+        assert look["above"] == [], name
+        box = look["box"]
+        assert (box["x"], box["y"]) == (0, 0), name
+        assert box["width"] == look["width"] == width, name
+        assert look["scrollWidth"] <= width, f"{name}: the page is wider than the screen"
+        # what the screenshot shows: the banner's colour across the whole top row
+        image = Image.open(tmp_path / f"{name}.png").convert("RGB")
+        top = {image.getpixel((x, 4)) for x in range(0, width, 7)}
+        assert top == {BANNER[verdict]}, name

@@ -39,18 +39,20 @@ def many_checks(layer: str, count: int, failing: int) -> LayerRecord:
 
 
 def test_markdown_stays_under_the_cap_and_keeps_the_verdict_and_failures(tmp_path: Path) -> None:
-    run, cfg = make_run(tmp_path, [many_checks("api", 400, failing=3), passing("unit")])
+    run, cfg = make_run(tmp_path, [many_checks("api", 400, failing=60), passing("unit")])
     results = build(run, cfg)
     full = MarkdownRenderer().format(results)
-    cap = 8000
+    cap = 4000
     short = MarkdownRenderer(max_bytes=cap).format(results)
     assert len(full.encode()) > cap
     assert len(short.encode()) <= cap
     assert short.startswith("## signoff: ❌ FAIL")
     assert "Truncated to fit" in short
-    assert "### Layers" not in short  # details went first
-    for i in range(3):  # the failing gates are listed before any passing one
-        assert f"| api / check {i} " in short
+    assert short.index("| api | ❌ FAIL |") < short.index("### Not passing")
+    for i in range(3):  # the failing checks are listed, the passing ones never
+        assert f"- ❌ `check {i} " in short
+    assert "check 60 " not in full
+    assert "- … and 10 more in report.html" in full  # a long list is cut per layer
 
 
 def test_junit_has_one_case_per_gate_with_failures_errors_and_skips(tmp_path: Path) -> None:

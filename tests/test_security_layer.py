@@ -114,9 +114,10 @@ def test_a_malformed_waiver_is_a_config_error(tmp_path: Path) -> None:
 def test_a_vulnerability_with_a_fix_fails(tmp_path: Path) -> None:
     record = audit(tmp_path, requirements="requests==2.19.0\n")
     assert record.status is Status.FAIL
-    status, message = check(record, "fixable vulnerabilities")
+    status, message = check(record, "known vulnerabilities")
     assert status is Status.FAIL
-    assert "PYSEC-2018-28" in message
+    assert "requests 2.19.0: PYSEC-2018-28 (CVE-2018-18074" in message
+    assert "fixed in 2.20.0" in message
     assert record.figures["breakdown"]["dependencies"]["items"] >= 2
 
 
@@ -143,7 +144,12 @@ def test_an_unpinned_requirement_is_inconclusive(tmp_path: Path) -> None:
 def test_a_missing_snapshot_is_inconclusive(tmp_path: Path) -> None:
     record = audit(tmp_path, advisory_db='"no-such-snapshot"')
     assert record.status is Status.INCONCLUSIVE
-    assert "does not exist" in record.figures["problems"]["pip-audit"]
+    problem = record.figures["problems"]["pip-audit"]
+    assert "no-such-snapshot does not exist, so no dependency was audited" in problem
+    assert "Tip: point [tool.signoff.audit] advisory_db" in problem
+    status, message = check(record, "known vulnerabilities")
+    assert status is Status.INCONCLUSIVE
+    assert "Tip:" in message
     assert record.figures["score"] is None
 
 

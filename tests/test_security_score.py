@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from signoff.security.bandit_runner import Finding
-from signoff.security.cvss import base_score, severity
 from signoff.security.pip_audit_runner import Vulnerability
 from signoff.security.score import compute
+from signoff.security.severity import UNRATED, Rating, rate, rate_vector
 from signoff.security.waivers import Waiver, apply
 
 
@@ -22,23 +22,57 @@ def vuln(severity: str, fixed: list[str] | None = None) -> Vulnerability:
 
 
 @pytest.mark.parametrize(
-    ("vector", "score", "rating"),
+    ("kind", "vector", "score", "rating"),
     [
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8, "CRITICAL"),
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", 7.5, "HIGH"),
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", 6.1, "MEDIUM"),
-        ("CVSS:3.1/AV:L/AC:L/PR:L/UI:R/S:U/C:L/I:N/A:N", 2.8, "LOW"),
-        ("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", 0.0, "NONE"),
+        ("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8, "CRITICAL"),
+        ("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", 7.5, "HIGH"),
+        ("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", 6.1, "MEDIUM"),
+        ("CVSS_V3", "CVSS:3.0/AV:L/AC:L/PR:L/UI:R/S:U/C:L/I:N/A:N", 2.8, "LOW"),
+        ("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N", 0.0, "NONE"),
+        (
+            "CVSS_V4",
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+            9.3,
+            "CRITICAL",
+        ),
+        (
+            "CVSS_V4",
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N",
+            6.9,
+            "MEDIUM",
+        ),
     ],
 )
-def test_cvss_v3_base_scores(vector: str, score: float, rating: str) -> None:
-    assert base_score(vector) == score
-    assert severity(base_score(vector)) == rating
+def test_cvss_vectors_are_rated_by_their_base_score(
+    kind: str, vector: str, score: float, rating: str
+) -> None:
+    assert rate_vector(kind, vector) == Rating(rating, score, vector)
 
 
-def test_a_vector_that_is_not_v3_is_unknown() -> None:
-    assert base_score("AV:N/AC:L/Au:N/C:P/I:P/A:P") is None
-    assert severity(None) == "UNKNOWN"
+def test_the_newest_usable_vector_rates_an_advisory() -> None:
+    v3 = {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}
+    v4 = {
+        "type": "CVSS_V4",
+        "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N",
+    }
+    broken_v4 = {"type": "CVSS_V4", "score": "CVSS:4.0/AV:N"}
+    assert rate({"severity": [v3, v4]}).severity == "MEDIUM"  # v4 wins over v3
+    assert rate({"severity": [broken_v4, v3]}) == Rating("HIGH", 7.5, v3["score"])
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"type": "CVSS_V2", "score": "AV:N/AC:L/Au:N/C:P/I:P/A:P"},
+        {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L"},
+        {"type": "CVSS_V3", "score": "AV:N/AC:L/Au:N/C:P/I:P/A:P"},
+        {"type": "CVSS_V3"},
+    ],
+)
+def test_an_advisory_without_a_usable_vector_is_unknown(entry: dict[str, str]) -> None:
+    assert rate({"severity": [entry]}) == UNRATED
+    assert rate({}) == UNRATED
+    assert str(UNRATED) == "UNKNOWN"
 
 
 def test_weights_by_severity_and_confidence() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
@@ -27,10 +28,26 @@ def test_docker_detection_is_fast_and_says_why() -> None:
         assert reason.endswith(".")
 
 
-def test_containers_choice_without_engine_is_refused(tmp_path: Path) -> None:
-    if ContainersProvider.unavailable_reason() is None:
-        pytest.fail("a Docker engine answers here; this machine was expected to have none")
-    with pytest.raises(ProviderUnavailable, match="Docker engine"):
+def test_containers_choice_without_engine_is_refused_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    assert ContainersProvider.unavailable_reason() is not None
+    began = time.perf_counter()
+    with pytest.raises(ProviderUnavailable, match=r"no-engine\.sock does not exist"):
+        choose_provider(config.load(ROOT), tmp_path, "containers")
+    assert time.perf_counter() - began < 1.0
+
+
+def test_containers_choice_with_a_dead_socket_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A socket file that nothing listens on (an engine that died) is named as such."""
+    path = tmp_path / "dead.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))  # bound, never listening: connections are refused
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{path}")
+    with pytest.raises(ProviderUnavailable, match=r"No Docker engine answers at .*dead\.sock"):
         choose_provider(config.load(ROOT), tmp_path, "containers")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -70,8 +71,65 @@ def test_a_cache_not_invalidated_on_write_fails_the_api_suite(tmp_path: Path) ->
         ["--signoff-service-env", "LEDGER_FAULTS=no_cache_invalidation"],
     )
     assert record.status is Status.FAIL, record.reasons
-    assert record.figures["failed"] == 2, record.summary
-    assert junit_text(run, "api").count("the cache was not invalidated on write") >= 2
+    # the worker's completion (both reads) and a job's deletion (the tenant summary) go stale
+    assert record.figures["failed"] == 3, record.summary
+    text = junit_text(run, "api")
+    assert re.search(r"GET /api/v1/jobs/\d+/summary stayed stale after the worker", text)
+    assert re.search(r"GET /api/v1/reports/summary stayed stale after DELETE /api/v1/jobs/", text)
+
+
+JOB_SUMMARY = r"GET /api/v1/jobs/\d+/summary"
+TENANT_SUMMARY = "GET /api/v1/reports/summary"
+# fault: (the tests of its path, the failures it must cause: read and path named)
+STALE_PATHS = {
+    "stale_after_worker": (
+        "worker_completes",
+        [
+            rf"{TENANT_SUMMARY} stayed stale after the worker completed run \d+",
+            rf"{JOB_SUMMARY} stayed stale after the worker completed run \d+",
+        ],
+    ),
+    "stale_after_delete": (
+        "deleting_a_job",
+        # the job summary checks ownership outside the cache, so it answers 404 regardless
+        [rf"{TENANT_SUMMARY} stayed stale after DELETE /api/v1/jobs/\d+"],
+    ),
+    "stale_after_revoke": (
+        "revoking",
+        [
+            rf"{TENANT_SUMMARY} stayed stale after DELETE /api/v1/keys/\d+ revoked the key",
+            rf"{JOB_SUMMARY} stayed stale after DELETE /api/v1/keys/\d+ revoked the key",
+        ],
+    ),
+    "stale_after_expiry": (
+        "behind_the_services_back",
+        [
+            rf"{TENANT_SUMMARY} stayed stale after run \d+'s summary was corrected in PostgreSQL"
+            r" and its TTL of 5 s elapsed",
+            rf"{JOB_SUMMARY} stayed stale after run \d+'s summary was corrected in PostgreSQL"
+            r" and its TTL of 5 s elapsed",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(STALE_PATHS))
+def test_each_skipped_refresh_fails_the_api_suite_naming_the_read_and_the_path(
+    tmp_path: Path, fault: str
+) -> None:
+    selector, expected = STALE_PATHS[fault]
+    run = tmp_path / "run"
+    record = run_suite(
+        run,
+        "api",
+        ["suites/api/test_api_cache.py", "-k", selector],
+        ["--signoff-service-env", f"LEDGER_FAULTS={fault}"],
+    )
+    assert record.status is Status.FAIL, record.reasons
+    assert record.figures["failed"] == len(expected), record.summary
+    text = junit_text(run, "api")
+    missing = [pattern for pattern in expected if not re.search(pattern, text)]
+    assert not missing, f"{fault}: no failure matched {missing}; record: {record.summary}"
 
 
 def test_the_same_checks_pass_on_the_unbroken_service(tmp_path: Path) -> None:
@@ -89,3 +147,5 @@ def test_the_same_checks_pass_on_the_unbroken_service(tmp_path: Path) -> None:
     )
     assert record.status is Status.PASS, record.reasons
     assert record.evaluated["tests"] >= 9
+    # the contract's eight cases (four paths, two reads each) ran, not a subset
+    assert record.figures["passed"] >= 8, record.summary

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import yaml
+
+from signoff.report.write import write_all
+from tests.report_runs import failing_run
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / ".github" / "workflows"
 NAMES = ("pr.yml", "nightly.yml", "release.yml")
@@ -63,6 +69,19 @@ def test_least_privilege_and_cancel_in_progress(name: str) -> None:
     assert all(job.get("timeout-minutes") for job in data["jobs"].values())
 
 
+def _upload(data: dict[Any, Any], job: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The step that picks the run directory and the upload step that takes it."""
+    steps = data["jobs"][job]["steps"]
+    pick = next(s for s in steps if s.get("id") == "run")
+    upload = next(
+        s
+        for s in steps
+        if str(s.get("uses", "")).startswith("actions/upload-artifact@")
+        and "steps.run.outputs.dir" in str(s.get("if", ""))
+    )
+    return pick, upload
+
+
 def test_pr_runs_the_pr_profile_and_publishes_its_evidence() -> None:
     data = load("pr.yml")
     assert "pull_request" in data[True]  # YAML reads the key `on` as True
@@ -70,12 +89,73 @@ def test_pr_runs_the_pr_profile_and_publishes_its_evidence() -> None:
     runs = " ".join(s.get("run", "") for s in steps)
     assert "nox -s signoff -- --profile pr" in runs
     assert "GITHUB_STEP_SUMMARY" in runs
-    upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-art"))
-    assert "report.junit.xml" in upload["with"]["path"]
-    assert "report.html" in upload["with"]["path"]
+    pick, upload = _upload(data, "signoff")
+    assert str(upload["uses"]).startswith("actions/upload-artifact@")
+    assert upload["with"]["path"] == "${{ steps.run.outputs.dir }}"  # the whole run directory
+    assert upload["with"]["include-hidden-files"] is False
+    assert pick["if"] == upload["if"].split(" && ")[0] == "always()"
     # The sign-off step must be able to fail the job.
     signoff = next(s for s in steps if "nox -s signoff" in s.get("run", ""))
     assert not signoff.get("continue-on-error")
+
+
+def _uploaded(upload: dict[str, Any], run: Path, cwd: Path) -> set[str]:
+    """What upload-artifact puts in the artifact, as paths from its root (folders end with
+    a slash): the listed files and directories, hidden ones left out, rooted at their
+    deepest common folder."""
+    lines = str(upload["with"]["path"]).replace("${{ steps.run.outputs.dir }}", str(run))
+    listed = [cwd / line.strip() for line in lines.splitlines() if line.strip()]
+    assert not [p for p in listed if str(p).startswith("!")], "exclusions are not modelled"
+    root = Path(os.path.commonpath(listed))
+    root = root if root.is_dir() else root.parent
+    files = [f for p in listed for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()]
+    taken: set[str] = set()
+    for path in files:
+        rel = path.relative_to(root)
+        if not any(part.startswith(".") for part in rel.parts):
+            taken.add(rel.as_posix())
+            taken.update(parent.as_posix() + "/" for parent in rel.parents if parent.parts)
+    return taken
+
+
+@pytest.mark.parametrize(("name", "job"), [("pr.yml", "signoff"), ("release.yml", "signoff")])
+def test_every_report_link_resolves_inside_the_uploaded_artifact(
+    tmp_path: Path, name: str, job: str
+) -> None:
+    run, cfg = failing_run(tmp_path)
+    write_all(run, cfg)
+    with (run / "load" / "smoke" / "chunks.jsonl").open("wb") as big:
+        big.truncate(51 * 1024 * 1024)  # sparse: over the cap without using the disk
+    (run / "fuzz" / ".hypothesis").mkdir()
+    (run / "fuzz" / ".hypothesis" / "cache").write_text("x", encoding="utf-8")
+    pick, upload = _upload(load(name), job)
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", pick["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert output.read_text(encoding="utf-8") == f"dir={run.resolve()}\n"
+    assert "load/smoke/chunks.jsonl" in summary.read_text(encoding="utf-8")
+    taken = _uploaded(upload, run, tmp_path)
+    assert "report.html" in taken
+    assert "fuzz/.hypothesis/cache" not in taken
+    assert "load/smoke/chunks.jsonl" not in taken  # over the cap, set aside and named
+    html = (run / "report.html").read_text(encoding="utf-8")
+    md = (run / "report.md").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="([^"#][^"]*)"', html) + re.findall(r"\]\(([^)]+)\)", md)
+    assert len(hrefs) > 10
+    assert [h for h in hrefs if unquote(h) not in taken] == []
 
 
 def test_release_is_manual_and_compares_with_the_last_release() -> None:

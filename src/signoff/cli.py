@@ -77,6 +77,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="what to print on stdout (all four are written; default md)",
     )
 
+    ab = sub.add_parser(
+        "compare", help="interleaved A/B runs of a layer against a git ref, then the judgement"
+    )
+    ab.add_argument(
+        "baseline", help="the baseline: a git ref (checked out in a worktree) or folder"
+    )
+    ab.add_argument("--candidate", help="a git ref or folder (default: the working tree)")
+    ab.add_argument("--layer", help="the layer to repeat (default: compare.layer)")
+    ab.add_argument("--repetitions", type=int, help="runs per side (default: compare.repetitions)")
+    ab.add_argument(
+        "--candidate-env", action="append", default=[], help="NAME=VALUE for the candidate's target"
+    )
+    ab.add_argument(
+        "args", nargs=argparse.REMAINDER, help="passed to the layer (default: compare.layer_args)"
+    )
+    ab.add_argument("--stack", choices=("auto", "local", "containers"), help="stack provider")
+
+    fuzz = sub.add_parser("fuzz", help="replay a fuzz run's failures on a fresh stack")
+    fuzz.add_argument(
+        "--replay", required=True, metavar="RUN", help="run directory or id of the fuzz run"
+    )
+    _stack_options(fuzz)
+
     show = sub.add_parser("config", help="print the effective configuration with its defaults")
     show.add_argument("--defaults", action="store_true", help="print only the built-in defaults")
 
@@ -87,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--base-url", help="where the service answers (default: from a URL source)")
     init.add_argument("--force", action="store_true", help="replace an existing configuration")
 
+    worker = sub.add_parser("load-worker", help="a Locust worker of a load run's master")
+    worker.add_argument("--master", required=True, help="the master's HOST:PORT")
+    worker.add_argument("--name", default="", help="this worker's name in the record")
+    worker.add_argument("--locustfile", help="play this locustfile (default: the master's)")
+
     bench = sub.add_parser("bench", help="print benchmark figures")
     bench.add_argument(
         "what",
@@ -95,7 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--runs", type=int, default=5, help="number of cold starts (default 5)")
     bench.add_argument("--seconds", type=int, default=0, help="load/stall: seconds per run")
-    bench.add_argument("--workers", type=int, default=1, help="load: Locust worker processes")
+    bench.add_argument(
+        "--workers", type=int, default=2, help="load: the generator runs with 0 to N workers"
+    )
+    bench.add_argument("--repeats", type=int, default=2, help="load: rounds per target")
     return parser
 
 
@@ -121,6 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_profile(cfg, args)
             case "report":
                 return report(cfg, args.run, args.profile, args.baseline, args.format)
+            case "fuzz":
+                from signoff.fuzz import replay_command
+
+                run = rundir.resolve(cfg.run_root, args.replay)
+                return replay_command(cfg, run, args.stack, args.base_url)
+            case "compare":
+                from signoff.compare.command import run_compare
+
+                return run_compare(cfg, args)
             case "config":
                 sys.stdout.write(config_mod.dumps(config_mod.effective(cfg, args.defaults)))
                 return 0
@@ -132,10 +172,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from signoff.init import init
 
                 return init(Path.cwd(), args.source, args.base_url, args.force)
-            case "bench" if args.what == "load":
-                from signoff.load.bench import bench_load
+            case "load-worker":
+                from signoff.load.engine import run_worker
 
-                return bench_load(cfg, seconds=args.seconds or 10, workers=args.workers)
+                script = Path(args.locustfile) if args.locustfile else None
+                return run_worker(args.master, cfg.root, args.name, script)
+            case "bench" if args.what == "load":
+                from signoff.load.ceiling import bench_load
+
+                workers = tuple(range(args.workers + 1))
+                seconds = args.seconds or 10
+                return bench_load(cfg, seconds, repeats=args.repeats, workers=workers)
             case "bench" if args.what == "stall":
                 from signoff.load.bench import bench_stall
 

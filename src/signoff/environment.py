@@ -6,6 +6,7 @@ Two runs are only comparable when the parts of their fingerprints that move timi
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -89,9 +90,25 @@ def _advisory_snapshot(records: Iterable[LayerRecord]) -> str | None:
     return None
 
 
-def _provider(config: Config, plan: Mapping[str, Any] | None) -> str:
+def _stacks(run_dir: Path | None) -> list[dict[str, Any]]:
+    """The stack descriptions the containers provider leaves beside its logs
+    (`<layer>/stack-logs/stack.json`): the provider and the image each component ran."""
+    found = []
+    for path in sorted(run_dir.glob("*/stack-logs/stack.json")) if run_dir else []:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            found.append(data)
+    return found
+
+
+def _provider(config: Config, plan: Mapping[str, Any] | None, stacks: list[dict[str, Any]]) -> str:
     if plan and plan.get("provider"):
         return str(plan["provider"])
+    if stacks and stacks[0].get("provider"):  # what the layers' stacks say they were
+        return str(stacks[0]["provider"])
     chosen = os.environ.get("SIGNOFF_STACK") or str(config["provider"])
     if chosen == "auto":
         base_url = os.environ.get("SIGNOFF_BASE_URL") or str(config["base_url"])
@@ -99,11 +116,25 @@ def _provider(config: Config, plan: Mapping[str, Any] | None) -> str:
     return chosen
 
 
+def _images(stacks: list[dict[str, Any]]) -> dict[str, str]:
+    images: dict[str, str] = {}
+    for stack in stacks:
+        found = stack.get("images")
+        if isinstance(found, dict):
+            images.update({str(k): str(v) for k, v in found.items()})
+    return dict(sorted(images.items()))
+
+
 def fingerprint(
-    config: Config, records: list[LayerRecord], plan: Mapping[str, Any] | None = None
+    config: Config,
+    records: list[LayerRecord],
+    plan: Mapping[str, Any] | None = None,
+    run_dir: Path | None = None,
 ) -> dict[str, Any]:
     """The fingerprint of this machine and of what the records say they ran."""
     uname = platform.uname()
+    stacks = _stacks(run_dir)
+    images = _images(stacks)
     return {
         "machine": {
             "arch": uname.machine,
@@ -118,7 +149,8 @@ def fingerprint(
             "implementation": platform.python_implementation(),
         },
         "tools": _tool_versions(records),
-        "provider": _provider(config, plan),
+        "provider": _provider(config, plan, stacks),
+        **({"stack_images": images} if images else {}),
         "target": config.target.name,
         "stack_version": _target_version(config),
         "advisory_snapshot": _advisory_snapshot(records),

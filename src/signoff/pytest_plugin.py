@@ -21,8 +21,9 @@ import pytest
 
 from signoff import config as config_mod
 from signoff import rundir
+from signoff.cache_contract import CacheContract
 from signoff.errors import SignoffError
-from signoff.records import Check, LayerRecord, Status, judge, write_record
+from signoff.records import FAILED_TESTS, Check, LayerRecord, Status, judge, write_record
 from signoff.stack.interface import StackHandle
 from signoff.stack.select import CHOICES, choose_provider
 
@@ -46,9 +47,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# failing tests named one by one in the record; the rest are counted
+NAMED_FAILURES = 25
+
+
 class _Tally:
     def __init__(self) -> None:
         self.outcomes: dict[str, str] = {}
+        self.causes: dict[str, str] = {}
         self.collect_errors = 0
         self.started = time.time()
 
@@ -63,9 +69,30 @@ class _Tally:
             self.outcomes[node] = "error"
         elif report.skipped and node not in self.outcomes:
             self.outcomes[node] = "skipped"
+        if report.failed and node not in self.causes:
+            self.causes[node] = cause(report)
 
     def count(self, outcome: str) -> int:
         return sum(1 for value in self.outcomes.values() if value == outcome)
+
+    def failures(self) -> list[tuple[str, str]]:
+        return [
+            (node, self.causes.get(node, "failed"))
+            for node, outcome in self.outcomes.items()
+            if outcome in ("failed", "error")
+        ]
+
+
+def cause(report: pytest.TestReport) -> str:
+    """The one line that says why a test failed: its assertion or exception message."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = str(getattr(crash, "message", "") or "") or str(report.longrepr or "")
+    if hasattr(report, "wasxfail") and not text:
+        text = "passed, but it is marked as an expected failure (strict)"
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "failed")
+    line = line.removeprefix("AssertionError: ")
+    where = "" if report.when == "call" else f" (in {report.when})"
+    return (line if len(line) <= 240 else line[:239] + "…") + where
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -109,18 +136,29 @@ def build_record(
     skipped, xfailed = tally.count("skipped"), tally.count("xfailed")
     declared = {"tests": collected}
     evaluated = {"tests": passed + failed + xfailed}
+    junit = folder / "junit.xml"
+    evidence = str(junit.relative_to(run))
     checks = [
         Check(
-            "failed tests",
+            FAILED_TESTS,
             Status.PASS if failed == 0 else Status.FAIL,
             failed,
             0,
             "==",
             "",
             "" if failed == 0 else f"{failed} of {collected} tests failed.",
-            "junit.xml",
+            evidence,
         )
     ]
+    failures = tally.failures()
+    checks += [
+        Check(node, Status.FAIL, "failed", "passed", "==", "", why, evidence)
+        for node, why in failures[:NAMED_FAILURES]
+    ]
+    if len(failures) > NAMED_FAILURES:
+        more = len(failures) - NAMED_FAILURES
+        message = f"{more} more tests failed; {evidence} names them."
+        checks.append(Check("more failed tests", Status.FAIL, more, 0, "==", "", message, evidence))
     if tally.collect_errors:
         checks.append(
             Check(
@@ -158,7 +196,6 @@ def build_record(
             )
         )
     status, reasons = judge(checks, declared, evaluated)
-    junit = folder / "junit.xml"
     artifacts = {"junit": str(junit.relative_to(run))} if junit.exists() else {}
     logs = folder / "stack-logs"
     if logs.is_dir():
@@ -251,3 +288,10 @@ def api_client(stack: StackHandle) -> Iterator[httpx.Client]:
     """An HTTP client on the target's base URL that sends its credential."""
     with stack.client() as client:
         yield client
+
+
+@pytest.fixture
+def cache_contract(api_client: httpx.Client) -> CacheContract:
+    """`signoff.cache_contract` on the target's authenticated client: set `hit_header` and
+    `ttl_s` to the service's, then `cache_contract.assert_fresh(read, change, expect)`."""
+    return CacheContract(api_client)

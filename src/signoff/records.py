@@ -18,6 +18,8 @@ from typing import Any
 
 SCHEMA = "signoff.record/1"
 RECORD_NAME = "record.json"
+# the check of every test-running layer that counts its failed tests (claims name it too)
+FAILED_TESTS = "failed tests"
 
 
 class Status(StrEnum):
@@ -169,6 +171,7 @@ def write_record(layer_dir: Path, record: LayerRecord) -> Path:
     fd, tmp = tempfile.mkstemp(dir=layer_dir, prefix=".record-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o644)  # mkstemp makes 0600; a record is for every reader
             json.dump(record.to_json(), handle, indent=2, sort_keys=True, default=str)
             handle.write("\n")
         os.replace(tmp, target)

@@ -1,7 +1,8 @@
 """Pure parsing and validation of uploaded record sets (CSV or JSON).
 
 Every problem is reported with its 1-based data row and field, so a client can fix its file in
-one pass; a set with any problem is rejected as a whole.
+one pass; a set with any problem is rejected as a whole. A CSV upload is also held to the layout
+its documented pattern spells (`ledger.upload_schema`), so what the API promises is what it takes.
 """
 
 from __future__ import annotations
@@ -163,24 +164,36 @@ def _decode(data: bytes) -> str:
         raise ParseError([FieldError(0, "file", "The upload is not UTF-8 text.")]) from None
 
 
+def _check_header(header: list[str]) -> None:
+    missing = [f for f in REQUIRED_FIELDS if f not in header]
+    unknown = [h for h in header if h not in FIELDS]
+    parts = []
+    if missing:
+        parts.append(f"missing column(s) {', '.join(missing)}")
+    if unknown:
+        parts.append(f"unknown column(s) {', '.join(unknown)}")
+    if not parts and tuple(header) not in (FIELDS, REQUIRED_FIELDS):
+        parts.append("the columns are out of order or padded")
+    if parts:
+        message = (
+            f"The header must be {','.join(FIELDS)} (the description column may be left out):"
+            f" {'; '.join(parts)}."
+        )
+        raise ParseError([FieldError(0, "header", message)])
+
+
 def parse_csv(data: bytes) -> list[Record]:
     text = _decode(data)
     if not text.strip():
         raise ParseError([FieldError(0, "file", "The upload is empty.")])
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [f for f in REQUIRED_FIELDS if f not in header]
-    unknown = [h for h in header if h not in FIELDS]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {', '.join(missing)}")
-        if unknown:
-            parts.append(f"unknown column(s) {', '.join(unknown)}")
-        raise ParseError(
-            [FieldError(0, "header", f"The header must be {','.join(FIELDS)}: {'; '.join(parts)}.")]
-        )
-    reader.fieldnames = header
+    # strict: a stray character after a closing quote, or a quote never closed, is an error,
+    # not silently folded into the cell
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = list(reader.fieldnames or [])
+    except csv.Error as exc:
+        raise ParseError([FieldError(0, "header", f"Malformed CSV: {exc}.")]) from None
+    _check_header(header)
     rows: list[tuple[int, Mapping[str, Any]]] = []
     extra: list[FieldError] = []
     try:
@@ -192,7 +205,23 @@ def parse_csv(data: bytes) -> list[Record]:
         raise ParseError([FieldError(len(rows) + 1, "row", f"Malformed CSV: {exc}.")]) from None
     if extra:
         raise ParseError(extra[:MAX_ERRORS])
-    return _collect(rows)
+    records = _collect(rows)
+    _check_layout(data)
+    return records
+
+
+def _check_layout(data: bytes) -> None:
+    """What the row checks let through but the documented pattern does not: quoted cells other
+    than the description, blank lines, a lone CR as a line break."""
+    # The pattern is built from this module's constants, so it is imported where it is used.
+    from ledger.upload_schema import csv_layout_matches
+
+    if not csv_layout_matches(data.decode("utf-8")):
+        message = (
+            "The file is off the documented CSV layout: quote only the description, end rows"
+            " with LF or CRLF, and leave no blank lines."
+        )
+        raise ParseError([FieldError(0, "file", message)])
 
 
 def parse_json(data: bytes) -> list[Record]:

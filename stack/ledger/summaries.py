@@ -8,16 +8,33 @@ from typing import Any
 from ledger.core.db import Conn, fetchone, fetchone_required
 from ledger.matching import match_rate
 
-__all__ = ["empty_job_summary", "job_summary", "job_tags", "tenant_summary", "tenant_tags"]
+__all__ = [
+    "empty_job_summary",
+    "job_summary",
+    "job_tags",
+    "run_tags",
+    "tenant_summary",
+    "tenant_tags",
+]
+
+# A read is tagged with what its answer depends on, and a write bumps only what it changes: a
+# job's summary depends on that job alone, so work on other jobs of the tenant leaves it cached.
 
 
 def tenant_tags(tenant_id: int) -> list[str]:
+    """The tenant summary's tags: it changes when any of the tenant's runs completes or a job
+    with runs is deleted."""
     return [f"tenant:{tenant_id}"]
 
 
 def job_tags(tenant_id: int, job_id: int) -> list[str]:
-    """Every write that can change a job's or its tenant's summary invalidates these."""
-    return [f"tenant:{tenant_id}", f"job:{job_id}"]
+    """A job summary's tags; a write to the job's own inputs (records, rules) bumps them."""
+    return [f"job:{tenant_id}:{job_id}"]
+
+
+def run_tags(tenant_id: int, job_id: int) -> list[str]:
+    """What a completed run or a deleted job changes: the job's summary and its tenant's."""
+    return [*tenant_tags(tenant_id), *job_tags(tenant_id, job_id)]
 
 
 def job_summary(conn: Conn, job_id: int) -> dict[str, Any] | None:

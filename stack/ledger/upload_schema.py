@@ -1,13 +1,14 @@
 """JSON Schemas of the uploads that ledger.parsing accepts, for the OpenAPI document.
 
-The JSON item schema is exact: a value is schema-valid if and only if the parser takes it. The
-CSV body is one string, so its pattern describes the canonical layout (the full header, unquoted
-cells, an optional quoted description); every body it matches is accepted, and a few more are
-(another column order, a missing description column, a BOM, other quoted cells).
+Both are exact: a body is schema-valid if and only if the parser takes it. The CSV body is one
+string, so its pattern is the whole layout (an optional BOM, the header with or without the
+description column, unquoted cells, an optional quoted description), and the parser holds every
+upload to that same pattern (`csv_layout_matches`) after its row-by-row checks.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ledger.decimals import MAX_PLACES
@@ -26,6 +27,7 @@ __all__ = [
     "DATE_PATTERN",
     "JSON_EXAMPLE",
     "csv_body_schema",
+    "csv_layout_matches",
     "json_body_schema",
 ]
 
@@ -108,19 +110,43 @@ def json_body_schema() -> dict[str, Any]:
     return {"type": "array", "items": item, "minItems": 1}
 
 
-def _csv_row() -> str:
+def _csv_row(description: bool) -> str:
     unquoted = r',"\r\n'
     reference = _text(MAX_REFERENCE, ws=_CELL_WS, banned=unquoted)
     date = _padded(DATE_PATTERN, _CELL_WS)
     amount = _padded(AMOUNT_PATTERN, _CELL_WS)
     currency = _padded(CURRENCY_PATTERN, _CELL_WS)
+    required = f"{reference},{date},{amount},{currency}"
+    if not description:
+        return required
     plain = _text(MAX_DESCRIPTION, ws=_CELL_WS, banned=unquoted, optional=True)
     quoted = rf'"(?:[^"\x00]|""){{0,{MAX_DESCRIPTION}}}"'
-    return f"{reference},{date},{amount},{currency}(?:,(?:{quoted}|{plain}))?"
+    return f"{required}(?:,(?:{quoted}|{plain}))?"
 
 
-_ROW = _csv_row()
-CSV_PATTERN = _anchored(rf"{','.join(FIELDS)}\r?\n(?:{_ROW}\r?\n)*{_ROW}(?:\r?\n)?")
+def _csv_layout(header: tuple[str, ...], row: str) -> str:
+    return rf"{','.join(header)}\r?\n(?:{row}\r?\n)*{row}(?:\r?\n)?"
+
+
+# A BOM is what a spreadsheet's "CSV UTF-8" export writes first; the description column may be left
+# out, and then no row may carry a fifth cell.
+CSV_PATTERN = _anchored(
+    "\ufeff?(?:"
+    + _csv_layout(FIELDS, _csv_row(description=True))
+    + "|"
+    + _csv_layout(REQUIRED_FIELDS, _csv_row(description=False))
+    + ")"
+)
+_CSV_LAYOUT = re.compile(CSV_PATTERN)
+
+
+def csv_layout_matches(text: str) -> bool:
+    """Whether a decoded CSV upload (BOM kept) is on the documented pattern.
+
+    `re.search` with the anchored pattern is how JSON Schema validators in Python, and the
+    generators that draw from the pattern, read it: `$` also matches before one final newline.
+    """
+    return _CSV_LAYOUT.search(text) is not None
 
 
 def csv_body_schema() -> dict[str, Any]:

@@ -38,7 +38,7 @@ from ledger.core.metrics import (
 )
 from ledger.matching import Entry, MatchResult, reconcile
 from ledger.outbox import deliver_one, enqueue_run_completed
-from ledger.summaries import job_tags
+from ledger.summaries import run_tags
 
 __all__ = ["MAX_RUN_ATTEMPTS", "Worker"]
 
@@ -64,6 +64,7 @@ class Worker:
         self.db = ThreadConnections(settings.database_url)
         self.cache = TaggedCache(
             RedisBackend(settings.redis_url),
+            ttl_s=settings.cache_ttl_s,
             invalidation_enabled=not settings.has_fault("no_cache_invalidation"),
         )
         self.stop = threading.Event()
@@ -163,7 +164,8 @@ class Worker:
             if self._complete(run, result, left, right):
                 RUNS.labels("completed").inc()
                 RUN_DURATION.observe(time.perf_counter() - started)
-                self.cache.invalidate(job_tags(run["tenant_id"], run["job_id"]))
+                if not self.settings.has_fault("stale_after_worker"):
+                    self.cache.invalidate(run_tags(run["tenant_id"], run["job_id"]))
         finally:
             self._current_run = None
         return True

@@ -43,12 +43,17 @@ def test_delivery_is_signed_retried_after_500_and_logged(
     assert final.headers.get("x-ledger-event") == "run.completed"
     assert str(run["id"]) in {str(v) for v in payload.values()}, payload
 
-    def logged() -> list[dict[str, object]] | None:
+    def logged() -> list[dict[str, object]]:
         page = tenant.ok(tenant.client.get(f"/api/v1/webhooks/{hook['id']}/deliveries"), 200)
         items: list[dict[str, object]] = page["items"]
-        return items if any(i["outcome"] == "delivered" for i in items) else None
+        return items
 
-    attempts = wait_for(logged, 10, "the delivery log to show the delivered attempt")
+    attempts = wait_for(
+        logged,
+        10,
+        "the delivery log to show the delivered attempt",
+        until=lambda items: any(i["outcome"] == "delivered" for i in items),
+    )
     outcomes = [(a["attempt"], a["status_code"], a["outcome"]) for a in attempts]
     assert outcomes[:2] == [(1, 500, "retrying"), (2, 200, "delivered")], outcomes
     assert len(receiver.accepted()) == 1, "exactly one accepted delivery per event"

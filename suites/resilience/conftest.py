@@ -75,10 +75,11 @@ def traffic(stack: StackHandle) -> Iterator[Any]:
     started: list[Traffic] = []
     clients: list[httpx.Client] = []
 
-    def make(paths: list[str]) -> Traffic:
+    def make(paths: list[str], token: str = "") -> Traffic:
+        """Reads of `paths` with `token` (default: the stack's own credential)."""
         client = httpx.Client(
             base_url=stack.base_url,
-            headers={"Authorization": f"Bearer {stack.token}"},
+            headers={"Authorization": f"Bearer {token or stack.token}"},
             timeout=5.0,
         )
         clients.append(client)

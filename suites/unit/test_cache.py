@@ -8,6 +8,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from ledger.core.cache import MemoryBackend, RedisBackend, TaggedCache
+from ledger.summaries import job_tags, run_tags, tenant_tags
 
 
 class Source:
@@ -104,6 +105,44 @@ def test_memory_entries_expire() -> None:
     assert cache.get_or_compute("k", ["t"], Source("b")) == ("a", True)
     now[0] += 1.0
     assert cache.get_or_compute("k", ["t"], Source("c")) == ("c", False)
+
+
+def test_redis_entries_carry_the_ttl(redis_url: str) -> None:
+    backend = RedisBackend(redis_url)
+    backend.client.flushdb()
+    TaggedCache(backend, ttl_s=2.5).get_or_compute("k", ["t"], Source())
+    remaining = backend.client.pttl("ledger:c:k")
+    backend.close()
+    assert 0 < remaining <= 2500, f"the entry's remaining lifetime is {remaining} ms"
+
+
+def test_a_completed_run_refreshes_its_job_and_tenant_but_not_sibling_jobs(
+    cache: TaggedCache,
+) -> None:
+    reads = {
+        "tenant": tenant_tags(7),
+        "job 1": job_tags(7, 1),
+        "job 2": job_tags(7, 2),
+        "other tenant": tenant_tags(8),
+    }
+    for key, tags in reads.items():
+        cache.get_or_compute(key, tags, Source("before"))
+    cache.invalidate(run_tags(7, 1))
+    after = {key: cache.get_or_compute(key, t, Source("after"))[0] for key, t in reads.items()}
+    assert after == {
+        "tenant": "after",
+        "job 1": "after",
+        "job 2": "before",
+        "other tenant": "before",
+    }
+
+
+def test_a_write_to_a_jobs_inputs_leaves_the_tenant_summary_cached(cache: TaggedCache) -> None:
+    cache.get_or_compute("tenant", tenant_tags(7), Source("before"))
+    cache.get_or_compute("job 1", job_tags(7, 1), Source("before"))
+    cache.invalidate(job_tags(7, 1))
+    assert cache.get_or_compute("tenant", tenant_tags(7), Source("after")) == ("before", True)
+    assert cache.get_or_compute("job 1", job_tags(7, 1), Source("after")) == ("after", False)
 
 
 def _dead_redis_url() -> str:

@@ -1,18 +1,20 @@
-"""Compare a candidate run with a baseline run, both given as results documents.
+"""Compare a candidate build with a baseline build, each given as one or more results documents.
 
-Latency, throughput and micro-benchmark series are judged on their samples
-(`signoff.compare.stats`); coverage, security findings and failed tests by difference.
-When the environments differ the comparison is still shown, but only as advisory.
+Every document is one run. Latency, throughput and micro-benchmark series are judged on the
+spread of their per-run figures (`signoff.compare.stats`); coverage, security findings and
+failed tests by difference of the newest run of each side. The comparison only gates the
+verdict when the environments agree and each side has at least `min_runs` runs; otherwise it
+is shown as advisory, with the reasons.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from signoff.compare.fingerprint import differences
-from signoff.compare.stats import Change, Settings, Shift, judge_shift
+from signoff.compare.stats import Change, Settings, Shift, judge
 from signoff.records import Status
 from signoff.report.gates import Gate
 
@@ -22,6 +24,7 @@ KINDS = {
     "throughput": ("throughput", True),
     "benchmarks": ("micro-benchmarks", False),
 }
+Document = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Row:
 class Comparison:
     baseline_run: str
     comparable: bool
-    reasons: list[str]  # why the comparison is advisory only
+    reasons: list[str]  # environment differences that make the comparison advisory
     rows: list[Row] = field(default_factory=list)
     only_in_one: list[str] = field(default_factory=list)  # series present on one side only
     coverage: dict[str, dict[str, float | None]] = field(default_factory=dict)
@@ -47,12 +50,18 @@ class Comparison:
     fixed_findings: list[str] = field(default_factory=list)
     new_failures: list[str] = field(default_factory=list)
     gates: list[Gate] = field(default_factory=list)
+    baseline_runs: list[str] = field(default_factory=list)
+    candidate_runs: list[str] = field(default_factory=list)
+    advisory: list[str] = field(default_factory=list)  # why the gates do not count, if so
 
     def to_json(self) -> dict[str, Any]:
         return {
             "baseline_run": self.baseline_run,
+            "baseline_runs": self.baseline_runs,
+            "candidate_runs": self.candidate_runs,
             "comparable": self.comparable,
             "reasons": self.reasons,
+            "advisory": self.advisory,
             "rows": [row.to_json() for row in self.rows],
             "only_in_one": self.only_in_one,
             "coverage": self.coverage,
@@ -86,57 +95,103 @@ def _gate(
     )
 
 
-def _series_gate(kind: str, rows: list[Row], required: bool) -> Gate:
+def _series_gate(kind: str, rows: list[Row], required: bool, runs: int) -> Gate:
     title = KINDS[kind][0]
-    worse = [row.series for row in rows if row.shift.change is Change.SLOWER]
-    unsure = [row.series for row in rows if row.shift.change is Change.INCONCLUSIVE]
+    worse = [f"{r.series} ({r.shift.figure})" for r in rows if r.shift.change is Change.SLOWER]
+    unsure = [r for r in rows if r.shift.change is Change.INCONCLUSIVE]
     figure = f"{len(worse)} slower, {len(unsure)} inconclusive of {len(rows)}"
     if worse:
-        return _gate(
-            title,
-            Status.FAIL,
-            required,
-            figure,
-            "no slower series",
-            f"Slower than the baseline: {', '.join(worse)}.",
-        )
+        message = f"Slower than the baseline: {', '.join(worse)}."
+        return _gate(title, Status.FAIL, required, figure, "no slower series", message)
     if unsure:
-        return _gate(
-            title,
-            Status.INCONCLUSIVE,
-            required,
-            figure,
-            "no slower series",
-            f"Could not be judged: {', '.join(unsure)}.",
+        needs = [r.shift.runs_needed for r in unsure]
+        need = (
+            "more than 200 runs per side"
+            if None in needs
+            else f"about {max(n for n in needs if n is not None)} runs per side"
         )
+        names = ", ".join(f"{r.series} ({r.shift.figure})" for r in unsure[:10])
+        message = (
+            f"Could not be judged with {runs} run(s) per side: {names}"
+            f"{' …' if len(unsure) > 10 else ''}. Judging them needs {need}."
+        )
+        return _gate(title, Status.INCONCLUSIVE, required, figure, "no slower series", message)
     return _gate(title, Status.PASS, required, figure, "no slower series")
 
 
+def _side(documents: Document | Sequence[Document]) -> list[Document]:
+    if isinstance(documents, Mapping):
+        return [documents]
+    return list(documents)
+
+
+def _runs(side: list[Document], kind: str, key: str) -> list[list[float]]:
+    return [list(d.get("samples", {}).get(kind, {}).get(key, [])) for d in side]
+
+
+def _measured(runs: list[list[float]], settings: Settings) -> bool:
+    return any(len(r) >= settings.min_samples for r in runs)
+
+
 def compare(
-    baseline: Mapping[str, Any],
-    candidate: Mapping[str, Any],
+    baseline: Document | Sequence[Document],
+    candidate: Document | Sequence[Document],
     settings: Settings | None = None,
     required: bool = True,
     max_coverage_drop: float = 1.0,
 ) -> Comparison:
-    """The comparison of two results documents; its gates are advisory unless comparable."""
-    reasons = differences(baseline.get("environment", {}), candidate.get("environment", {}))
-    gating = required and not reasons
-    rows: list[Row] = []
+    """The comparison of two builds' runs; its gates are advisory unless the runs suffice."""
+    s = settings or Settings()
+    bases, cands = _side(baseline), _side(candidate)
+    base_doc, cand_doc = bases[-1], cands[-1]
+    reasons = sorted(
+        {
+            r
+            for b in bases
+            for c in cands
+            for r in differences(b.get("environment", {}), c.get("environment", {}))
+        }
+    )
+    advisory = list(reasons)
+    fewest = min(len(bases), len(cands))
+    if fewest < s.min_runs:
+        advisory.append(
+            f"{len(bases)} baseline and {len(cands)} candidate run(s): between-run noise needs "
+            f"at least {s.min_runs} runs a side (`signoff compare` repeats and interleaves them)"
+        )
+    gating = required and not advisory
+    exact = required and not reasons  # coverage, findings and failures are not noisy
     only: list[str] = []
+    keys: dict[str, list[str]] = {}
+    for kind in KINDS:
+        before = {k for d in bases for k in d.get("samples", {}).get(kind, {})}
+        after = {k for d in cands for k in d.get("samples", {}).get(kind, {})}
+        only += [f"{kind}: {key}" for key in sorted(before ^ after)]
+        keys[kind] = sorted(before & after)
+    figures = {kind: list(s.latency_figures) if kind == "latency" else ["p50"] for kind in KINDS}
+    # Only series measured on both sides can raise a false alarm, so only they widen intervals.
+    family = sum(
+        len(figures[kind])
+        for kind in KINDS
+        for key in keys[kind]
+        if _measured(_runs(bases, kind, key), s) and _measured(_runs(cands, kind, key), s)
+    )
+    rows: list[Row] = []
     gates: list[Gate] = []
     for kind, (_, higher) in KINDS.items():
-        before = baseline.get("samples", {}).get(kind, {})
-        after = candidate.get("samples", {}).get(kind, {})
-        only += [f"{kind}: {key}" for key in sorted(set(before) ^ set(after))]
         kind_rows = [
-            Row(kind, key, judge_shift(before[key], after[key], settings, higher))
-            for key in sorted(set(before) & set(after))
+            Row(
+                kind,
+                key,
+                judge(_runs(bases, kind, key), _runs(cands, kind, key), fig, s, higher, family),
+            )
+            for key in keys[kind]
+            for fig in figures[kind]
         ]
         rows += kind_rows
         if kind_rows:
-            gates.append(_series_gate(kind, kind_rows, gating))
-    cov_before, cov_after = _coverage(baseline), _coverage(candidate)
+            gates.append(_series_gate(kind, kind_rows, gating, fewest))
+    cov_before, cov_after = _coverage(base_doc), _coverage(cand_doc)
     coverage: dict[str, dict[str, float | None]] = {}
     for key in ("line_percent", "branch_percent"):
         a, b = cov_before.get(key), cov_after.get(key)
@@ -157,36 +212,36 @@ def compare(
             _gate(
                 "line coverage delta",
                 status,
-                gating,
+                exact,
                 "not measured" if delta is None else f"{delta:+.2f} points",
                 f">= -{max_coverage_drop:g} points",
             )
         )
-    old_find, new_find = set(baseline.get("findings", [])), set(candidate.get("findings", []))
+    old_find, new_find = set(base_doc.get("findings", [])), set(cand_doc.get("findings", []))
     new_findings, fixed = sorted(new_find - old_find), sorted(old_find - new_find)
     gates.append(
         _gate(
             "new security findings",
             Status.FAIL if new_findings else Status.PASS,
-            gating,
+            exact,
             str(len(new_findings)),
             "== 0",
             "; ".join(new_findings),
         )
     )
-    new_failures = sorted(set(candidate.get("failures", [])) - set(baseline.get("failures", [])))
+    new_failures = sorted(set(cand_doc.get("failures", [])) - set(base_doc.get("failures", [])))
     gates.append(
         _gate(
             "new failures",
             Status.FAIL if new_failures else Status.PASS,
-            gating,
+            exact,
             str(len(new_failures)),
             "== 0",
             "; ".join(new_failures[:20]),
         )
     )
     return Comparison(
-        baseline_run=str(baseline.get("run_id", "")),
+        baseline_run=", ".join(str(d.get("run_id", "")) for d in bases),
         comparable=not reasons,
         reasons=reasons,
         rows=rows,
@@ -196,4 +251,7 @@ def compare(
         fixed_findings=fixed,
         new_failures=new_failures,
         gates=gates,
+        baseline_runs=[str(d.get("run_id", "")) for d in bases],
+        candidate_runs=[str(d.get("run_id", "")) for d in cands],
+        advisory=advisory,
     )

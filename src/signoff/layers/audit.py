@@ -23,7 +23,7 @@ from signoff.security.bandit_runner import run_bandit
 from signoff.security.gate import Evidence, evaluate
 from signoff.security.http_checks import run_checks
 from signoff.security.osv_server import OsvServer
-from signoff.security.pip_audit_runner import requirement_names, run_pip_audit
+from signoff.security.pip_audit_runner import AuditResult, requirement_names, run_pip_audit
 from signoff.stack.select import choose_provider
 
 LAYER = "audit"
@@ -117,11 +117,7 @@ class _Audit:
             if folder is not None:
                 db = AdvisoryDB(folder)
                 self.snapshot(db)
-                with OsvServer(db) as server:
-                    self.evidence.audit = run_pip_audit(
-                        requirements, output, source, server.url, db, timeout
-                    )
-                    self.source["queries"] = server.queries
+                self.evidence.audit = self.offline(requirements, output, db, timeout)
             else:
                 self.evidence.audit = run_pip_audit(
                     requirements, output, source, None, None, timeout
@@ -129,6 +125,28 @@ class _Audit:
         except SignoffError as exc:
             self.evidence.problems["pip-audit"] = _problem(exc)
         self.keep("pip_audit", output)
+        self.keep("pip_audit_log", output.parent / "pip-audit.log")
+
+    def offline(
+        self, requirements: Path, output: Path, db: AdvisoryDB, timeout: float
+    ) -> AuditResult:
+        """pip-audit against the loopback endpoint; an answer the endpoint could not build is
+        the reason the audit failed, whatever pip-audit made of it."""
+        with OsvServer(db) as server:
+            try:
+                result = run_pip_audit(requirements, output, "offline", server.url, db, timeout)
+            except EvidenceError:
+                if not server.errors:
+                    raise
+            finally:
+                self.source["queries"] = server.queries
+                self.source["endpoint_errors"] = server.errors
+        if server.errors:
+            raise EvidenceError(
+                f"The offline OSV endpoint could not answer: {server.errors[0]}.",
+                hint=f"check the advisory files in {db.folder}.",
+            )
+        return result
 
     def snapshot(self, db: AdvisoryDB) -> None:
         info = db.info(self.today)

@@ -7,6 +7,7 @@ import subprocess
 import time
 from datetime import UTC, datetime
 
+from signoff.children import run_child
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import junit_counts, relative
 from signoff.records import Check, LayerRecord, Status, judge, write_record
@@ -26,16 +27,9 @@ def run(ctx: LayerContext) -> LayerRecord:
     began, started = time.perf_counter(), datetime.now(UTC).isoformat()
     with log.open("w", encoding="utf-8") as out:
         try:
-            done = subprocess.run(
-                argv,
-                cwd=ctx.config.root,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=spec.timeout_s,
-                check=False,
+            code: int | None = run_child(
+                argv, ctx.config.root, env, stdout=out, timeout=spec.timeout_s
             )
-            code: int | None = done.returncode
             problem = "" if code == 0 else f"{argv[0]} exited with code {code}; read output.log."
         except FileNotFoundError:
             code, problem = None, f"The command {argv[0]!r} was not found."

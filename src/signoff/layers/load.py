@@ -40,6 +40,18 @@ def selected_profiles(ctx: LayerContext, settings: dict[str, Any]) -> list[str]:
     return list(suites.get(ctx.profile, suites["pr"]))
 
 
+def service_pids(handle: StackHandle) -> dict[str, int]:
+    """The target's processes and backing services whose CPU the run samples (none for a
+    deployment the provider does not run)."""
+    found: dict[str, int] = {}
+    for name in handle.controls.names():
+        try:
+            found[name] = handle.controls.pid(name)
+        except ControlUnsupported:
+            continue
+    return found
+
+
 def traffic(handle: StackHandle) -> dict[str, Any]:
     """Which requests the run was allowed to send, for the record."""
     if handle.writes:
@@ -54,6 +66,8 @@ def run(ctx: LayerContext) -> LayerRecord:
     began, started_at = time.perf_counter(), datetime.now(UTC).isoformat()
     layer = ctx.name or LAYER
     settings = ctx.config.section(LAYER)
+    # Locust's web UI on loopback instead of headless: the same plan, recording and record
+    settings["ui"] = "--ui" in ctx.args
     spec = ctx.spec
     root = ctx.config.root
     script = root / spec.paths[0] if spec else locustfile(root, str(settings["locustfile"]))
@@ -83,7 +97,13 @@ def run(ctx: LayerContext) -> LayerRecord:
                 target.api_prefix,
             )
             launch = Launch(
-                handle, root, script, target.metrics, pid, dict(spec.env) if spec else {}
+                handle,
+                root,
+                script,
+                target.metrics,
+                pid,
+                dict(spec.env) if spec else {},
+                service_pids(handle),
             )
             try:
                 for plan in plans:
@@ -123,7 +143,7 @@ def build_record(
     layer: str = LAYER,
     extra: dict[str, Any] | None = None,
 ) -> LayerRecord:
-    workers = int(settings["workers"])
+    workers = int(settings["workers"]) + int(settings["remote_workers"])
     declared = {"profiles": len(plans), "phases": sum(len(p.stages) for p in plans)}
     for outcome, plan in zip(outcomes, plans, strict=False):
         declared["phases"] += outcome.declared_phases - len(plan.stages)

@@ -5,21 +5,16 @@ Declared layers of kind `pytest` (`[tool.signoff.layers.<name>]`) run through `r
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from signoff import covrc
+from signoff.children import run_child
 from signoff.layers import LayerContext
 from signoff.records import LayerRecord, read_record
 from signoff.rundir import ENV_VAR, layer_dir
-
-# seconds pytest gets to tear its fixtures (and the stack) down after an interrupt
-TEARDOWN_S = 30.0
 
 
 def run(ctx: LayerContext) -> LayerRecord:
@@ -87,23 +82,6 @@ def run_pytest_layer(
     child_env[ENV_VAR] = str(ctx.run_dir)
     run_child(argv, ctx.config.root, child_env)
     return read_record(folder, layer)
-
-
-def run_child(argv: list[str], cwd: Path, env: dict[str, str]) -> int:
-    """Run a child in its own process group; an interrupt reaches it and its teardown is waited
-    for (up to TEARDOWN_S), then the whole group is killed."""
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, start_new_session=True)
-    try:
-        return proc.wait()
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(TEARDOWN_S)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        raise
 
 
 def junit_counts(path: Path) -> dict[str, int] | None:

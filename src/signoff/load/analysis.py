@@ -57,11 +57,22 @@ class Second:
 
 
 @dataclass
+class Worker:
+    """What one Locust process that sent load reported: requests per phase, its CPU seconds
+    over time (its own readings), and when it was last heard from."""
+
+    sent: dict[str, int] = field(default_factory=dict)  # phase -> requests
+    cpu: list[tuple[float, float]] = field(default_factory=list)
+    last_seen: float = 0.0
+
+
+@dataclass
 class Result:
     windows: list[Window]
     cells: dict[str, dict[str, Cell]]  # phase -> endpoint -> cell
     seconds: dict[int, Second]
     workers: set[str]
+    senders: dict[str, Worker] = field(default_factory=dict)
 
     @property
     def requests(self) -> int:
@@ -100,16 +111,24 @@ def analyse(chunks: list[Chunk], windows: list[Window]) -> Result:
     cells: dict[str, dict[str, Cell]] = {w.phase: {} for w in windows}
     seconds: dict[int, Second] = {}
     workers: set[str] = set()
+    senders: dict[str, Worker] = {}
     for chunk in chunks:
         key = int(chunk["second"])
         phase = phase_of(windows, key)
         if phase is None:
             continue
         workers.add(str(chunk["worker"]))
+        sender = senders.setdefault(str(chunk["worker"]), Worker())
+        reading = chunk.get("cpu")
+        if reading:
+            sender.cpu.append((float(reading[0]), float(reading[1])))
+        sender.last_seen = max(sender.last_seen, float(reading[0]) if reading else key + 1.0)
+        sender.sent[phase] = sender.sent.get(phase, 0)
         per_phase = cells.setdefault(phase, {})
         second = seconds.setdefault(key, Second())
         for name, data in chunk["endpoints"].items():
             count, errors, encoded = int(data["count"]), int(data["errors"]), str(data["hist"])
+            sender.sent[phase] += count
             for target in (per_phase.setdefault(name, Cell()), per_phase.setdefault(ALL, Cell())):
                 hdr.add_encoded(target.histogram, encoded)
                 target.errors += errors
@@ -124,7 +143,7 @@ def analyse(chunks: list[Chunk], windows: list[Window]) -> Result:
             per_phase.setdefault(name, Cell()).dropped += int(n)
             per_phase.setdefault(ALL, Cell()).dropped += int(n)
             second.dropped += int(n)
-    return Result(windows, cells, seconds, workers)
+    return Result(windows, cells, seconds, workers, senders)
 
 
 def cell_figures(cell: Cell, duration_s: float) -> dict[str, Any]:

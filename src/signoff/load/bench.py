@@ -1,8 +1,6 @@
-"""Benchmarks that print figures: signoff's generator against wrk, and the stall demonstration.
+"""Benchmarks that print figures: the stall demonstration, and the pieces `bench load`
+(`ceiling.py`) shares with it: the benchmarked operation, plans, HDR figures, wrk.
 
-bench-load: on one operation of the embedded stack (`[load.bench] endpoint`, else the first of
-the load mix), Locust (FastHttpUser, no think time) and wrk each run for the same time; requests
-per second, latency percentiles and the ratio.
 bench-stall: one 1 s stall (`[load.bench] stall_request`, with the service started with
 `stall_env`) in the middle of a fixed-rate run; Locust's closed model at a fixed pace reports a
 p99 that hides it, the open model (latency from intended start) shows it.
@@ -12,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -129,20 +125,6 @@ def parse_wrk(text: str) -> dict[str, float]:
     return figures
 
 
-def _wrk(handle: StackHandle, url: str, seconds: int, connections: int) -> dict[str, float]:
-    if shutil.which("wrk") is None:
-        raise StackError("wrk was not found.", hint="apt-get install -y wrk")
-    argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    for name, value in handle.headers.items():
-        argv += ["-H", f"{name}: {value}"]
-    argv.append(handle.base_url + url)
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30, check=False)
-    figures = parse_wrk(done.stdout)
-    if "rps" not in figures:
-        raise StackError(f"wrk printed no figures: {done.stdout[-300:]} {done.stderr[-300:]}")
-    return figures
-
-
 def _row(name: str, f: dict[str, Any]) -> str:
     def ms(key: str) -> str:
         value = f.get(key)
@@ -153,36 +135,6 @@ def _row(name: str, f: dict[str, Any]) -> str:
 
 def _header() -> str:
     return f"{'generator':<44} {'req/s':>10} {'p50 ms':>9} {'p90 ms':>9} {'p99 ms':>9}"
-
-
-def bench_load(cfg: config_mod.Config, seconds: int = 10, users: int = 50, workers: int = 1) -> int:
-    """signoff's generator and wrk on the same operation of one stack, one after the other."""
-    folder = Path(tempfile.mkdtemp(prefix="signoff-bench-load-"))
-    with choose_provider(cfg, folder / "stack-logs", "local") as handle:
-        op, url = _endpoint(cfg, handle, folder)
-        if op.method != "GET":
-            raise ConfigError(
-                f"bench load compares with wrk, which sends GET requests; {op.name} is not one.",
-                hint="name a GET operation in [tool.signoff.load.bench] endpoint.",
-            )
-        httpx.get(handle.base_url + url, headers=handle.headers, timeout=5)
-        stage = Stage("peak", float(seconds), users=users, spawn_rate=float(users))
-        locust_run = run_locust(
-            _plan("bench-load", "peak", stage),
-            _payload(op),
-            folder / "locust",
-            Launch(handle, cfg.root),
-            _settings(cfg, workers),
-        )
-        ours = _hdr_figures(locust_run)
-        theirs = _wrk(handle, url, seconds, users)
-    print(f"bench-load: {op.name} for {seconds} s, {users} connections, embedded stack")
-    print(_header())
-    print(_row(f"signoff (Locust FastHttpUser, {max(workers, 1)} worker(s), HDR)", ours))
-    print(_row("wrk (2 threads)", theirs))
-    ratio = ours["rps"] / theirs["rps"] if theirs.get("rps") else float("nan")
-    print(f"throughput ratio signoff/wrk: {ratio:.2f}; runs in {folder}")
-    return 0 if ours.get("count") else 1
 
 
 def _stall(handle: StackHandle, request: str, seconds: float) -> httpx.Response:

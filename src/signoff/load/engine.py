@@ -1,7 +1,10 @@
-"""Runs one load profile: Locust headless in child processes (master and workers) beside a scraper.
+"""Runs one load profile: Locust in child processes (master and workers) beside a scraper and
+the CPU samplers of the master and the service.
 
 The plan goes to Locust as a JSON file; chunks, phases, CSV stats and logs come back into the
-profile's folder. Every child is in its own session and is always ended, also on Ctrl-C.
+profile's folder. Workers may also run on other hosts (`[load] remote_workers`): the master
+listens on `master_bind`:`master_port` and sends each worker the plan. Every child is in its own
+session and is always ended, also on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from signoff.children import end_group, run_child, spawn
+from signoff.errors import ConfigError
 from signoff.load import recorder as wiring
+from signoff.load.cpu import CpuSampler, Series
+from signoff.load.generators import MASTER
 from signoff.load.plan import Plan
 from signoff.load.recorder import Chunk, read_chunks
 from signoff.load.scrape import Scraper
@@ -32,7 +38,8 @@ BUILTIN_LOCUSTFILE = Path(__file__).resolve().parent / "locust" / "locustfile.py
 @dataclass(frozen=True)
 class Launch:
     """Where Locust runs and against what: the stack, the locustfile, what the scraper reads
-    (the target's metric names; none for a benchmark) and whose memory it samples."""
+    (the target's metric names; none for a benchmark), whose memory it samples and whose CPU
+    (the service's processes by component name, each with its children)."""
 
     handle: StackHandle
     root: Path
@@ -40,6 +47,7 @@ class Launch:
     metrics: Metrics | None = None
     service_pid: int | None = None
     env: dict[str, str] = field(default_factory=dict)
+    service_pids: dict[str, int] = field(default_factory=dict)
 
 
 def locustfile(root: Path, setting: str) -> Path:
@@ -60,6 +68,9 @@ class LocustRun:
     logs: list[Path] = field(default_factory=list)
     started: float = 0.0
     finished: float = 0.0
+    master_cpu: Series | None = None
+    service_cpu: dict[str, Series] = field(default_factory=dict)
+    expected_workers: int = 0
 
 
 def locust_argv(locustfile: Path, *extra: str) -> list[str]:
@@ -68,22 +79,29 @@ def locust_argv(locustfile: Path, *extra: str) -> list[str]:
 
 def _spawn(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen(
-            argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        return spawn(argv, cwd=cwd, env=env, stdout=out)
 
 
 def _end(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
-    if proc.poll() is not None:
-        return
-    with suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    end_group(proc, signal.SIGTERM, timeout)
+
+
+def _master_address(settings: dict[str, Any]) -> tuple[str, int]:
+    port = int(settings["master_port"]) or free_port()
+    return str(settings["master_bind"]), port
+
+
+def _front(settings: dict[str, Any], folder: Path) -> list[str]:
+    """Headless, or Locust's web UI on loopback, started at once and quit when the plan ends:
+    the same shape, recording and record either way."""
+    csv = ["--csv", str(folder / "locust"), "--csv-full-history", "--only-summary"]
+    if not settings.get("ui"):
+        return ["--headless", *csv]
+    port = free_port()
+    (folder / "web-ui.url").write_text(f"http://127.0.0.1:{port}/\n", encoding="utf-8")
+    print(f"Locust's web UI: http://127.0.0.1:{port}/ (until the run ends)", file=sys.stderr)
+    web = ["--web-host", "127.0.0.1", "--web-port", str(port), "--autostart", "--autoquit", "3"]
+    return [*web, *csv]
 
 
 def run_locust(
@@ -93,11 +111,13 @@ def run_locust(
     launch: Launch,
     settings: dict[str, Any],
 ) -> LocustRun:
-    """Run the plan against the handle's base URL with `settings['workers']` local workers
-    (0: one process). `payload` joins the plan file (the operations the users play)."""
+    """Run the plan against the handle's base URL with `settings['workers']` local workers and
+    `settings['remote_workers']` started elsewhere (none of either: one process). `payload`
+    joins the plan file (the operations the users play)."""
     folder.mkdir(parents=True, exist_ok=True)
     handle = launch.handle
     workers = int(settings["workers"])
+    expected = workers + int(settings["remote_workers"])
     plan_path = folder / "plan.json"
     target = {"writes": handle.writes, "write_operations": handle.write_operations}
     document = {
@@ -105,7 +125,7 @@ def run_locust(
         **payload,
         "target": target,
         "settings": settings,
-        "workers": max(workers, 1),
+        "workers": max(expected, 1),
     }
     plan_path.write_text(json.dumps(document, indent=2), encoding="utf-8")
     for stale in (wiring.CHUNKS, wiring.PHASES, wiring.ABORT):
@@ -120,45 +140,48 @@ def run_locust(
             "PYTHONUNBUFFERED": "1",
         }
     )
-    root, base_url = launch.root, handle.base_url
-    common = ["--headless", "-H", base_url, "--csv", str(folder / "locust"), "--csv-full-history"]
-    common += ["--only-summary"]
+    root = launch.root
+    common = [*_front(settings, folder), "-H", handle.base_url]
     procs: list[subprocess.Popen[bytes]] = []
     logs: list[Path] = []
+    interval = float(settings["scrape_interval_s"])
     scraper = Scraper(
         handle.metrics_url if launch.metrics is not None else "",
         launch.metrics or Metrics(),
         launch.service_pid,
-        float(settings["scrape_interval_s"]),
+        interval,
     )
+    service = CpuSampler(launch.service_pids, interval)
     timeout = plan.duration_s + float(settings["grace_s"])
     started = time.time()
     timed_out = False
+    master: CpuSampler | None = None
     try:
-        if workers > 0:
-            port = free_port()
-            master = [
-                "--master",
-                "--master-bind-host",
-                "127.0.0.1",
-                "--master-bind-port",
-                str(port),
-                "--expect-workers",
-                str(workers),
-            ]
+        if expected > 0:
+            host, port = _master_address(settings)
+            argv = ["--master", "--master-bind-host", host, "--master-bind-port", str(port)]
+            argv += ["--expect-workers", str(expected)]
             logs.append(folder / "locust-master.log")
-            procs.append(
-                _spawn(locust_argv(launch.locustfile, *common, *master), env, logs[0], root)
-            )
+            procs.append(_spawn(locust_argv(launch.locustfile, *common, *argv), env, logs[0], root))
+            master = CpuSampler({MASTER: procs[0].pid}, interval)
+            if expected > workers:
+                print(
+                    f"The Locust master waits for {expected - workers} more worker(s) at "
+                    f"{host}:{port}: start each with `signoff load-worker --master "
+                    f"<this host>:{port}`.",
+                    file=sys.stderr,
+                )
             for index in range(workers):
                 log = folder / f"locust-worker-{index + 1}.log"
                 logs.append(log)
-                worker = ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
-                procs.append(_spawn(locust_argv(launch.locustfile, *worker), env, log, root))
+                worker = worker_argv(launch.locustfile, "127.0.0.1", port)
+                procs.append(_spawn(worker, env, log, root))
         else:
             logs.append(folder / "locust.log")
             procs.append(_spawn(locust_argv(launch.locustfile, *common), env, logs[0], root))
-        scraper.start()
+        for thread in (scraper, service, master):
+            if thread is not None:
+                thread.start()
         try:
             procs[0].wait(timeout)
         except subprocess.TimeoutExpired:
@@ -166,8 +189,9 @@ def run_locust(
     finally:
         for proc in procs:
             _end(proc)
-        if scraper.is_alive():
-            scraper.stop()
+        for thread in (scraper, service, master):
+            if thread is not None and thread.is_alive():
+                thread.stop()
     abort_path = folder / wiring.ABORT
     abort = json.loads(abort_path.read_text(encoding="utf-8")) if abort_path.is_file() else None
     return LocustRun(
@@ -180,4 +204,41 @@ def run_locust(
         logs=logs,
         started=started,
         finished=time.time(),
+        master_cpu=master.series[MASTER] if master is not None else None,
+        service_cpu=service.series,
+        expected_workers=expected,
     )
+
+
+def worker_argv(locustfile: Path | None, host: str, port: int) -> list[str]:
+    """A Locust worker of `host:port`; without a locustfile it takes the master's (`-f -`)."""
+    source = str(locustfile) if locustfile is not None else "-"
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        source,
+        "--loglevel",
+        "WARNING",
+        "--worker",
+        "--master-host",
+        host,
+        "--master-port",
+        str(port),
+    ]
+
+
+def run_worker(master: str, root: Path, name: str, locustfile: Path | None) -> int:
+    """`signoff load-worker`: one Locust worker in the foreground until its master ends the
+    run. It takes the plan from the master; the credential from the target's token variable."""
+    host, sep, port = master.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ConfigError(
+            f"--master must be HOST:PORT, not {master!r}.",
+            hint="use the address the master printed, e.g. --master 10.0.0.5:5557.",
+        )
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if name:
+        env[wiring.WORKER_ENV] = name
+    return run_child(worker_argv(locustfile, host, int(port)), root, env)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from signoff.load import analysis, budgets, plots
+from signoff.load import analysis, budgets, generators, plots
 from signoff.load.engine import Launch, LocustRun, run_locust
 from signoff.load.plan import Plan
 from signoff.load.scrape import leak_suspect, window_figures
@@ -58,6 +58,16 @@ def judge_run(
     summaries = analysis.phase_summaries(result)
     evidence = rel(paths["phases"])
     by_phase = budgets.phase_checks(plan, summaries, int(settings["min_samples"]), evidence)
+    cpu_max = float(settings["generator_cpu_max"])
+    limits = generators.phase_limits(
+        result, run.master_cpu, run.service_cpu, cpu_max, run.expected_workers > 0
+    )
+    limit_checks = generators.checks(plan.profile, limits, cpu_max, evidence)
+    saturated = {p for p, limit in limits.items() if limit.saturated}
+    for phase in saturated:
+        by_phase[phase] = generators.not_judged(
+            by_phase.get(phase, []), "(The load generator was saturated in this phase.)"
+        )
     out = Outcome(plan.profile, requests=result.requests, workers_seen=len(result.workers))
     out.samples = json.loads(paths["samples"].read_text(encoding="utf-8"))
     out.throughput = json.loads(paths["throughput"].read_text(encoding="utf-8"))
@@ -78,25 +88,36 @@ def judge_run(
         "requests": result.requests,
         "workers": int(settings["workers"]),
         "workers_seen": len(result.workers),
-        "phases": {p: _compact(s) for p, s in summaries.items()},
+        "phases": {
+            p: {**_compact(s), **limits[p].figures} if p in limits else _compact(s)
+            for p, s in summaries.items()
+        },
+        "senders": {
+            name: {"requests": sum(w.sent.values()), "phases": w.sent}
+            for name, w in sorted(result.senders.items())
+        },
         "server": _server(run, result, metrics),
         "locust_returncode": run.returncode,
     }
     if plan.profile == "stress" or plan.stop_on_break:
         point = budgets.breaking_point(plan, by_phase, summaries)
         figures["breaking_point"] = point
-        out.checks.append(
-            threshold_check(
-                f"{plan.profile}: users at the breaking point",
-                float(point["users"]),
-                ">=",
-                float(plan.min_breaking_users),
-                " users",
-                evidence,
-            )
+        found = threshold_check(
+            f"{plan.profile}: users at the breaking point",
+            float(point["users"]),
+            ">=",
+            float(plan.min_breaking_users),
+            " users",
+            evidence,
         )
+        if point.get("broke_at") in saturated:
+            found = generators.not_judged(
+                [found], "(The step that broke saturated the generator.)"
+            )[0]
+        out.checks.append(found)
     else:
         out.checks.extend(c for checks in by_phase.values() for c in checks)
+    out.checks.extend(c for checks in limit_checks.values() for c in checks)
     if plan.recovery:
         recovery = budgets.recovery_time(plan, result, summaries)
         figures["recovery"] = recovery
@@ -134,20 +155,21 @@ def judge_run(
             )
         )
     if aborted:
-        out.checks.append(
-            Check(
-                f"{plan.profile}: run stopped early (abort_on_fail)",
-                Status.FAIL,
-                aborted.get("figure"),
-                aborted.get("threshold"),
-                "<=",
-                "",
-                f"{plan.profile} phase '{aborted.get('phase')}' broke its {aborted.get('budget')} "
-                f"budget clearly ({aborted.get('figure'):.4g} against {aborted.get('threshold'):g} "
-                f"x{aborted.get('factor')}); the run was stopped.",
-                evidence,
-            )
+        stop = Check(
+            f"{plan.profile}: run stopped early (abort_on_fail)",
+            Status.FAIL,
+            aborted.get("figure"),
+            aborted.get("threshold"),
+            "<=",
+            "",
+            f"{plan.profile} phase '{aborted.get('phase')}' broke its {aborted.get('budget')} "
+            f"budget clearly ({aborted.get('figure'):.4g} against {aborted.get('threshold'):g} "
+            f"x{aborted.get('factor')}); the run was stopped.",
+            evidence,
         )
+        if aborted.get("phase") in saturated:
+            stop = generators.not_judged([stop], "(The load generator was saturated.)")[0]
+        out.checks.append(stop)
     if run.timed_out:
         out.checks.append(
             Check(

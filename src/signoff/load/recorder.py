@@ -3,7 +3,9 @@
 Each Locust process (standalone, or every worker) owns one `IntervalRecorder`. When a second is
 complete its histograms are encoded into a chunk and handed to a sink: in a standalone run the
 sink appends to the collector's file, on a worker it is a message to the master. Phases are
-assigned later from wall-clock time, so workers never need to know the load shape.
+assigned later from wall-clock time, so workers never need to know the load shape. Every flush
+sends at least one chunk, with the process's CPU seconds at that moment: the chunks are also
+the evidence that a worker was alive, and of how busy it was.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ PLAN_ENV = "SIGNOFF_LOAD_PLAN"
 OUT_ENV = "SIGNOFF_LOAD_OUT"
 # the target's request headers (JSON): the credential stays out of the plan file, which is evidence
 HEADERS_ENV = "SIGNOFF_LOAD_HEADERS"
+# a worker's name in the record (default: host and process id)
+WORKER_ENV = "SIGNOFF_LOAD_WORKER_NAME"
 CHUNKS = "chunks.jsonl"
 PHASES = "phases.json"
 ABORT = "abort.json"
@@ -50,10 +54,17 @@ class _Second:
 class IntervalRecorder:
     """Records request latencies into per-second, per-endpoint histograms of one process."""
 
-    def __init__(self, worker: str, sink: Sink, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        worker: str,
+        sink: Sink,
+        rng: random.Random | None = None,
+        cpu: Callable[[], float] | None = None,
+    ) -> None:
         self.worker = worker
         self.sink = sink
         self.rng = rng or random.Random()
+        self.cpu = cpu
         self._seconds: dict[int, _Second] = {}
         self._lock = threading.Lock()
 
@@ -89,13 +100,19 @@ class IntervalRecorder:
             return slot
 
     def flush(self, final: bool = False, now: float | None = None) -> int:
-        """Send every completed second (all of them when `final`); returns how many."""
-        current = int(now if now is not None else time.time())
+        """Send every completed second (all of them when `final`), or an empty chunk when none
+        is complete; returns how many seconds were sent."""
+        moment = now if now is not None else time.time()
+        current = int(moment)
         with self._lock:
             ready = sorted(k for k in self._seconds if final or k < current)
             taken = [(k, self._seconds.pop(k)) for k in ready]
-        for key, second in taken:
-            self.sink(self._chunk(key, second))
+        reading = [round(moment, 3), round(self.cpu(), 4)] if self.cpu is not None else None
+        for key, second in taken or [(current - 1, _Second())]:
+            chunk = self._chunk(key, second)
+            if reading is not None:
+                chunk["cpu"] = reading
+            self.sink(chunk)
         return len(taken)
 
     def _chunk(self, key: int, second: _Second) -> Chunk:

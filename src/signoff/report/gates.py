@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from signoff.records import Status
+from signoff.report import links, wording
 from signoff.report.model import LayerResult
 
 PASSING = (Status.PASS, Status.WAIVED)
@@ -51,12 +53,21 @@ class Gate:
         )
 
 
-def layer_gates(item: LayerResult) -> list[Gate]:
-    """The gates of one layer: its verdict, then each of its checks."""
+def layer_gates(item: LayerResult, run_dir: Path | None = None) -> list[Gate]:
+    """The gates of one layer: its verdict, then each of its checks.
+
+    Given the run directory, evidence paths are made relative to it (records may name them
+    relative to the layer's folder); a path the run lacks is kept as the record gave it.
+    """
     record = item.record
+
+    def where(path: str) -> str:
+        found = links.locate(run_dir, record.layer, path) if run_dir else None
+        return found or path
+
     declared = sum(record.declared.values())
     evaluated = sum(record.evaluated.values())
-    why = "; ".join(record.reasons) if record.reasons else record.summary
+    why = wording.sentences(record.reasons) if record.reasons else record.summary
     gates = [
         Gate(
             name=f"{record.layer}",
@@ -64,9 +75,9 @@ def layer_gates(item: LayerResult) -> list[Gate]:
             status=record.status,
             required=item.required,
             figure=f"{evaluated} of {declared} evaluated" if declared else record.summary or None,
-            threshold="complete evidence, every check passing",
+            threshold="all declared evaluated, no check failing",
             message="" if record.status in PASSING else why,
-            evidence=sorted(record.artifacts.values()),
+            evidence=sorted(where(path) for path in record.artifacts.values()),
         )
     ]
     for check in record.checks:
@@ -81,14 +92,14 @@ def layer_gates(item: LayerResult) -> list[Gate]:
                 comparator=check.comparator,
                 unit=check.unit,
                 message=check.message,
-                evidence=[check.evidence] if check.evidence else [],
+                evidence=[where(check.evidence)] if check.evidence else [],
             )
         )
     return gates
 
 
-def run_gates(layers: Iterable[LayerResult]) -> list[Gate]:
-    return [gate for item in layers for gate in layer_gates(item)]
+def run_gates(layers: Iterable[LayerResult], run_dir: Path | None = None) -> list[Gate]:
+    return [gate for item in layers for gate in layer_gates(item, run_dir)]
 
 
 def verdict(gates: Iterable[Gate]) -> Status:

@@ -1,97 +1,234 @@
-"""HTML: one self-contained page for a release manager — verdict first, then the gates with
-their figures against thresholds, claims, the baseline comparison and each layer's evidence
-with plots. Styles and plots are inline; links point at raw artifacts beside the page.
+"""HTML: one self-contained page a release manager signs from. The verdict and why come
+first, then one row per layer, then each layer in detail (failing ones open at their failed
+checks, every check folded), claims, the baseline comparison and the environment. Styles and
+plots are inline; links are relative paths to the raw evidence in the run directory, where
+the page itself is written.
 """
 
 from __future__ import annotations
 
 import base64
-import json
+from datetime import datetime
 from html import escape
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from signoff.records import LayerRecord, Status
-from signoff.report import plots
+from signoff.records import Check, LayerRecord, Status
+from signoff.report import comparison, links, plots, wording
+from signoff.report.html_style import CSS
 from signoff.report.interface import Renderer
-from signoff.report.markdown import measured, number, ordered, threshold
 from signoff.report.results import Results
+from signoff.report.summary import LayerDigest, digests, headline, run_level_gates
 
-COLOURS = {
-    Status.PASS: "#1a7f37",
-    Status.FAIL: "#cf222e",
-    Status.INCONCLUSIVE: "#9a6700",
-    Status.WAIVED: "#57606a",
-}
-CLAIM_COLOURS = {"VERIFIED": "#1a7f37", "REFUTED": "#cf222e", "UNVERIFIABLE": "#9a6700"}
-CSS = """
-body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1em;color:#1f2328}
-.verdict{padding:1em 1.2em;border-radius:8px;color:#fff;margin-bottom:1em}
-.verdict h1{margin:0;font-size:2em}.verdict p{margin:.3em 0 0}
-table{border-collapse:collapse;width:100%;margin:.5em 0 1em;font-size:14px}
-th,td{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;vertical-align:top}
-th{background:#f6f8fa}.badge{color:#fff;border-radius:4px;padding:0 .4em;font-weight:600;
-white-space:nowrap}section.layer{border-top:2px solid #d0d7de;margin-top:1.5em}
-.note{background:#fff8c5;padding:.5em;border-radius:4px}code{font-size:13px}
-svg{max-width:100%;height:auto}img{max-width:100%}
-"""
+CLAIM_CLASSES = {"VERIFIED": "pass", "REFUTED": "fail", "UNVERIFIABLE": "inconclusive"}
 
 
-def _badge(text: str, colour: str) -> str:
-    return f'<span class="badge" style="background:{colour}">{escape(text)}</span>'
+def _badge(text: str, kind: str) -> str:
+    return f'<span class="badge {kind}">{escape(text)}</span>'
 
 
 def _status(status: Status) -> str:
-    return _badge(status.value, COLOURS[status])
+    return _badge(status.value, status.value.lower())
 
 
-def _link(path: str) -> str:
-    return f'<a href="{escape(path)}"><code>{escape(path)}</code></a>'
+def _link(rel: str | None, label: str | None = None) -> str:
+    if rel is None:
+        return wording.NOTHING
+    text = label or rel.rstrip("/").rsplit("/", 1)[-1] + ("/" if rel.endswith("/") else "")
+    return f'<a href="{escape(links.href(rel))}" title="{escape(rel)}">{escape(text)}</a>'
 
 
-def _table(head: list[str], rows: list[list[str]]) -> str:
+def _table(
+    head: list[str], rows: list[list[str]], css: str = "", marks: list[str] | None = None
+) -> str:
     cells = "".join(f"<th>{escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
+    body = "".join(
+        (f'<tr class="{mark}">' if mark else "<tr>")
+        + "".join(f'<td data-label="{escape(h)}">{c}</td>' for h, c in zip(head, row, strict=True))
+        + "</tr>"
+        for row, mark in zip(rows, marks or [""] * len(rows), strict=True)
+    )
+    return f'<table class="{css}"><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _verdict(results: Results) -> str:
+def _when(stamp: str) -> str:
+    try:
+        return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return stamp
+
+
+def _banner(results: Results, layers: list[LayerDigest]) -> str:
     verdict = results.verdict
-    required = [g for g in results.all_gates if g.required]
-    failing = [g for g in required if not g.ok]
-    lines = [f"{sum(g.ok for g in required)} of {len(required)} required gates pass"]
-    if failing:
-        lines.append(
-            "not passing: "
-            + ", ".join(g.name for g in failing[:8])
-            + (" …" if len(failing) > 8 else "")
-        )
     return (
-        f'<div class="verdict" id="verdict" style="background:{COLOURS[verdict]}">'
+        f'<header class="verdict {verdict.value.lower()}" id="verdict">'
         f"<h1>Sign-off: {verdict.value}</h1>"
-        f"<p>Run <code>{escape(results.run.run_id)}</code>, profile "
-        f"<b>{escape(results.run.profile)}</b>, reported {escape(results.generated_at)}</p>"
-        + "".join(f"<p>{escape(line)}</p>" for line in lines)
-        + "</div>"
+        f'<p class="why">{escape(headline(results, layers))}</p>'
+        f'<p class="meta">Run <code>{escape(results.run.run_id)}</code> · profile '
+        f"<b>{escape(results.run.profile)}</b> · reported {escape(_when(results.generated_at))}"
+        "</p></header>"
     )
 
 
-def _gates(results: Results) -> str:
+def _overview(layers: list[LayerDigest]) -> str:
+    rows = [
+        [
+            f'<a href="#layer-{escape(d.name)}">{escape(d.name)}</a>',
+            _status(d.status),
+            d.kind,
+            "<br>".join(escape(f) for f in ([d.evaluated] if d.evaluated else []) + d.figures)
+            or escape(wording.clause(d.summary) or wording.NOTHING),
+            escape(wording.duration(d.duration_s)),
+            _link(d.evidence),
+        ]
+        for d in layers
+    ]
+    head = ["layer", "verdict", "kind", "key figures against thresholds", "time", "evidence"]
+    marks = ["" if d.ok else d.status.value.lower() for d in layers]
+    return "<h2>Layers</h2>" + _table(head, rows, "layers", marks)
+
+
+def _check_line(results: Results, layer: str, check: Check) -> str:
+    rel = links.locate(results.run.run_dir, layer, check.evidence)
+    return (
+        f"<li>{_status(check.status)} <b>{escape(check.name)}</b>: "
+        f"{escape(wording.cause(check))}"
+        + (f" <span class='ev'>{_link(rel)}</span>" if rel else "")
+        + "</li>"
+    )
+
+
+def _checks(results: Results, d: LayerDigest) -> str:
+    if not d.checks:
+        return ""
+    rows = [
+        [
+            escape(c.name),
+            _status(c.status),
+            escape(wording.measured(c.figure, c.unit)),
+            escape(wording.threshold(c.comparator, c.threshold, c.unit)),
+            escape(c.message.strip().splitlines()[0]) if c.message.strip() else "",
+            _link(links.locate(results.run.run_dir, d.name, c.evidence)),
+        ]
+        for c in d.checks
+    ]
+    passed = len(d.checks) - len(d.failed)
+    return (
+        f"<details class='all'><summary>All {wording.plural(len(d.checks), 'check')} "
+        f"({passed} passing)</summary>"
+        + _table(["check", "verdict", "measured", "threshold", "why", "evidence"], rows, "checks")
+        + "</details>"
+    )
+
+
+def _figures(results: Results, record: LayerRecord) -> str:
+    record_rel = links.locate(results.run.run_dir, record.layer, "record.json")
+    rows = [
+        [
+            escape(wording.label(key)),
+            f"nested; see {_link(record_rel)}"
+            if wording.nested(value)
+            else escape(wording.value(value)),
+        ]
+        for key, value in record.figures.items()
+    ]
+    if not rows:
+        return ""
+    return (
+        f"<details><summary>Figures ({len(rows)})</summary>"
+        + _table(["figure", "value"], rows, "figures")
+        + "</details>"
+    )
+
+
+def _artifacts(results: Results, record: LayerRecord) -> str:
+    items = []
+    for key, path in sorted(record.artifacts.items()):
+        rel = links.locate(results.run.run_dir, record.layer, path)
+        shown = _link(rel, rel) if rel else f"<code>{escape(path)}</code> (not in the run)"
+        items.append(f"<li>{escape(key)}: {shown}</li>")
+    if not items:
+        return ""
+    listed = "".join(items)
+    return f"<details><summary>Raw artifacts ({len(items)})</summary><ul>{listed}</ul></details>"
+
+
+PLOT_ORDER = ("latency", "throughput", "errors")
+
+
+def _plot_order(key: str) -> tuple[str, int, str]:
+    """A profile's plots together, latency before throughput before errors."""
+    rank = next((i for i, kind in enumerate(PLOT_ORDER) if kind in key), len(PLOT_ORDER))
+    return key.split("_", 1)[0], rank, key
+
+
+def _images(results: Results, record: LayerRecord) -> str:
+    """The layer's own plots (`*_svg`, `*_png` artifacts), inline."""
+    out = []
+    for key, path in sorted(record.artifacts.items(), key=lambda item: _plot_order(item[0])):
+        rel = links.locate(results.run.run_dir, record.layer, path)
+        file = results.run.run_dir / rel if rel else None
+        if file is None or not file.is_file():
+            continue
+        if key.endswith("_svg"):
+            text = file.read_text(encoding="utf-8", errors="replace")
+            out.append(f"<figure>{text[text.find('<svg') :]}</figure>" if "<svg" in text else "")
+        elif key.endswith("_png"):
+            data = base64.b64encode(file.read_bytes()).decode()
+            out.append(
+                f'<figure><img alt="{escape(key)}" src="data:image/png;base64,{data}"></figure>'
+            )
+    return "".join(out)
+
+
+def _plots(record: LayerRecord) -> str:
+    out = []
+    by_package = record.figures.get("by_package")
+    if isinstance(by_package, dict) and by_package:
+        out.append(plots.coverage(by_package, f"{record.layer}-cov"))
+    severity = record.figures.get("findings_by_severity")
+    if isinstance(severity, dict) and severity:
+        out.append(plots.severities(severity, f"{record.layer}-sev"))
+    return "".join(f"<figure>{svg}</figure>" for svg in out)
+
+
+def _layer(results: Results, d: LayerDigest, record: LayerRecord) -> str:
+    title = d.cause or wording.clause(d.summary, 200)
+    failed = "".join(_check_line(results, d.name, c) for c in d.failed)
+    reasons = "".join(f"<li>{escape(wording.sentence(r))}</li>" for r in d.reasons)
+    facts = [d.evaluated, wording.duration(d.duration_s)]
+    return (
+        f'<section class="layer" id="layer-{escape(d.name)}">'
+        f"<details{'' if d.ok else ' open'}><summary>{_status(d.status)} "
+        f"<b>{escape(d.name)}</b> <small>{d.kind}</small> — {escape(title)}</summary>"
+        f"<p>{escape(wording.sentence(d.summary)) if d.cause else ''} "
+        f"<small>{escape(' · '.join(f for f in facts if f and f != wording.NOTHING))}</small></p>"
+        + (f"<ul class='reasons'>{reasons}</ul>" if reasons else "")
+        + (f"<h4>Not passing</h4><ul class='failed'>{failed}</ul>" if failed else "")
+        + _checks(results, d)
+        + f"<div class='plots'>{_plots(record)}{_images(results, record)}</div>"
+        + _figures(results, record)
+        + _artifacts(results, record)
+        + "</details></section>"
+    )
+
+
+def _run_level(results: Results) -> str:
+    gates = run_level_gates(results)
+    if not gates:
+        return ""
     rows = [
         [
             escape(g.name),
             _status(g.status),
             "required" if g.required else "advisory",
-            escape(measured(g)),
-            escape(threshold(g)),
-            escape(g.message),
-            " ".join(_link(p) for p in g.evidence),
+            escape(wording.measured(g.figure, g.unit)),
+            escape(wording.threshold(g.comparator, g.threshold, g.unit)),
+            escape(wording.sentence(g.message)),
         ]
-        for g in ordered(results.all_gates)
+        for g in gates
     ]
-    return "<h2>Gates</h2>" + _table(
-        ["gate", "verdict", "kind", "measured", "threshold", "why", "evidence"], rows
-    )
+    head = ["gate", "verdict", "kind", "measured", "threshold", "why"]
+    return "<h2>Run-level gates</h2>" + _table(head, rows, "gates")
 
 
 def _claims(results: Results) -> str:
@@ -100,212 +237,48 @@ def _claims(results: Results) -> str:
     rows = [
         [
             escape(c.claim.text),
-            _badge(c.outcome.value, CLAIM_COLOURS[c.outcome.value]),
-            escape("—" if c.measured is None else number(c.measured)),
-            escape(f"{c.claim.layer}.{c.claim.figure} {c.claim.comparator} {c.claim.threshold}"),
-            escape(c.reason),
+            _badge(c.outcome.value, CLAIM_CLASSES[c.outcome.value]),
+            escape(wording.measured(c.measured)),
+            escape(
+                f"{c.claim.layer}.{c.claim.figure} "
+                f"{wording.threshold(c.claim.comparator, c.claim.threshold)}"
+            ),
+            escape(wording.sentence(c.reason)),
         ]
         for c in results.claims
     ]
-    return "<h2>Claims</h2>" + _table(["claim", "outcome", "measured", "as measured", "why"], rows)
+    head = ["claim", "outcome", "measured", "as measured", "why"]
+    return "<h2>Claims</h2>" + _table(head, rows, "claims")
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "—" if value is None else format(value, spec)
-
-
-def _comparison(results: Results) -> str:
-    comp = results.comparison
-    if comp is None:
-        return ""
-    parts = [f"<h2>Against baseline <code>{escape(comp.baseline_run)}</code></h2>"]
-    if not comp.comparable:
-        parts.append(
-            '<p class="note">Compared as advisory only, because the environments '
-            f"differ: {escape('; '.join(comp.reasons))}.</p>"
-        )
+def _environment(env: dict[str, object]) -> str:
     rows = [
-        [
-            escape(r.kind),
-            escape(r.series),
-            str(r.shift.n_baseline),
-            _fmt(r.shift.median_baseline, ".4g"),
-            str(r.shift.n_candidate),
-            _fmt(r.shift.median_candidate, ".4g"),
-            _fmt(r.shift.relative, "+.1%"),
-            f"{_fmt(r.shift.ci_low, '+.1%')} … {_fmt(r.shift.ci_high, '+.1%')}",
-            _fmt(r.shift.p_value, ".3g"),
-            f"<b>{escape(r.shift.change.value)}</b>",
-            escape(r.shift.reason),
-        ]
-        for r in comp.rows
+        [escape(wording.label(key)), escape(wording.value(value, 600))]
+        for key, value in env.items()
     ]
-    parts.append(
-        _table(
-            [
-                "kind",
-                "series",
-                "n base",
-                "median base",
-                "n cand",
-                "median cand",
-                "HL shift",
-                "95% CI",
-                "p",
-                "change",
-                "why",
-            ],
-            rows,
-        )
-    )
-    judged = [
-        (r.series, r.shift.relative, r.shift.ci_low, r.shift.ci_high)
-        for r in comp.rows
-        if r.shift.relative is not None
-        and r.shift.ci_low is not None
-        and r.shift.ci_high is not None
-    ]
-    if judged:
-        parts.append(plots.shifts(judged, "shifts"))
-    if comp.only_in_one:
-        parts.append(
-            "<p>Measured on one side only: " + escape(", ".join(comp.only_in_one)) + "</p>"
-        )
-    cov = [
-        [escape(k), str(v["baseline"]), str(v["candidate"]), str(v["delta"])]
-        for k, v in comp.coverage.items()
-    ]
-    if cov:
-        parts.append(_table(["coverage", "baseline", "candidate", "delta (points)"], cov))
-    for title, items in (
-        ("New security findings", comp.new_findings),
-        ("Fixed security findings", comp.fixed_findings),
-        ("New failures", comp.new_failures),
-    ):
-        listed = "".join(f"<li>{escape(i)}</li>" for i in items) or "<li>none</li>"
-        parts.append(f"<h3>{title}</h3><ul>{listed}</ul>")
-    return "".join(parts)
-
-
-def _figures(figures: dict[str, Any]) -> str:
-    rows = []
-    for key, value in figures.items():
-        text = (
-            value
-            if isinstance(value, str | int | float) or value is None
-            else json.dumps(value, default=str)
-        )
-        text = str(text)
-        rows.append([escape(key), escape(text if len(text) < 400 else text[:400] + " …")])
-    return _table(["figure", "value"], rows) if rows else ""
-
-
-def _images(run_dir: Path, record: LayerRecord) -> str:
-    out = []
-    for key, rel in sorted(record.artifacts.items()):
-        path = run_dir / rel
-        if not path.is_file():
-            continue
-        if key.endswith("_svg"):
-            text = path.read_text(encoding="utf-8", errors="replace")
-            out.append(text[text.find("<svg") :] if "<svg" in text else "")
-        elif key.endswith("_png"):
-            data = base64.b64encode(path.read_bytes()).decode()
-            out.append(f'<img alt="{escape(key)}" src="data:image/png;base64,{data}">')
-    return "".join(out)
-
-
-def _layer_plots(results: Results, record: LayerRecord) -> str:
-    out = []
-    name = record.layer
-    prefix = f"{name}: "
-    latency = {
-        k[len(prefix) :]: v
-        for k, v in results.samples.get("latency", {}).items()
-        if k.startswith(prefix) and v
-    }
-    if latency:
-        out.append(
-            plots.latency_over_time(latency, f"{name}: latency percentiles", f"{name}-latency")
-        )
-    rps = {
-        k: v for k, v in results.samples.get("throughput", {}).items() if k.startswith(prefix) and v
-    }
-    if rps:
-        out.append(plots.throughput(rps, f"{name}: throughput", f"{name}-rps"))
-    by_package = record.figures.get("by_package")
-    if isinstance(by_package, dict) and by_package:
-        out.append(plots.bars(by_package, "line coverage by package", "%", f"{name}-cov"))
-    severity = record.figures.get("findings_by_severity")
-    if isinstance(severity, dict) and severity:
-        out.append(plots.bars(severity, "findings by severity", "findings", f"{name}-sev"))
-    return "".join(out)
-
-
-def _layer(results: Results, required: bool, record: LayerRecord) -> str:
-    reasons = "".join(f"<li>{escape(r)}</li>" for r in record.reasons)
-    artifacts = "".join(
-        f"<li>{escape(k)}: {_link(v)}</li>" for k, v in sorted(record.artifacts.items())
-    )
-    checks = (
-        _table(
-            ["check", "verdict", "measured", "threshold", "why"],
-            [
-                [
-                    escape(c.name),
-                    _status(c.status),
-                    escape("—" if c.figure is None else f"{number(c.figure)}{c.unit}"),
-                    escape("—" if c.threshold is None else f"{c.comparator} {c.threshold}{c.unit}"),
-                    escape(c.message),
-                ]
-                for c in record.checks
-            ],
-        )
-        if record.checks
-        else ""
-    )
-    return (
-        f'<section class="layer" id="layer-{escape(record.layer)}">'
-        f"<h3>{escape(record.layer)} {_status(record.status)} "
-        f"<small>{'required' if required else 'advisory'}</small></h3>"
-        f"<p>{escape(record.summary)}</p>"
-        + (f"<ul>{reasons}</ul>" if reasons else "")
-        + f"<p>declared {escape(str(record.declared))}, evaluated "
-        f"{escape(str(record.evaluated))}, {record.duration_s:.1f} s</p>"
-        + checks
-        + _figures(record.figures)
-        + _layer_plots(results, record)
-        + _images(results.run.run_dir, record)
-        + (f"<p>Raw artifacts:</p><ul>{artifacts}</ul>" if artifacts else "")
-        + "</section>"
-    )
-
-
-def _environment(env: dict[str, Any]) -> str:
-    rows = []
-    for key, value in env.items():
-        if isinstance(value, dict):
-            rows += [[escape(f"{key}.{k}"), escape(str(v))] for k, v in value.items()]
-        else:
-            rows.append([escape(key), escape(str(value))])
-    return "<h2>Environment</h2>" + _table(["fingerprint", "value"], rows)
+    return "<h2>Environment</h2>" + _table(["fingerprint", "value"], rows, "env")
 
 
 class HtmlRenderer(Renderer):
     suffix: ClassVar[str] = ".html"
 
     def format(self, results: Results) -> str:
-        layers = "".join(_layer(results, item.required, item.record) for item in results.run.layers)
+        layers = digests(results)
+        records = {item.record.layer: item.record for item in results.run.layers}
+        details = "".join(_layer(results, d, records[d.name]) for d in layers)
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>signoff {escape(results.verdict.value)} — {escape(results.run.run_id)}"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>Sign-off {escape(results.verdict.value)} — {escape(results.run.run_id)}"
             f"</title><style>{CSS}</style></head><body>"
-            + _verdict(results)
-            + _gates(results)
+            + _banner(results, layers)
+            + "<main>"
+            + _overview(layers)
+            + _run_level(results)
+            + "<h2>Layers in detail</h2>"
+            + details
             + _claims(results)
-            + _comparison(results)
-            + "<h2>Layers</h2>"
-            + layers
+            + comparison.html(results)
             + _environment(results.environment)
-            + "</body></html>\n"
+            + "</main></body></html>\n"
         )

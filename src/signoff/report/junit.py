@@ -11,17 +11,18 @@ import xml.etree.ElementTree as ET
 from typing import ClassVar
 
 from signoff.records import Status
+from signoff.report import wording
 from signoff.report.gates import Gate
 from signoff.report.interface import Renderer
 from signoff.report.results import Results
 
 
 def _text(gate: Gate) -> str:
-    figure = "not measured" if gate.figure is None else f"{gate.figure}{gate.unit}"
+    figure = "not measured" if gate.figure is None else wording.measured(gate.figure, gate.unit)
     threshold = (
         ""
         if gate.threshold is None
-        else f" (threshold {gate.comparator} {gate.threshold}{gate.unit})".replace("  ", " ")
+        else f" (threshold {wording.threshold(gate.comparator, gate.threshold, gate.unit)})"
     )
     lines = [f"{gate.status.value}: measured {figure}{threshold}"]
     if gate.message:

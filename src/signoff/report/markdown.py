@@ -1,8 +1,10 @@
-"""Markdown: the verdict and the gates, short enough for a CI job summary.
+"""Markdown: the verdict and why, one row per layer and every check that did not pass —
+short enough for a CI job summary. Passing checks are counted, not listed.
 
 The text never exceeds `max_bytes` (GitHub caps a job summary at 1 MiB). Blocks are kept in
-order of importance — verdict, gates, claims, comparison, layer details — so whatever must
-be cut is cut from the details first and the verdicts stay.
+order of importance — verdict, layers, checks not passing, claims, comparison — so whatever
+must be cut is cut from the end and the verdicts stay. Links are relative to the run
+directory, where report.md is written.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from __future__ import annotations
 from typing import ClassVar
 
 from signoff.records import Status
-from signoff.report.gates import Gate
+from signoff.report import comparison, links, wording
 from signoff.report.interface import Renderer
 from signoff.report.results import Results
+from signoff.report.summary import LayerDigest, digests, headline, run_level_gates
 
 ICONS = {Status.PASS: "✅", Status.FAIL: "❌", Status.INCONCLUSIVE: "⚠️", Status.WAIVED: "🟦"}
 CLAIM_ICONS = {"VERIFIED": "✅", "REFUTED": "❌", "UNVERIFIABLE": "❔"}
 MIB = 1024 * 1024
+LISTED_PER_LAYER = 50
+REASONS_PER_LAYER = 5
 
 
 def _cell(value: object, limit: int = 300) -> str:
@@ -26,72 +31,80 @@ def _cell(value: object, limit: int = 300) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def number(value: object) -> str:
-    """Floats to four significant digits: 65.4 reads better than 65.40164452877926."""
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+def _link(rel: str | None) -> str:
+    if rel is None:
+        return wording.NOTHING
+    name = rel.rstrip("/").rsplit("/", 1)[-1] + ("/" if rel.endswith("/") else "")
+    return f"[{_cell(name)}]({links.href(rel)})"
 
 
-def measured(gate: Gate) -> str:
-    return "—" if gate.figure is None else f"{number(gate.figure)}{gate.unit}"
-
-
-def threshold(gate: Gate) -> str:
-    if gate.threshold is None:
-        return "—"
-    return f"{gate.comparator} {gate.threshold}{gate.unit}".strip()
-
-
-def ordered(gates: list[Gate]) -> list[Gate]:
-    """Required failures first, then other required gates not passing, advisory, passing."""
-
-    def rank(gate: Gate) -> int:
-        if gate.ok:
-            return 3
-        if not gate.required:
-            return 2
-        return 0 if gate.status is Status.FAIL else 1
-
-    return sorted(gates, key=rank)
-
-
-def _header(results: Results) -> list[str]:
+def _header(results: Results, layers: list[LayerDigest]) -> list[str]:
     verdict = results.verdict
-    gates = results.all_gates
-    required = [g for g in gates if g.required]
     env = results.environment
     machine = env.get("machine", {})
+    python = env.get("python", {})
     lines = [
         f"## signoff: {ICONS[verdict]} {verdict.value}",
         "",
-        f"Run `{results.run.run_id}`, profile `{results.run.profile}`: "
-        f"{sum(g.ok for g in required)} of {len(required)} required gates pass; "
-        f"{sum(not g.ok for g in gates if not g.required)} advisory gates do not.",
+        f"**{headline(results, layers)}**",
         "",
-        f"Environment: {machine.get('cpus', '?')} x {machine.get('cpu_model', '?')}, "
-        f"Python {env.get('python', {}).get('version', '?')}, provider "
-        f"`{env.get('provider', '?')}`, stack {env.get('stack_version') or '?'}.",
+        f"Run `{results.run.run_id}` · profile `{results.run.profile}` · "
+        f"{machine.get('cpus', '?')} x {machine.get('cpu_model', '?')}, "
+        f"Python {python.get('version', '?')}, provider `{env.get('provider', '?')}`.",
     ]
-    if results.comparison and not results.comparison.comparable:
-        lines += [
-            "",
-            "Baseline comparison is advisory only: " + "; ".join(results.comparison.reasons) + ".",
-        ]
     return lines
 
 
-def _gates(results: Results) -> list[str]:
+def _layers(layers: list[LayerDigest]) -> list[str]:
     lines = [
         "",
-        "| gate | verdict | required | measured | threshold | why |",
+        "| layer | verdict | kind | key figures against thresholds | time | evidence |",
         "|---|---|---|---|---|---|",
     ]
-    for gate in ordered(results.all_gates):
+    for d in layers:
+        figures = "; ".join(([d.evaluated] if d.evaluated else []) + d.figures)
         lines.append(
-            f"| {_cell(gate.name)} | {ICONS[gate.status]} {gate.status.value} | "
-            f"{'yes' if gate.required else 'no'} | {_cell(measured(gate))} | "
-            f"{_cell(threshold(gate))} | {_cell(gate.message)} |"
+            f"| {d.name} | {ICONS[d.status]} {d.status.value} | {d.kind} | "
+            f"{_cell(figures or wording.clause(d.summary) or wording.NOTHING, 400)} | "
+            f"{wording.duration(d.duration_s)} | {_link(d.evidence)} |"
         )
     return lines
+
+
+def _not_passing(results: Results, layers: list[LayerDigest]) -> list[str]:
+    run_dir = results.run.run_dir
+    lines: list[str] = []
+    for d in layers:
+        if d.ok:
+            continue
+        lines += ["", f"**{d.name}** {ICONS[d.status]} {d.status.value} ({d.kind})"]
+        lines += [f"- {_cell(wording.sentence(r))}" for r in d.reasons[:REASONS_PER_LAYER]]
+        for check in d.failed[:LISTED_PER_LAYER]:
+            rel = links.locate(run_dir, d.name, check.evidence)
+            lines.append(
+                f"- {ICONS[check.status]} `{_cell(check.name, 200)}`: "
+                f"{_cell(wording.cause(check))}" + (f" ({_link(rel)})" if rel else "")
+            )
+        if len(d.failed) > LISTED_PER_LAYER:
+            lines.append(f"- … and {len(d.failed) - LISTED_PER_LAYER} more in report.html")
+    for gate in run_level_gates(results):
+        if not gate.ok:
+            kind = "required" if gate.required else "advisory"
+            lines += [
+                "",
+                f"**{gate.name}** {ICONS[gate.status]} {gate.status.value} ({kind}): "
+                f"{_cell(wording.sentence(gate.message) or wording.NOTHING)}",
+            ]
+    passed = sum(len(d.checks) - len(d.failed) for d in layers)
+    total = sum(len(d.checks) for d in layers)
+    head = ["", "### Not passing"] if lines else []
+    return [
+        *head,
+        *lines,
+        "",
+        f"{passed} of {wording.plural(total, 'check')} in {wording.plural(len(layers), 'layer')} "
+        "pass; report.html lists them all. Links are relative to the run directory.",
+    ]
 
 
 def _claims(results: Results) -> list[str]:
@@ -102,53 +115,8 @@ def _claims(results: Results) -> list[str]:
         outcome = item.outcome.value
         lines.append(
             f"| {_cell(item.claim.text)} | {CLAIM_ICONS[outcome]} {outcome} | "
-            f"{_cell('—' if item.measured is None else number(item.measured))} | "
-            f"{_cell(item.reason)} |"
+            f"{_cell(wording.measured(item.measured))} | {_cell(wording.sentence(item.reason))} |"
         )
-    return lines
-
-
-def _comparison(results: Results) -> list[str]:
-    comp = results.comparison
-    if comp is None:
-        return []
-    lines = [
-        "",
-        f"### Against baseline `{comp.baseline_run}`",
-        "",
-        "| kind | series | baseline median | candidate median | shift | change |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in comp.rows:
-        s = row.shift
-        shift = "—" if s.relative is None else f"{s.relative:+.1%}"
-        base = "—" if s.median_baseline is None else f"{s.median_baseline:.4g}"
-        cand = "—" if s.median_candidate is None else f"{s.median_candidate:.4g}"
-        lines.append(
-            f"| {row.kind} | {_cell(row.series)} | {base} | {cand} | {shift} | {s.change.value} |"
-        )
-    for key, cov in comp.coverage.items():
-        lines.append(
-            f"| coverage | {key} | {cov['baseline']} | {cov['candidate']} | {cov['delta']} | — |"
-        )
-    lines += [
-        "",
-        f"New findings: {len(comp.new_findings)}, fixed: {len(comp.fixed_findings)}, "
-        f"new failures: {len(comp.new_failures)}.",
-    ]
-    return lines
-
-
-def _details(results: Results) -> list[str]:
-    lines = ["", "### Layers", ""]
-    for item in results.run.layers:
-        record = item.record
-        lines.append(
-            f"- **{record.layer}** {ICONS[record.status]} {record.status.value}: "
-            f"{_cell(record.summary)}"
-        )
-        lines += [f"  - {_cell(reason)}" for reason in record.reasons]
-        lines += [f"  - `{path}`" for path in record.artifacts.values()]
     return lines
 
 
@@ -161,21 +129,21 @@ class MarkdownRenderer(Renderer):
     def format(self, results: Results) -> str:
         note = "\n\n_Truncated to fit the summary; the full report is report.html._\n"
         budget = self.max_bytes - len(note.encode())
+        layers = digests(results)
         out: list[str] = []
         used = 0
         blocks = [
-            _header(results),
-            _gates(results),
+            _header(results, layers),
+            _layers(layers),
+            _not_passing(results, layers),
             _claims(results),
-            _comparison(results),
-            _details(results),
+            comparison.markdown(results),
         ]
         for block in blocks:
             for line in block:
                 size = len(line.encode()) + 1
                 if used + size > budget:
-                    text = "\n".join(out) + note
-                    return text
+                    return "\n".join(out) + note
                 out.append(line)
                 used += size
         return "\n".join(out) + "\n"

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from signoff import claims as claims_mod
-from signoff.compare import Comparison, Settings, compare
+from signoff.compare import Comparison, compare
+from signoff.compare.settings import settings
 from signoff.config import Config
 from signoff.environment import fingerprint
 from signoff.errors import EvidenceError
@@ -78,18 +79,10 @@ def _environment(run_dir: Path, config: Config, result: RunResult) -> dict[str, 
                 return data
         except ValueError:
             pass
-    data = fingerprint(config, [item.record for item in result.layers], read_plan(run_dir))
+    records = [item.record for item in result.layers]
+    data = fingerprint(config, records, read_plan(run_dir), run_dir=run_dir)
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return data
-
-
-def settings(config: Config) -> Settings:
-    section = config.section("report")
-    return Settings(
-        min_effect=float(section["min_effect"]),
-        alpha=float(section["alpha"]),
-        min_samples=int(section["min_samples"]),
-    )
 
 
 def build(
@@ -97,13 +90,15 @@ def build(
 ) -> Results:
     """Collect a run, judge its gates and claims and, given a baseline, compare with it."""
     section = config.section("report")
+    # The baseline is read first: a missing one must stop the command before it writes anything.
+    base = load_baseline(baseline, config) if baseline is not None else None
     result = collect(run_dir, config, profile)
     records = [item.record for item in result.layers]
     claims_file = str(section["claims"])
     judged: list[claims_mod.ClaimResult] = []
     if claims_file and (config.root / claims_file).is_file():
         judged = claims_mod.judge_all(claims_mod.load(config.root / claims_file), records)
-    gates = run_gates(result.layers)
+    gates = run_gates(result.layers, run_dir)
     samples: dict[str, dict[str, list[float]]] = {}
     failures: list[str] = []
     try:
@@ -123,9 +118,8 @@ def build(
         failures=failures,
         findings=evidence.findings(records),
     )
-    if baseline is None:
+    if base is None:
         return results
-    base = load_baseline(baseline, config)
     comparison = compare(
         base,
         results.to_json(),

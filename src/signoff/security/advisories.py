@@ -3,6 +3,7 @@
 Matching follows the OSV schema: a version is affected when an `affected[]` entry of the
 package lists it in `versions`, or when one of its ECOSYSTEM ranges covers it (events
 `introduced`, `fixed`, `last_affected`, `limit`). Package names compare PEP 503-normalized.
+Every advisory is held as OSV JSON: timestamps as RFC 3339 strings in UTC, versions as written.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,20 @@ Advisory = dict[str, Any]
 # package is installed
 yaml: Any = importlib.import_module("yaml")
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+_TIMESTAMPS = ("modified", "published", "withdrawn")
+# YAML reads an unquoted `1.10` as the float 1.1 and `0` as an int; OSV versions are text
+_AS_TEXT = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is about ten times faster
+_LOADER: Any = type(
+    "OsvLoader",
+    (_BASE,),
+    {
+        "yaml_implicit_resolvers": {
+            first: [(tag, rx) for tag, rx in resolvers if tag not in _AS_TEXT]
+            for first, resolvers in _BASE.yaml_implicit_resolvers.items()
+        }
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -44,9 +59,45 @@ def _parse(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         return json.loads(text)
-    if hasattr(yaml, "CSafeLoader"):  # the C loader reads the snapshot about ten times faster
-        return yaml.load(text, Loader=yaml.CSafeLoader)
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_LOADER)
+
+
+def rfc3339(value: object) -> str:
+    """A timestamp as OSV (and pip-audit) read it: `2023-09-25T14:28:09.019811Z`, in UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)  # ValueError when it is not a time at all
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if not isinstance(value, datetime):
+        raise ValueError(f"{value!r} is not a timestamp")
+    # a time without an offset is read as UTC, which is what the OSV schema requires
+    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    # isoformat, unlike strftime, writes year 1 as 0001
+    precision = "microseconds" if moment.microsecond else "seconds"
+    return moment.replace(tzinfo=None).isoformat(timespec=precision) + "Z"
+
+
+def _plain(value: Any) -> Any:
+    """`value` with only JSON types left; YAML can still hand out dates and other tags."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):
+        return rfc3339(value)
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    return str(value)
+
+
+def as_osv(data: dict[str, Any]) -> Advisory:
+    """An advisory as the OSV JSON an endpoint must serve (raises ValueError when it cannot)."""
+    advisory: Advisory = _plain(data)
+    for key in _TIMESTAMPS:
+        if advisory.get(key) is not None:
+            advisory[key] = rfc3339(advisory[key])
+    json.dumps(advisory, allow_nan=False)  # proof that it serialises, before anyone asks
+    return advisory
 
 
 class AdvisoryDB:
@@ -66,10 +117,13 @@ class AdvisoryDB:
                 continue
             try:
                 data = _parse(path)
+                if isinstance(data, dict) and "id" in data:
+                    self._add(as_osv(data))
             except (OSError, ValueError, yaml.YAMLError) as exc:
-                raise EvidenceError(f"The advisory {path} cannot be read: {exc}.") from exc
-            if isinstance(data, dict) and "id" in data:
-                self._add(data)
+                raise EvidenceError(
+                    f"The advisory {path} cannot be read as OSV: {exc}.",
+                    hint="fix or remove that file; the snapshot is read whole or not at all.",
+                ) from exc
         if not self.by_id:
             raise EvidenceError(f"The advisory snapshot {folder} holds no OSV advisories.")
 

@@ -1,8 +1,9 @@
 """The security gate: turn bandit, pip-audit and HTTP-check results plus waivers into checks.
 
-Regardless of the score, an unwaived HIGH bandit finding, a known vulnerability with a fix, a
-failed HTTP check or an expired waiver fails; a part that produced nothing, or a dependency that
-was not audited, leaves its check INCONCLUSIVE.
+Regardless of the score, an unwaived HIGH bandit finding, an unwaived known vulnerability (with
+a fix or not: accepting one without a fix takes a waiver), a failed HTTP check or an expired
+waiver fails; a part that produced nothing, or a dependency that was not audited, leaves its
+check INCONCLUSIVE.
 """
 
 from __future__ import annotations
@@ -44,25 +45,26 @@ class Verdict:
     summary: str
 
 
-def _names(items: list[str]) -> str:
+def _names(items: list[str], sep: str = ", ") -> str:
     more = len(items) - SHOWN
-    return ", ".join(items[:SHOWN]) + (f" and {more} more" if more > 0 else "")
+    return sep.join(items[:SHOWN]) + (f"{sep}and {more} more" if more > 0 else "")
 
 
 def _vuln_ids(vuln: Vulnerability) -> list[str]:
     return [vuln.id, *vuln.aliases]
 
 
-def _count_check(name: str, bad: list[str], what: str, evidence: str, problem: str | None) -> Check:
+def _count_check(
+    name: str, bad: list[str], what: str, evidence: str, problem: str | None, sep: str = ", "
+) -> Check:
     """`bad` lists what failed and must be empty; a part that did not run (`problem`) leaves the
     check INCONCLUSIVE."""
     if problem is not None:
         return Check(name, Status.INCONCLUSIVE, None, 0, "==", "", f"{name}: {problem}", evidence)
     if not bad:
         return Check(name, Status.PASS, 0, 0, "==", "", "", evidence)
-    return Check(
-        name, Status.FAIL, len(bad), 0, "==", "", f"{len(bad)} {what}: {_names(bad)}.", evidence
-    )
+    message = f"{len(bad)} {what}: {_names(bad, sep)}."
+    return Check(name, Status.FAIL, len(bad), 0, "==", "", message, evidence)
 
 
 def evaluate(ev: Evidence, waivers: list[Waiver], today: date, threshold: float) -> Verdict:
@@ -82,6 +84,8 @@ def evaluate(ev: Evidence, waivers: list[Waiver], today: date, threshold: float)
     if ev.http_enabled and ev.probes is None and http_problem is None:
         http_problem = "the HTTP checks did not run"
     art = ev.artifacts
+    # pip-audit's JSON, or its log when it stopped before writing one
+    audit_evidence = art.get("pip_audit") or art.get("pip_audit_log", "")
     checks: list[Check] = []
 
     score = compute(open_findings, open_vulns, len(open_probes))
@@ -112,18 +116,14 @@ def evaluate(ev: Evidence, waivers: list[Waiver], today: date, threshold: float)
             bandit_problem,
         )
     )
-    fixable = [
-        f"{v.id} ({v.package} {v.version}, fixed in {', '.join(v.fix_versions)})"
-        for v in open_vulns
-        if v.fixable
-    ]
     checks.append(
         _count_check(
-            "fixable vulnerabilities",
-            fixable,
-            "known vulnerabilities with a fix",
-            art.get("pip_audit", ""),
+            "known vulnerabilities",
+            [v.line() for v in open_vulns],
+            "unwaived known vulnerabilities",
+            audit_evidence,
             audit_problem,
+            sep="; ",
         )
     )
     checks.append(_audited_check(ev, audit_problem))
@@ -156,9 +156,11 @@ def evaluate(ev: Evidence, waivers: list[Waiver], today: date, threshold: float)
         "vulnerabilities": [
             {
                 "id": v.id,
+                "aliases": v.aliases,
                 "package": v.package,
                 "version": v.version,
                 "severity": v.severity,
+                "cvss_score": v.cvss_score,
                 "fix_versions": v.fix_versions,
                 "waived": v not in open_vulns,
             }

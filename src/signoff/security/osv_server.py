@@ -4,6 +4,8 @@ It answers the two OSV API calls pip-audit and other clients make: POST /v1/quer
 `{"package": {"name", "ecosystem"}, "version"}` and POST /v1/querybatch with `{"queries": [...]}`.
 Only the PyPI ecosystem is served; any other query is refused with 400, so a client that asks
 about something the snapshot cannot answer fails loudly instead of hearing "no vulnerabilities".
+An answer the endpoint cannot build is a 500 with the reason, kept in `OsvServer.errors`, never a
+dropped connection.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -57,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.log.append(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}")
 
     def _reply(self, code: int, payload: Mapping[str, Any]) -> None:
-        body = json.dumps(payload).encode("utf-8")
+        body = json.dumps(payload, allow_nan=False).encode("utf-8")
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -65,43 +67,49 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self) -> None:
+        self._guarded(self._post)
+
+    def do_GET(self) -> None:
+        self._guarded(self._get)
+
+    def _guarded(self, handle: Callable[[], None]) -> None:
+        try:
+            handle()
+        except Exception as exc:  # a client must hear why, not see the connection drop
+            reason = f"{self.command} {self.path} failed: {type(exc).__name__}: {exc}"
+            self.server.errors.append(reason)
+            self._reply(500, {"message": reason})
+
+    def _post(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         if length <= 0 or length > MAX_BODY:
             self._reply(400, {"message": "a JSON body is required"})
             return
         try:
-            data = json.loads(self.rfile.read(length))
-            if self.path == "/v1/query":
-                vulns = answer(self.server.db, data)
-                self.server.count(1)
-                self._reply(200, {"vulns": vulns} if vulns else {})
-            elif self.path == "/v1/querybatch":
-                queries = data.get("queries")
-                if not isinstance(queries, list):
-                    raise QueryError("querybatch needs a list of queries")
-                results = [answer(self.server.db, q) for q in queries]
-                self.server.count(len(queries))
-                self._reply(
-                    200,
-                    {
-                        "results": [
-                            {
-                                "vulns": [
-                                    {"id": v["id"], "modified": v.get("modified", "")} for v in r
-                                ]
-                            }
-                            if r
-                            else {}
-                            for r in results
-                        ]
-                    },
-                )
-            else:
-                self._reply(404, {"message": f"no route {self.path}"})
+            code, payload = self._route(json.loads(self.rfile.read(length)))
         except (QueryError, ValueError, AttributeError) as exc:
-            self._reply(400, {"message": str(exc)})
+            code, payload = 400, {"message": str(exc)}
+        # outside the `except`: an answer that cannot be encoded is the endpoint's fault (500)
+        self._reply(code, payload)
 
-    def do_GET(self) -> None:
+    def _route(self, data: Any) -> tuple[int, dict[str, Any]]:
+        if self.path == "/v1/query":
+            vulns = answer(self.server.db, data)
+            self.server.count(1)
+            return 200, {"vulns": vulns} if vulns else {}
+        if self.path == "/v1/querybatch":
+            queries = data.get("queries")
+            if not isinstance(queries, list):
+                raise QueryError("querybatch needs a list of queries")
+            results = [answer(self.server.db, q) for q in queries]
+            self.server.count(len(queries))
+            brief = [
+                [{"id": v["id"], "modified": v.get("modified", "")} for v in r] for r in results
+            ]
+            return 200, {"results": [{"vulns": r} if r else {} for r in brief]}
+        return 404, {"message": f"no route {self.path}"}
+
+    def _get(self) -> None:
         if self.path.startswith("/v1/vulns/"):
             advisory = self.server.db.by_id.get(self.path.removeprefix("/v1/vulns/"))
             if advisory is not None:
@@ -119,6 +127,7 @@ class OsvServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _Handler)
         self.db = db
         self.log: list[str] = []
+        self.errors: list[str] = []  # answers that could not be built, one sentence each
         self.queries = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None

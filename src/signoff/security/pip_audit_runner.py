@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,15 +21,16 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from signoff.errors import ConfigError, EvidenceError
-from signoff.security import cvss
 from signoff.security.advisories import AdvisoryDB
+from signoff.security.severity import UNRATED, Rating, rate
 
 SOURCES = ("offline", "osv", "pypi")
 
 
 @dataclass(frozen=True)
 class Vulnerability:
-    """A known vulnerability of one pinned dependency."""
+    """A known vulnerability of one pinned dependency; `severity` is one of RATINGS in severity.py
+    and `cvss_score` the base score behind it (None when the advisory carries no vector)."""
 
     id: str
     package: str
@@ -37,10 +39,18 @@ class Vulnerability:
     aliases: list[str]
     severity: str
     description: str = ""
+    cvss_score: float | None = None
 
-    @property
-    def fixable(self) -> bool:
-        return bool(self.fix_versions)
+    def line(self) -> str:
+        """One line a person can act on: which pin, which advisory, how bad, what fixes it."""
+        also = f" ({', '.join(self.aliases)})" if self.aliases else ""
+        rated = Rating(self.severity, self.cvss_score)
+        fix = (
+            f"fixed in {', '.join(self.fix_versions)}"
+            if self.fix_versions
+            else "no fixed version known"
+        )
+        return f"{self.package} {self.version}: {self.id}{also}, severity {rated}, {fix}"
 
 
 @dataclass(frozen=True)
@@ -96,15 +106,21 @@ def parse(report: dict[str, Any], requirements: list[str], db: AdvisoryDB | None
                 continue
             audited[name] = str(dep["version"])
             for item in dep["vulns"]:
+                rating = _rating(db, [str(item["id"]), *item.get("aliases", [])])
                 vulns.append(
                     Vulnerability(
                         id=str(item["id"]),
                         package=name,
                         version=str(dep["version"]),
                         fix_versions=[str(v) for v in item.get("fix_versions") or []],
-                        aliases=[str(a) for a in item.get("aliases") or []],
-                        severity=rate(db, [str(item["id"]), *item.get("aliases", [])]),
+                        # pip-audit keeps ids in a set: a stable order, the CVE first
+                        aliases=sorted(
+                            (str(a) for a in item.get("aliases") or []),
+                            key=lambda a: (not a.startswith("CVE-"), a),
+                        ),
+                        severity=rating.severity,
                         description=str(item.get("description") or "")[:300],
+                        cvss_score=rating.score,
                     )
                 )
     except (KeyError, TypeError) as exc:
@@ -114,14 +130,13 @@ def parse(report: dict[str, Any], requirements: list[str], db: AdvisoryDB | None
     return AuditResult(requirements, audited, skipped, vulns)
 
 
-def rate(db: AdvisoryDB | None, ids: list[str]) -> str:
-    """The severity of an advisory from its CVSS v3 vector in the snapshot; UNKNOWN without one."""
+def _rating(db: AdvisoryDB | None, ids: list[str]) -> Rating:
+    """The rating of the snapshot's advisory for one of `ids`; online sources carry none."""
     for ident in ids:
         advisory = db.by_id.get(ident) if db is not None else None
-        for entry in (advisory or {}).get("severity") or []:
-            if str(entry.get("type", "")).startswith("CVSS_V3"):
-                return cvss.severity(cvss.base_score(str(entry.get("score", ""))))
-    return "UNKNOWN"
+        if advisory is not None:
+            return rate(advisory)
+    return UNRATED
 
 
 def run_pip_audit(
@@ -171,8 +186,11 @@ def run_pip_audit(
             raise EvidenceError(f"pip-audit did not finish within {timeout:g} s.") from exc
     (output.parent / "pip-audit.log").write_text(done.stderr, encoding="utf-8")
     if not output.is_file() or output.stat().st_size == 0:
-        reason = _last_error(done.stderr)
-        raise EvidenceError(f"pip-audit wrote no report (exit {done.returncode}): {reason}.")
+        reason = crash_reason(done.stderr)
+        raise EvidenceError(
+            f"pip-audit stopped without a report (exit {done.returncode}): {reason}.",
+            hint=f"pip-audit's full output is in {output.parent / 'pip-audit.log'}.",
+        )
     try:
         report = json.loads(output.read_text(encoding="utf-8"))
     except ValueError as exc:
@@ -183,10 +201,44 @@ def run_pip_audit(
     )
 
 
-def _last_error(stderr: str) -> str:
-    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
-    errors = [ln for ln in lines if "ERROR" in ln]
-    return (errors or lines or ["no output"])[-1].strip()[:300]
+# pip-audit's own errors are logged as `ERROR:pip_audit._cli:...`; a crash ends in a traceback
+_LOGGED = re.compile(r"^(?:ERROR|CRITICAL):[\w.]+:\s*(.+)$")
+_RAISED = re.compile(r"^([A-Za-z_][\w.]*)(?::\s*(.*))?$")
+_FRAMES = ("Traceback", "File ", "^", "~", "During handling", "The above exception")
+
+
+def _raised(lines: list[str]) -> list[str]:
+    """The exception line of each traceback (`name: message`, the module path dropped)."""
+    found: list[str] = []
+    inside = False
+    for line in lines:
+        if line.startswith("Traceback (most recent call last)"):
+            inside = True
+        elif inside and not line.startswith((" ", "\t")):
+            inside = False
+            match = _RAISED.match(line)
+            if match is None:
+                found.append(line.strip())
+            else:
+                name, text = match.group(1).rsplit(".", 1)[-1], (match.group(2) or "").strip()
+                found.append(f"{name}: {text}" if text else name)
+    return found
+
+
+def crash_reason(stderr: str, limit: int = 300) -> str:
+    """The one line of pip-audit's stderr that says why it stopped, never a traceback.
+
+    A logged error wins; else the last raised exception that has a message (a chained one often
+    has none: `ServiceError` raised from an `HTTPError` that names the status); else the last
+    line that is not part of a traceback.
+    """
+    lines = [ln.rstrip() for ln in stderr.splitlines() if ln.strip()]
+    logged = [m.group(1) for ln in lines if (m := _LOGGED.match(ln.strip()))]
+    raised = _raised(lines)
+    told = [r for r in raised if ":" in r]
+    plain = [ln.strip() for ln in lines if not ln.lstrip().startswith(_FRAMES)]
+    found = (logged or told or raised or plain or ["no output"])[-1].rstrip(". ")
+    return found if len(found) <= limit else found[: limit - 1] + "…"
 
 
 def _version() -> str:

@@ -1,145 +1,242 @@
-"""The target's own compose file through testcontainers, when a Docker engine answers.
+"""The target's own compose file, on the Docker engine the user has.
 
-Detection asks the engine's socket for /_ping with a short timeout, so a machine without an
-engine is told so in well under a second.
+Each start is a compose project of its own (`signoff-<hex>`), brought up from the user's file
+plus an override written into the log folder (`compose.override.yaml`). The override only adds
+what a test run needs and leaves the user's services as they are: the run's labels on every
+container, network and volume; the HTTP service and the embedded backing services (postgres,
+redis) published on loopback ports chosen here, so they keep their port across a stop/start;
+a stable image name for built services, so the build cache serves the next run; and, on an
+engine without a default bridge, builds on the host's network (else `pip install` in a build
+step has no network at all). The handle carries the DSN and Redis URL with those ports, the
+credentials the target's auth command prints inside the HTTP service's container, fault
+controls by component name, and the images each service ran. Logs of every container are kept
+in the log folder; teardown removes every container, network and volume of the project.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
-import socket
+import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 
 from signoff.errors import ProviderUnavailable, StackStartError
-from signoff.stack import auth
-from signoff.stack.interface import StackControls, StackHandle, StackProvider, absolute
+from signoff.stack import auth, docker
+from signoff.stack.compose import ComposeProject
+from signoff.stack.container_controls import ContainerControls
+from signoff.stack.interface import StackHandle, StackProvider, absolute
+from signoff.stack.procs import free_port, log_tail
 from signoff.target import Target
 
-PING_TIMEOUT = 0.3
+# The port each embedded backing service listens on inside its container (the official images').
+SERVICE_PORTS = {"postgres": 5432, "redis": 6379}
+BUILD_TIMEOUT = 900.0
 
-
-def docker_socket() -> str:
-    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
-    return host.removeprefix("unix://")
-
-
-def engine_answers(timeout: float = PING_TIMEOUT) -> str | None:
-    """None when a Docker engine answers /_ping; otherwise why not, in one sentence."""
-    path = docker_socket()
-    if path.startswith(("tcp://", "http://", "https://")):
-        try:
-            url = path.replace("tcp://", "http://", 1)
-            ok = httpx.get(f"{url}/_ping", timeout=timeout).text == "OK"
-        except httpx.HTTPError as exc:
-            return f"No Docker engine answers at {path} ({exc})."
-        return None if ok else f"The Docker engine at {path} did not answer OK to /_ping."
-    if not os.path.exists(path):
-        return f"No Docker engine: the socket {path} does not exist."
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(timeout)
-            sock.connect(path)
-            sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-            reply = sock.recv(256)
-    except OSError as exc:
-        return f"No Docker engine answers at {path} ({exc.strerror or exc})."
-    if b" 200 " not in reply.split(b"\r\n", 1)[0]:
-        return f"The Docker engine at {path} did not answer /_ping with 200."
-    return None
-
-
-class ContainerControls(StackControls):
-    """Fault controls through the compose CLI, by compose service name."""
-
-    provider = "containers"
-
-    def __init__(self, compose: Any) -> None:
-        self.compose = compose
-
-    def _compose(self, *args: str) -> None:
-        self.compose._run_command(cmd=[*self.compose.compose_command_property, *args])
-
-    def stop(self, name: str) -> None:
-        self._compose("stop", name)
-
-    def start(self, name: str) -> None:
-        self._compose("start", name)
-
-    def kill(self, name: str) -> None:
-        self._compose("kill", name)
+__all__ = ["ContainerControls", "ContainersProvider", "docker_socket", "engine_answers"]
+docker_socket = docker.docker_socket
+engine_answers = docker.engine_answers
 
 
 class ContainersProvider(StackProvider):
-    """`docker compose up` of the target's compose file, waited on through its readiness."""
+    """`compose up` of the target's compose file, waited on through health checks and readiness."""
 
     name: ClassVar[str] = "containers"
 
-    def __init__(self, target: Target, root: Path, ready_timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        target: Target,
+        root: Path,
+        log_dir: Path | None = None,
+        ready_timeout: float = 120.0,
+        stop_timeout: float = 10.0,
+        service_env: dict[str, str] | None = None,
+    ) -> None:
         self.target = target
         self.root = root.resolve()
+        self.log_dir = log_dir or Path(f"/tmp/signoff-containers-{os.getpid()}")
         self.ready_timeout = ready_timeout
-        self.compose: Any = None
+        self.stop_timeout = stop_timeout
+        self.service_env = service_env or {}
+        self.project: ComposeProject | None = None
+        self.timings: dict[str, float] = {}
+        self.ports: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._registered = False
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
-        return engine_answers()
+        return docker.engine_answers()
 
-    def start(self) -> StackHandle:
+    def _compose_file(self) -> Path:
         spec = self.target.compose
         if not spec.file or not spec.service or not spec.port:
             raise StackStartError(
                 "The target has no compose file, service and port (target.compose).",
                 hint="set target.compose.file, .service and .port, or use --stack local.",
             )
+        path = self.root / spec.file
+        if not path.is_file():
+            raise StackStartError(
+                f"The compose file {path} does not exist.",
+                hint="set target.compose.file to the compose file, relative to the project root.",
+            )
+        return path
+
+    # ------------------------------------------------------------------ start
+    def start(self) -> StackHandle:
+        compose_file = self._compose_file()
         reason = self.unavailable_reason()
         if reason:
-            raise ProviderUnavailable(reason, hint="use --stack local (the embedded stack).")
-        try:
-            from testcontainers.compose import DockerCompose
-        except ImportError as exc:
             raise ProviderUnavailable(
-                "The containers provider needs testcontainers, which is not installed.",
-                hint="pip install 'signoff[containers]'.",
-            ) from exc
-        compose_file = self.root / spec.file
-        self.compose = DockerCompose(
-            str(compose_file.parent), compose_file_name=compose_file.name, wait=True, build=True
+                reason,
+                hint="start a Docker engine and export DOCKER_HOST, or use --stack local.",
+            )
+        cli = docker.compose_cli()
+        if not self._registered:
+            atexit.register(self.stop)
+            self._registered = True
+        began = time.perf_counter()
+        docker.reap()
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **self.service_env}
+        project = ComposeProject(
+            cli, f"signoff-{uuid.uuid4().hex[:10]}", compose_file, self.log_dir, env
         )
-        self.compose.start()
-        host = self.compose.get_service_host(spec.service, spec.port) or "127.0.0.1"
-        port = self.compose.get_service_port(spec.service, spec.port)
-        base_url = f"http://{host}:{port}"
-        ready = absolute(base_url, self.target.ready_path)
-        deadline = time.monotonic() + self.ready_timeout
-        while True:
-            try:
-                if httpx.get(ready, timeout=2).status_code == self.target.ready_status:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise StackStartError(
-                    f"{spec.service} did not become ready within {self.ready_timeout:g} s.",
-                    hint=f"read `docker compose -f {spec.file} logs {spec.service}`.",
-                )
-            time.sleep(0.5)
-        env = dict(os.environ)
-        token = auth.obtain(self.target.auth, base_url, env, env, self.root, self.ready_timeout)
+        self.project = project
+        model = project.model()
+        services = model.get("services") or {}
+        http = self.target.compose.service
+        if http not in services:
+            raise StackStartError(
+                f"The compose file {compose_file.name} has no service {http!r} "
+                f"(it has: {', '.join(services)}).",
+                hint="set target.compose.service to the service that answers HTTP.",
+            )
+        self.ports = {http: free_port()}
+        for name in self.target.services:
+            if name in services:
+                self.ports[name] = free_port()
+        project.write_override(self._override(services))
+        project.up(BUILD_TIMEOUT)
+        self.timings["up"] = time.perf_counter() - began
+        project.wait_healthy(list(services), self.ready_timeout)
+        self._wait_ready()
+        self.timings["ready"] = time.perf_counter() - began
+        for index, command in enumerate(self.target.setup):
+            where = f"target.setup[{index}]"
+            project.exec(http, command, {"name": "setup"}, where, self.ready_timeout)
+        controls = ContainerControls(self)
+        token = controls.new_credential("signoff")
+        self.timings["credential"] = time.perf_counter() - began
+        images = project.images()
+        project.write_metadata(self.name, images, self.timings)
         return StackHandle(
             provider=self.name,
-            base_url=base_url,
+            base_url=self.base_url,
             token=token,
             headers=auth.headers(self.target.auth, token),
-            controls=ContainerControls(self.compose),
+            services=self.service_urls(services),
+            controls=controls,
+            log_dir=self.log_dir,
             openapi=self.target.openapi,
-            metrics_url=absolute(base_url, self.target.metrics_path),
+            metrics_url=absolute(self.base_url, self.target.metrics_path),
+            components={name: f"127.0.0.1:{port}" for name, port in self.ports.items()},
+            callback_host=project.gateway(http) or "127.0.0.1",
+            images=images,
         )
 
+    def _override(self, services: dict[str, Any]) -> dict[str, Any]:
+        project = self.project
+        assert project is not None
+        labels = {docker.LABEL: project.name, docker.OWNER: docker.owner()}
+        host_network_builds = not project.has_default_bridge()
+        spec = self.target.compose
+        processes = {spec.service, *self.target.processes}
+        override: dict[str, Any] = {}
+        for name, service in services.items():
+            entry: dict[str, Any] = {"labels": dict(labels)}
+            if name in self.ports:
+                inside = spec.port if name == spec.service else SERVICE_PORTS[name]
+                entry["ports"] = [f"127.0.0.1:{self.ports[name]}:{inside}"]
+            build = service.get("build")
+            if build:
+                if not service.get("image"):
+                    entry["image"] = f"signoff/{self.target.name}-{name}:latest"
+                if host_network_builds:
+                    context = build if isinstance(build, str) else build.get("context", ".")
+                    entry["build"] = {"context": str(context), "network": "host"}
+            if name in processes and self.service_env:
+                entry["environment"] = dict(self.service_env)
+            override[name] = entry
+        volumes = {v: {"labels": dict(labels)} for v in (project.model().get("volumes") or {})}
+        return {
+            "version": project.file_version(),
+            "services": override,
+            "networks": {"default": {"labels": dict(labels)}},
+            **({"volumes": volumes} if volumes else {}),
+        }
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports[self.target.compose.service]}"
+
+    def service_urls(self, services: dict[str, Any]) -> dict[str, str]:
+        urls: dict[str, str] = {}
+        if "postgres" in self.ports:
+            env = _environment(services["postgres"])
+            user = env.get("POSTGRES_USER") or "postgres"
+            password = env.get("POSTGRES_PASSWORD", "")
+            secret = f":{password}" if password else ""
+            database = env.get("POSTGRES_DB") or user
+            urls["postgres"] = (
+                f"postgresql://{user}{secret}@127.0.0.1:{self.ports['postgres']}/{database}"
+            )
+        if "redis" in self.ports:
+            urls["redis"] = f"redis://127.0.0.1:{self.ports['redis']}/0"
+        return urls
+
+    def _wait_ready(self) -> None:
+        url = absolute(self.base_url, self.target.ready_path)
+        deadline = time.monotonic() + self.ready_timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            try:
+                status = httpx.get(url, timeout=2).status_code
+                if status == self.target.ready_status:
+                    return
+                last = f"status {status}"
+            except httpx.HTTPError as exc:
+                last = str(exc) or type(exc).__name__
+            time.sleep(0.3)
+        service = self.target.compose.service
+        assert self.project is not None
+        log = self.project.save_logs([service])[0]
+        raise StackStartError(
+            f"{url} did not answer {self.target.ready_status} within {self.ready_timeout:g} s "
+            f"(last: {last}); read {log}.",
+            hint=f"last lines of the {service} log:\n{log_tail(log)}",
+        )
+
+    # ------------------------------------------------------------------ stop
     def stop(self) -> None:
-        if self.compose is not None:
-            self.compose.stop()
-            self.compose = None
+        with self._lock:
+            project, self.project = self.project, None
+            if project is None:
+                return
+            try:
+                project.save_logs()
+                project.down(self.stop_timeout)
+            finally:
+                docker.remove_project(project.name)
+
+
+def _environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):  # ["KEY=value", ...]
+        env = dict(item.split("=", 1) for item in env if "=" in item)
+    return {str(k): "" if v is None else str(v) for k, v in env.items()}

@@ -66,6 +66,8 @@ class StackHandle:
     embedded backing service to its URL; `black_box` is True when only the HTTP surface is
     reachable (no DSN, no controls); `writes` is False when a deployed service must only be
     read, with `write_operations` the "METHOD /path" patterns the user allowed anyway.
+    `callback_host` is this machine's address as the service sees it (where a test's webhook
+    receiver listens); `images` names the image each containerized component ran.
     """
 
     __test__ = False  # not a pytest test class
@@ -83,6 +85,8 @@ class StackHandle:
     openapi: str = ""
     metrics_url: str = ""
     components: dict[str, str] = field(default_factory=dict)
+    callback_host: str = "127.0.0.1"
+    images: dict[str, str] = field(default_factory=dict)
 
     @property
     def database_url(self) -> str | None:

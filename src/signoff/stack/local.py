@@ -3,7 +3,8 @@ child processes.
 
 Everything listens on free loopback ports and lives in a temporary folder; logs go to the run
 directory. `stop()` always runs (context manager, atexit, and the CLI's signal handlers) and
-leaves no process or listening port behind.
+leaves no process or listening port behind. Every process carries the run's label (`reap.py`),
+and every start first reaps what a killed earlier run left.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import httpx
 
 from signoff import covrc
 from signoff.errors import ControlUnsupported, StackStartError
-from signoff.stack import auth, postgres
+from signoff.stack import auth, postgres, reap
 from signoff.stack.interface import StackControls, StackHandle, StackProvider, absolute
 from signoff.stack.procs import ManagedProcess, free_port, log_tail
 from signoff.target import Target, expand
@@ -63,6 +64,8 @@ class LocalProvider(StackProvider):
         self.coverage_dir = coverage_dir
         self.service_env = service_env or {}
         self.workdir: Path | None = None
+        self.label: reap.RunLabel | None = None
+        self.reaped: list[str] = []
         self.procs: dict[str, ManagedProcess] = {}
         self.ports: dict[str, int] = {}
         self.timings: dict[str, float] = {}
@@ -74,15 +77,18 @@ class LocalProvider(StackProvider):
     def unavailable_reason(cls) -> str | None:
         return None
 
-    def missing_services(self) -> str | None:
-        """Why a declared backing service cannot run here, or None."""
+    def missing_services(self) -> StackStartError | None:
+        """Why a declared backing service cannot run here (with its tip), or None."""
         if "postgres" in self.target.services:
             try:
                 postgres.find_bindir()
             except StackStartError as exc:
-                return exc.message
+                return exc
         if "redis" in self.target.services and shutil.which("redis-server") is None:
-            return "redis-server was not found (apt-get install -y redis-server)."
+            return StackStartError(
+                "redis-server was not found.",
+                hint="install it with `apt-get install -y redis-server`.",
+            )
         return None
 
     # ------------------------------------------------------------------ start
@@ -94,16 +100,18 @@ class LocalProvider(StackProvider):
             )
         missing = self.missing_services()
         if missing:
-            raise StackStartError(missing, hint="install the stack's system packages.")
+            raise missing
         if not self._registered:
             atexit.register(self.stop)
             self._registered = True
         began = time.perf_counter()
+        self.reaped = reap.reap()
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.workdir = Path(tempfile.mkdtemp(prefix="signoff-stack-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix=reap.FOLDER_PREFIX))
         os.chmod(self.workdir, 0o755)  # the postgres user must traverse it
         self.ports = {name: free_port() for name in self.target.services}
         self.ports[self.target.http_process] = free_port()
+        self.label = reap.RunLabel.create(self.workdir, self.ports)
         self._start_services(began)
         for name in self.target.processes:
             self.start_process(name, wait=False)
@@ -193,7 +201,7 @@ class LocalProvider(StackProvider):
             "--dir",
             str(self.workdir),
         ]
-        proc = ManagedProcess("redis", argv, self.log_dir / "redis.log")
+        proc = ManagedProcess("redis", argv, self.log_dir / "redis.log", label=self.label)
         self.procs["redis"] = proc
         return proc
 
@@ -209,7 +217,9 @@ class LocalProvider(StackProvider):
         if not sockets.exists():
             sockets.mkdir()
             postgres.give_to(sockets, user)
-        proc = postgres.server_process(bindir, data, self.ports["postgres"], sockets, log, user)
+        proc = postgres.server_process(
+            bindir, data, self.ports["postgres"], sockets, log, user, self.label
+        )
         self.procs["postgres"] = proc
         proc.start()
         proc.wait_ready(
@@ -226,6 +236,8 @@ class LocalProvider(StackProvider):
         for key, value in self.target.env.items():
             env[key] = expand(value, values, f"target.env.{key}")
         env.update(self.service_env)
+        if self.label is not None:
+            env.update(self.label.env())
         return env
 
     def cwd(self, folder: str = "") -> Path:
@@ -253,7 +265,12 @@ class LocalProvider(StackProvider):
         )
         env.update(cov_env)
         proc = ManagedProcess(
-            name, argv, self.log_dir / f"{name}.log", env=env, cwd=self.cwd(spec.cwd)
+            name,
+            argv,
+            self.log_dir / f"{name}.log",
+            env=env,
+            cwd=self.cwd(spec.cwd),
+            label=self.label,
         )
         self.procs[name] = proc
         proc.start()
@@ -308,13 +325,19 @@ class LocalProvider(StackProvider):
     def stop(self) -> None:
         with self._lock:
             order = [*reversed(self.target.processes), "redis", "postgres"]
-            for name in order:
-                proc = self.procs.pop(name, None)
-                if proc is not None:
-                    proc.stop(self.stop_timeout)
-            if self.workdir is not None:
-                shutil.rmtree(self.workdir, ignore_errors=True)
-                self.workdir = None
+            try:
+                for name in order:
+                    proc = self.procs.pop(name, None)
+                    if proc is not None:
+                        proc.stop(self.stop_timeout)
+            finally:
+                # What an interrupted start or stop lost track of still carries the label.
+                if self.label is not None:
+                    reap.end_run(self.label)
+                    self.label = None
+                if self.workdir is not None:
+                    reap.remove_folder(self.workdir)
+                    self.workdir = None
 
     def tail(self, component: str) -> str:
         return log_tail(self.log_dir / f"{component}.log")

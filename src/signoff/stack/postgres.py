@@ -16,14 +16,28 @@ from pathlib import Path
 
 from signoff.errors import StackStartError
 from signoff.stack.procs import ManagedProcess
+from signoff.stack.reap import RunLabel
 
 SEARCH_ROOTS = (Path("/usr/lib/postgresql"), Path("/usr/local/pgsql"))
 
 
 def find_bindir() -> Path:
-    """The folder holding `postgres` and `initdb` (newest version first), or a clear error."""
+    """The folder holding `postgres` and `initdb` (newest version first), or a clear error.
+
+    SIGNOFF_PG_BIN, when set, is the only candidate: a setting that points at nothing is an
+    error, not a silent fall-back to another version."""
     given = os.environ.get("SIGNOFF_PG_BIN")
-    candidates = [Path(given)] if given else []
+    if given:
+        folder = Path(given)
+        if (folder / "postgres").is_file() and (folder / "initdb").is_file():
+            return folder
+        raise StackStartError(
+            f"SIGNOFF_PG_BIN is {given}, which holds no PostgreSQL server binaries "
+            "(postgres, initdb).",
+            hint="point SIGNOFF_PG_BIN at a folder like /usr/lib/postgresql/15/bin, "
+            "or unset it to search the usual places.",
+        )
+    candidates: list[Path] = []
     for root in SEARCH_ROOTS:
         if root.is_dir():
             versions = sorted(root.iterdir(), key=lambda p: p.name, reverse=True)
@@ -118,9 +132,16 @@ def prepare_data_dir(bindir: Path, workdir: Path, user: str | None, log: Path) -
 
 
 def server_process(
-    bindir: Path, data: Path, port: int, socket_dir: Path, log: Path, user: str | None
+    bindir: Path,
+    data: Path,
+    port: int,
+    socket_dir: Path,
+    log: Path,
+    user: str | None,
+    label: RunLabel | None = None,
 ) -> ManagedProcess:
-    """The `postgres` server itself as a managed child (SIGINT is its fast shutdown)."""
+    """The `postgres` server itself as a managed child: SIGINT is its fast shutdown, and SIGQUIT
+    (`pg_ctl stop -m immediate`) the quick exit a reaper sends, which frees its shared memory."""
     argv = [
         str(bindir / "postgres"),
         "-D",
@@ -140,7 +161,15 @@ def server_process(
         "-c",
         "max_connections=200",
     ]
-    return ManagedProcess("postgresql", argv, log, user=user, stop_signal=signal.SIGINT)
+    return ManagedProcess(
+        "postgresql",
+        argv,
+        log,
+        user=user,
+        stop_signal=signal.SIGINT,
+        label=label,
+        quick_exit=signal.SIGQUIT,
+    )
 
 
 def can_query(dsn: str) -> bool:

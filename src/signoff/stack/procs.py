@@ -1,4 +1,5 @@
-"""Child processes of the embedded stack: started with a log file, waited on, always stopped."""
+"""Child processes of the embedded stack: started with a log file and the run's label, waited on,
+always stopped."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from signoff.children import end_group
 from signoff.errors import StackStartError
+from signoff.stack.reap import RunLabel
 
 
 def free_port() -> int:
@@ -42,7 +45,9 @@ class ManagedProcess:
     """A child in its own process group, logging to a file, that `stop()` always ends.
 
     The own process group keeps a terminal's Ctrl-C from killing the child before the
-    orderly teardown runs, and lets `stop()` end grandchildren too.
+    orderly teardown runs, and lets `stop()` end grandchildren too. With a run `label` the child
+    carries it in its environment and is recorded in the run's marker as it starts, so that a
+    later start can reap it if this process dies without stopping it.
     """
 
     def __init__(
@@ -54,6 +59,8 @@ class ManagedProcess:
         cwd: Path | None = None,
         user: str | None = None,
         stop_signal: int = signal.SIGTERM,
+        label: RunLabel | None = None,
+        quick_exit: int = signal.SIGKILL,
     ) -> None:
         self.name = name
         self.argv = list(argv)
@@ -62,6 +69,8 @@ class ManagedProcess:
         self.cwd = cwd
         self.user = user
         self.stop_signal = stop_signal
+        self.label = label
+        self.quick_exit = quick_exit
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -72,6 +81,9 @@ class ManagedProcess:
 
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
+        env = self.env
+        if self.label is not None:
+            env = {**(os.environ if env is None else env), **self.label.env()}
         with self.log.open("ab") as out:
             if self.user is not None:
                 with contextlib.suppress(KeyError, PermissionError):
@@ -82,7 +94,7 @@ class ManagedProcess:
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
-                    env=self.env,
+                    env=env,
                     cwd=self.cwd,
                     user=self.user,
                     start_new_session=True,
@@ -92,6 +104,8 @@ class ManagedProcess:
                     f"Cannot start {self.name}: {self.argv[0]} was not found.",
                     hint="install the stack's system packages (see the README's quick start).",
                 ) from exc
+        if self.label is not None:
+            self.label.add(self.name, self.proc.pid, self.quick_exit)
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -101,25 +115,12 @@ class ManagedProcess:
         proc = self.proc
         if proc is None:
             return
-        if proc.poll() is None:
-            self._signal_group(proc.pid, sig if sig is not None else self.stop_signal)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self._signal_group(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
-        # The leader may be gone while a grandchild lingers in the group.
-        self._signal_group(proc.pid, signal.SIGKILL)
+        end_group(proc, sig if sig is not None else self.stop_signal, timeout)
         self.proc = None
 
     def kill(self) -> None:
         """End the process group at once, as a crash would."""
         self.stop(timeout=5, sig=signal.SIGKILL)
-
-    @staticmethod
-    def _signal_group(pgid: int, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, sig)
 
     def wait_ready(self, check: Callable[[], bool], timeout: float, what: str) -> None:
         """Poll `check` until it is true; fail fast if the process exits, or after `timeout`."""

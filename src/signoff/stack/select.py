@@ -27,10 +27,14 @@ def choose_provider(
 
     `auto` never picks containers by itself: the local stack is the embedded default.
     """
+    source = "--stack" if choice else "SIGNOFF_STACK" if os.environ.get("SIGNOFF_STACK") else ""
     choice = choice or os.environ.get("SIGNOFF_STACK") or str(config["provider"])
     base_url = base_url or os.environ.get("SIGNOFF_BASE_URL") or str(config["base_url"])
     if choice not in CHOICES:
-        raise UsageError(f"Unknown stack provider {choice!r}; choose one of {', '.join(CHOICES)}.")
+        raise UsageError(
+            f"Unknown stack provider {choice!r} ({source or 'the provider setting'}); "
+            f"choose one of {', '.join(CHOICES)}."
+        )
     if choice == "auto":
         choice = "url" if base_url else "local"
     settings = config.section("stack")
@@ -48,7 +52,14 @@ def choose_provider(
         reason = ContainersProvider.unavailable_reason()
         if reason:
             raise ProviderUnavailable(reason, hint="use --stack local (the embedded stack).")
-        return ContainersProvider(config.target, config.root)
+        return ContainersProvider(
+            config.target,
+            config.root,
+            log_dir,
+            ready_timeout=max(float(settings["ready_timeout"]), 120.0),
+            stop_timeout=float(settings["stop_timeout"]),
+            service_env=service_env,
+        )
     if not config.target.startable:
         raise UsageError(
             "There is no service to start: [tool.signoff.target] declares no processes.",
@@ -64,7 +75,7 @@ def choose_provider(
         coverage_dir=coverage_dir,
         service_env=service_env,
     )
-    reason = local.missing_services()
-    if reason:
-        raise ProviderUnavailable(reason, hint="install the stack's system packages.")
+    missing = local.missing_services()
+    if missing:
+        raise ProviderUnavailable(missing.message, hint=missing.hint)
     return local

@@ -34,8 +34,13 @@ DB_DOWN_MESSAGE = "The database is unavailable; retry shortly."
 def _build(settings: Settings) -> FastAPI:
     db = Database(settings.database_url, max_size=settings.db_pool_max)
     backend = RedisBackend(settings.redis_url)
+    # stale_after_expiry: entries outlive the configured TTL by far (a day), as when a TTL
+    # setting is lost on the way to the backend.
+    ttl_s = 86400.0 if settings.has_fault("stale_after_expiry") else settings.cache_ttl_s
     cache = TaggedCache(
-        backend, invalidation_enabled=not settings.has_fault("no_cache_invalidation")
+        backend,
+        ttl_s=ttl_s,
+        invalidation_enabled=not settings.has_fault("no_cache_invalidation"),
     )
 
     @asynccontextmanager

@@ -8,10 +8,16 @@ from urllib.parse import urlsplit
 
 __all__ = ["KNOWN_FAULTS", "ConfigError", "Settings"]
 
-# ui_* faults break only the web pages (ledger.web), to prove the browser journeys catch it.
+# ui_* faults break only the web pages (ledger.web), to prove the browser journeys catch it;
+# stale_after_* faults each skip one path that must refresh a cached read, to prove the api
+# suite's cache contract catches it.
 KNOWN_FAULTS = frozenset(
     {
         "no_cache_invalidation",
+        "stale_after_worker",
+        "stale_after_delete",
+        "stale_after_revoke",
+        "stale_after_expiry",
         "error_on_bad_field",
         "stall",
         "ui_missing_label",
@@ -69,6 +75,7 @@ class Settings:
     webhook_backoff_s: float = 0.5
     webhook_backoff_cap_s: float = 5.0
     db_pool_max: int = 10
+    cache_ttl_s: float = 300.0
     faults: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
@@ -94,6 +101,7 @@ class Settings:
             webhook_max_attempts=_int(env, "LEDGER_WEBHOOK_MAX_ATTEMPTS", 8),
             webhook_backoff_s=_float(env, "LEDGER_WEBHOOK_BACKOFF_S", 0.5),
             db_pool_max=_int(env, "LEDGER_DB_POOL_MAX", 10),
+            cache_ttl_s=_float(env, "LEDGER_CACHE_TTL_S", 300.0, minimum=0.1),
             faults=faults,
         )
         if mode == "production":

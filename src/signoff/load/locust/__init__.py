@@ -62,19 +62,22 @@ __all__ = [
 def setup(closed: Sequence[type[User]] = (MixUser,)) -> dict[str, Any]:
     """Read the plan, wire the recording into Locust and give the shape its users: `closed`
     for closed-model profiles, the package's own for the open, peak and paced modes. Call it
-    once, at import of the locustfile; returns the plan."""
-    found = load_plan()
-    install(found)
-    _users.configure(found)
-    _openmodel.configure(found)
-    PlanShape.plan = found
+    once, at import of the locustfile; returns the plan (a worker later takes its master's)."""
+
+    def configure(found: dict[str, Any]) -> None:
+        _users.configure(found)
+        _openmodel.configure(found)
+        PlanShape.plan = found
+
+    STATE.configure = configure
     PlanShape.classes = {
         "closed": list(closed),
         "open": [OpenModelUser],
         "peak": [PeakUser],
         "paced": [PacedUser],
     }
-    return found
+    install(load_plan())
+    return STATE.plan
 
 
 def plan() -> dict[str, Any]:

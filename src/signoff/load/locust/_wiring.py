@@ -2,8 +2,9 @@
 phases and the early stop.
 
 `setup()` calls `install()` once. A standalone process records and collects; a worker records and
-sends its chunks to the master as custom messages; the master collects them, so workers on other
-machines need nothing but the plan file, the credential and a route to the master.
+sends its chunks to the master as custom messages; the master collects them. A worker asks the
+master for the plan as it starts, so workers on other machines need nothing but the package, the
+credential and a route to the master. Every chunk carries its process's CPU seconds.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from signoff.load.recorder import (
     OUT_ENV,
     PHASES,
     PLAN_ENV,
+    WORKER_ENV,
     Chunk,
     ChunkFile,
     IntervalRecorder,
@@ -37,6 +40,8 @@ from signoff.load.recorder import (
 from signoff.stack.interface import StackHandle
 
 MESSAGE = "signoff_chunk"
+PLAN_REQUEST = "signoff_plan_request"
+PLAN = "signoff_plan"
 
 
 class State:
@@ -53,6 +58,8 @@ class State:
         self.judge: LiveJudge | None = None
         self.collect: ChunkFile | None = None
         self._flusher: gevent.Greenlet | None = None
+        # what `setup()` does with a plan (users, shape); run again when the master sends one
+        self.configure: Callable[[dict[str, Any]], None] = lambda plan: None
 
     def on_chunk(self, chunk: Chunk) -> None:
         if self.collect is not None:
@@ -110,23 +117,29 @@ def write_abort(out: Path, abort: dict[str, Any]) -> None:
 
 
 def install(plan: dict[str, Any]) -> State:
-    STATE.plan = plan
-    target = plan.get("target", {})
-    STATE.handle = StackHandle(
-        provider="locust",
-        base_url="",
-        headers=_headers(),
-        writes=bool(target.get("writes", True)),
-        write_operations=list(target.get("write_operations", [])),
-    )
-    if "operations" in plan:
-        STATE.operations = [from_json(op) for op in plan["operations"]]
+    adopt(plan)
     hooks: Any = events  # Locust's event hooks are not typed
     hooks.init.add_listener(_on_init)
     hooks.request.add_listener(_on_request)
     hooks.test_start.add_listener(_on_test_start)
     hooks.test_stop.add_listener(_on_test_stop)
     return STATE
+
+
+def adopt(plan: dict[str, Any]) -> None:
+    """Make `plan` this process's plan: target, operations, and what `setup()` configures."""
+    STATE.plan = plan
+    target = plan.get("target", {})
+    STATE.handle = StackHandle(
+        provider="locust",
+        headers=_headers(),
+        writes=bool(target.get("writes", True)),
+        write_operations=list(target.get("write_operations", [])),
+        base_url=STATE.handle.base_url,
+    )
+    if "operations" in plan:
+        STATE.operations = [from_json(op) for op in plan["operations"]]
+    STATE.configure(plan)
 
 
 def operations() -> list[MixOperation]:
@@ -152,8 +165,12 @@ def _on_init(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     out_dir = os.environ.get(OUT_ENV)
     if isinstance(runner, WorkerRunner):
-        worker = f"{socket.gethostname()}-{os.getpid()}"
-        STATE.recorder = IntervalRecorder(worker, lambda c: runner.send_message(MESSAGE, c))
+        worker = os.environ.get(WORKER_ENV) or f"{socket.gethostname()}-{os.getpid()}"
+        STATE.recorder = IntervalRecorder(
+            worker, lambda c: runner.send_message(MESSAGE, c), cpu=time.process_time
+        )
+        runner.register_message(PLAN, lambda msg, **_kw: adopt(msg.data))
+        runner.send_message(PLAN_REQUEST, {"worker": worker})
         return
     if not out_dir:
         return
@@ -164,8 +181,12 @@ def _on_init(environment: Environment, **_: Any) -> None:
     STATE.judge = LiveJudge(STATE.plan, STATE.plan.get("settings", {}), STATE.clock)
     if isinstance(runner, MasterRunner):
         runner.register_message(MESSAGE, lambda msg, **_kw: STATE.on_chunk(msg.data))
+        runner.register_message(
+            PLAN_REQUEST,
+            lambda msg, **_kw: runner.send_message(PLAN, STATE.plan, client_id=msg.node_id),
+        )
     else:
-        STATE.recorder = IntervalRecorder("local", STATE.on_chunk)
+        STATE.recorder = IntervalRecorder("local", STATE.on_chunk, cpu=time.process_time)
 
 
 def _on_request(

@@ -14,13 +14,14 @@ from ledger.api.deps import (
     DbDep,
     IdPath,
     PageQuery,
+    SettingsDep,
     TenantDep,
     active_job,
     not_found,
 )
 from ledger.api.schemas import JobCreate, JobOut, JobPatch, Page, Problem
 from ledger.core.db import Conn, execute, fetchall, fetchone, fetchone_required
-from ledger.summaries import job_tags
+from ledger.summaries import job_tags, run_tags
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], responses=AUTH_RESPONSES)
 
@@ -115,7 +116,9 @@ def patch_job(
     response_class=Response,
     responses={404: {"model": Problem, "description": "Never a job of this tenant"}},
 )
-def delete_job(job_id: IdPath, tenant: TenantDep, db: DbDep, cache: CacheDep) -> Response:
+def delete_job(
+    job_id: IdPath, tenant: TenantDep, db: DbDep, cache: CacheDep, settings: SettingsDep
+) -> Response:
     with db.connection() as conn:
         row = fetchone(
             conn,
@@ -126,5 +129,6 @@ def delete_job(job_id: IdPath, tenant: TenantDep, db: DbDep, cache: CacheDep) ->
             raise not_found("Job")
         if row["deleted_at"] is None:
             execute(conn, "UPDATE jobs SET deleted_at = now() WHERE id = %s", (job_id,))
-    cache.invalidate(job_tags(tenant.tenant_id, job_id))
+    if not settings.has_fault("stale_after_delete"):
+        cache.invalidate(run_tags(tenant.tenant_id, job_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,191 @@
+"""`signoff compare`: interleaved A/B runs of one layer on this machine, then the judgement.
+
+The baseline's target code comes from a git ref checked out with `git worktree add` into a
+temporary folder; the candidate's from the working tree (or another ref or folder). Only the
+target's commands and PYTHONPATH point into those trees: the harness, its configuration and the
+load scripts stay the current ones, so both builds are measured by the same instrument. Runs
+alternate A B A B …, so drift of the machine (frequency, neighbours, caches) falls on both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from signoff import rundir
+from signoff.compare.baseline import Comparison, compare
+from signoff.compare.settings import settings
+from signoff.config import Config
+from signoff.errors import SignoffError, UsageError
+from signoff.layers import LayerContext, runner
+from signoff.records import LayerRecord, Status, write_record
+from signoff.report.gates import Gate
+from signoff.report.model import write_plan
+
+Say = Callable[[str], None]
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(  # nosec B603 B607 - git with arguments of our own
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise UsageError(
+            f"git {' '.join(args)} failed: {done.stderr.strip() or done.stdout.strip()}.",
+            hint="name a commit, branch or tag of this repository (e.g. HEAD~1 or v1.2.0).",
+        )
+    return done.stdout.strip()
+
+
+@contextmanager
+def tree(root: Path, source: str | None) -> Iterator[Path]:
+    """The folder that holds one side's code: a git ref's worktree, a folder, or the project."""
+    if source is None:
+        yield root
+        return
+    if Path(source).is_dir():
+        yield Path(source).resolve()
+        return
+    commit = _git(root, "rev-parse", "--verify", f"{source}^{{commit}}")
+    folder = Path(tempfile.mkdtemp(prefix="signoff-compare-"))
+    _git(root, "worktree", "add", "--detach", str(folder / "tree"), commit)
+    try:
+        yield folder / "tree"
+    finally:
+        with suppress(UsageError):
+            _git(root, "worktree", "remove", "--force", str(folder / "tree"))
+        shutil.rmtree(folder, ignore_errors=True)
+        with suppress(UsageError):
+            _git(root, "worktree", "prune")
+
+
+def retarget(config: Config, folder: Path, env: dict[str, str] | None = None) -> Config:
+    """The configuration with the target's commands and PYTHONPATH taken from `folder`."""
+    target = config.target
+
+    def place(path: str) -> str:
+        return str((folder / path).resolve()) if path else ""
+
+    processes = {
+        name: dataclasses.replace(proc, cwd=place(proc.cwd))
+        for name, proc in target.processes.items()
+    }
+    moved = dataclasses.replace(
+        target,
+        cwd=place(target.cwd),
+        python_path=[place(p) for p in target.python_path],
+        processes=processes,
+        env={**target.env, **(env or {})},
+    )
+    return dataclasses.replace(config, target=moved)
+
+
+def _run(cfg: Config, layer: str, args: list[str], label: str, options: dict[str, Any]) -> Path:
+    """One run of the layer into a fresh run directory; a failing layer still leaves its record."""
+    run = rundir.create(cfg.run_root)
+    # The run's own report judges only the repeated layer, not a whole profile.
+    write_plan(run, "compare", [layer], [layer])
+    ctx = LayerContext(
+        run_dir=run,
+        config=cfg,
+        profile=str(cfg["profile"]),
+        args=args,
+        stack=options.get("stack"),
+        base_url=None,
+        name=layer,
+    )
+    try:
+        runner(layer, cfg)(ctx)
+    except SignoffError as exc:
+        record = LayerRecord(layer, Status.INCONCLUSIVE, exc.message, reasons=[exc.message])
+        write_record(rundir.layer_dir(run, layer), record)
+    (run / "compare-side.txt").write_text(label + "\n", encoding="utf-8")
+    return run
+
+
+def interleave(
+    config: Config,
+    baseline_ref: str,
+    candidate: str | None = None,
+    layer: str | None = None,
+    layer_args: list[str] | None = None,
+    repetitions: int | None = None,
+    candidate_env: dict[str, str] | None = None,
+    say: Say = print,
+    **options: Any,
+) -> tuple[Comparison, list[Path], list[Path]]:
+    """Run the layer `repetitions` times per side, A B A B …, and compare the two builds."""
+    from signoff.report.results import build  # the report package imports this one
+
+    section = config.section("compare")
+    layer = layer or str(section["layer"])
+    layer_args = list(section["layer_args"]) if layer_args is None else layer_args
+    reps = repetitions or int(section["repetitions"])
+    if reps < 1:
+        raise UsageError("--repetitions must be at least 1.", hint="e.g. --repetitions 5.")
+    runner(layer, config)  # an unknown layer fails before anything starts
+    judge = settings(config)
+    base_runs: list[Path] = []
+    cand_runs: list[Path] = []
+    with tree(config.root, baseline_ref) as a_tree, tree(config.root, candidate) as b_tree:
+        sides = [
+            ("A", f"baseline {baseline_ref}", retarget(config, a_tree), base_runs),
+            (
+                "B",
+                f"candidate {candidate or 'working tree'}",
+                retarget(config, b_tree, candidate_env),
+                cand_runs,
+            ),
+        ]
+        say(
+            f"Comparing {sides[0][1]} ({a_tree}) with {sides[1][1]} ({b_tree}): "
+            f"{reps} runs of `{layer} {' '.join(layer_args)}` a side, interleaved."
+        )
+        for index in range(reps):
+            for letter, label, cfg, runs in sides:
+                run = _run(cfg, layer, layer_args, label, options)
+                runs.append(run)
+                say(f"{letter}{index + 1}: {run.name}")
+    docs_a = [build(run, config).to_json() for run in base_runs]
+    docs_b = [build(run, config).to_json() for run in cand_runs]
+    section_report = config.section("report")
+    comparison = compare(
+        docs_a,
+        docs_b,
+        judge,
+        required=bool(section_report["baseline_required"]),
+        max_coverage_drop=float(section_report["max_coverage_drop"]),
+    )
+    if not comparison.rows:
+        # Fail closed: runs that measured nothing must not read as "no regression".
+        empty = Gate(
+            "baseline / measured series",
+            "baseline",
+            Status.INCONCLUSIVE,
+            True,
+            figure="0 series on both sides",
+            threshold="at least 1",
+            message=f"No series was measured in both builds' runs of `{layer}`; "
+            "read the runs' records for why.",
+        )
+        comparison = dataclasses.replace(comparison, gates=[empty, *comparison.gates])
+    return comparison, base_runs, cand_runs
+
+
+def write_report(config: Config, comparison: Comparison, run: Path) -> dict[str, Path]:
+    """The last candidate run's report, with the comparison of all runs in it."""
+    from signoff.report.results import build
+    from signoff.report.write import renderers
+
+    results = dataclasses.replace(build(run, config), comparison=comparison)
+    paths: dict[str, Path] = {}
+    for key, renderer in renderers(config).items():
+        paths[key] = run / f"report{renderer.suffix}"
+        paths[key].write_text(renderer.format(results), encoding="utf-8")
+    return paths

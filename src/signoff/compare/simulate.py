@@ -1,0 +1,147 @@
+"""Measure the judge itself on simulated series: its false-alarm rate and its power.
+
+Each trial draws the runs of two builds. A run's level moves by a lognormal factor (the
+between-run noise: CPU frequency, neighbours, cache state), and its samples scatter around that
+level (the within-run noise); the candidate's true change multiplies its levels. The judge then
+sees only the samples, as it does for real runs. Run it as
+`python -m signoff.compare.simulate` (the nox session `judge` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from signoff.compare.stats import Change, Settings, judge
+
+# (name, samples per run, within-run sd of log latency): a load phase of one endpoint, and a
+# pytest-benchmark series at its default of 30 rounds
+PRESETS = {"load": (400, 0.35), "bench": (30, 0.10)}
+EFFECTS = (0.0, 0.10, 0.15, 0.25)
+
+
+@dataclass(frozen=True)
+class Cell:
+    between: float  # sd of the log run level
+    effect: float  # true relative change of the candidate
+    trials: int
+    slower: int
+    faster: int
+    same: int
+
+    @property
+    def flagged(self) -> float:
+        """A/A: the false-alarm rate (either direction); otherwise the power (slower only)."""
+        hits = self.slower + self.faster if self.effect == 0 else self.slower
+        return hits / self.trials
+
+
+def trial(
+    rng: np.random.Generator,
+    runs: int,
+    samples: int,
+    within: float,
+    between: float,
+    effect: float,
+    settings: Settings,
+    series: int = 1,
+) -> Change:
+    """One comparison of `runs` baseline and `runs` candidate runs of one series."""
+
+    def side(factor: float) -> list[list[float]]:
+        levels = factor * np.exp(rng.normal(0.0, between, runs))
+        return [list(level * rng.lognormal(0.0, within, samples)) for level in levels]
+
+    return judge(side(1.0), side(1.0 + effect), "p50", settings, family=series).change
+
+
+def cell(
+    seed: int,
+    trials: int,
+    runs: int,
+    samples: int,
+    within: float,
+    between: float,
+    effect: float,
+    settings: Settings,
+    series: int = 1,
+) -> Cell:
+    rng = np.random.default_rng([seed, round(between * 1000), round(effect * 1000)])
+    outcomes = [
+        trial(rng, runs, samples, within, between, effect, settings, series) for _ in range(trials)
+    ]
+    return Cell(
+        between,
+        effect,
+        trials,
+        outcomes.count(Change.SLOWER),
+        outcomes.count(Change.FASTER),
+        outcomes.count(Change.SAME),
+    )
+
+
+def table(
+    seed: int,
+    trials: int,
+    runs: int,
+    samples: int,
+    within: float,
+    betweens: Sequence[float],
+    settings: Settings,
+    series: int = 1,
+) -> list[Cell]:
+    return [
+        cell(seed, trials, runs, samples, within, between, effect, settings, series)
+        for between in betweens
+        for effect in EFFECTS
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m signoff.compare.simulate", description=__doc__)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="load")
+    parser.add_argument("--trials", type=int, default=400, help="trials per cell (default 400)")
+    parser.add_argument("--runs", type=int, default=12, help="runs per side (default 12)")
+    parser.add_argument("--samples", type=int, help="samples per run (default: the preset's)")
+    parser.add_argument("--within", type=float, help="within-run sd of log values (preset's)")
+    parser.add_argument(
+        "--between", type=float, nargs="+", default=[0.0, 0.05, 0.10], help="between-run sds"
+    )
+    parser.add_argument("--series", type=int, default=1, help="series judged together (family)")
+    parser.add_argument("--min-effect", type=float, default=Settings.min_effect)
+    parser.add_argument("--alpha", type=float, default=Settings.alpha)
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args(argv)
+    samples, within = PRESETS[args.preset]
+    samples = args.samples or samples
+    within = within if args.within is None else args.within
+    settings = Settings(min_effect=args.min_effect, alpha=args.alpha)
+    print(
+        f"judge on simulated {args.preset} series: {args.runs} runs a side, {samples} samples a "
+        f"run, within-run sd {within:g}, {args.series} series judged together, "
+        f"min effect {settings.min_effect:.0%}, alpha {settings.alpha:g}, {args.trials} trials"
+    )
+    print(
+        f"{'between':>8} {'A/A false alarms':>17} "
+        + " ".join(f"{'+' + format(e, '.0%'):>7}" for e in EFFECTS[1:])
+    )
+    cells = table(
+        args.seed, args.trials, args.runs, samples, within, args.between, settings, args.series
+    )
+    for between in args.between:
+        row = {c.effect: c for c in cells if c.between == between}
+        print(
+            f"{between:>8.0%} {row[0.0].flagged:>17.1%} "
+            + " ".join(f"{row[e].flagged:>7.1%}" for e in EFFECTS[1:])
+        )
+    noise = math.expm1(args.between[-1])
+    print(f"(power = share flagged slower; the last row's between-run noise is ±{noise:.1%})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,208 @@
+"""Replay a fuzz run's failures against a fresh stack, to tell real findings from flaky ones.
+
+Schemathesis stores each failing test case as a crash file: the whole request sequence that led
+to it, with stateful links re-evaluated against the live responses on replay, so a failure found
+deep in a stateful scenario is sent again faithfully on a stack that has never seen the run.
+`st replay` tries each one up to three times. A case that fails again is REPRODUCED; one that
+passes every replay is FLAKY; one whose replay could not run is an ERROR and counts as a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from signoff.config import Config
+from signoff.errors import ControlUnsupported, StackError, UsageError
+from signoff.fuzz.command import masked, st_prefix
+from signoff.stack.interface import StackHandle, absolute
+from signoff.stack.select import choose_provider
+
+REPRODUCED = "REPRODUCED"
+FLAKY = "FLAKY"
+ERROR = "ERROR"
+PLAN = "fuzz-plan.json"
+CRASHES = ".schemathesis"  # Schemathesis' store, under the directory it ran in
+REPLAY_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failing test case: its stored reproductions (one file per failed check)."""
+
+    case_id: str
+    operation: str
+    checks: list[str]
+    files: list[str]  # relative to the fuzz folder
+
+
+def findings(folder: Path) -> list[Finding]:
+    """Every failing test case the run stored, by case id."""
+    grouped: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob(f"{CRASHES}/*/cache/crashes/*.json")):
+        if path.name == "manifest.json":
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            case_id, operation = str(data["case_id"]), str(data["operation"])
+            checks = [str(c["name"]) for c in data["sequence"][-1]["checks"]]
+        except (OSError, ValueError, KeyError, IndexError, TypeError):
+            continue  # no verdict for its case, whose failure then stands
+        entry = grouped.setdefault(case_id, {"operation": operation, "checks": [], "files": []})
+        entry["checks"] += checks
+        entry["files"].append(str(path.relative_to(folder)))
+    return [
+        Finding(case_id, e["operation"], e["checks"], e["files"]) for case_id, e in grouped.items()
+    ]
+
+
+def classify(
+    failures: list[dict[str, Any]], verdicts: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """(confirmed, flaky) failing test cases of the JUnit failures, by replay verdict.
+
+    Only a case that replayed and passed every time is flaky; a failure without a case id, or
+    whose case has no stored reproduction or no clean replay, stays a failure (fail closed).
+    """
+    confirmed: list[str] = []
+    flaky: list[str] = []
+    for failure in failures:
+        if failure["kind"] != "failure":
+            continue  # errors are judged on their own
+        ids = failure.get("case_ids") or []
+        if not ids:
+            confirmed.append(f"{failure['operation']} (no test case id)")
+        for case_id in ids:
+            label = f"{failure['operation']} ({case_id})"
+            (flaky if verdicts.get(case_id) == FLAKY else confirmed).append(label)
+    return list(dict.fromkeys(confirmed)), list(dict.fromkeys(flaky))
+
+
+def write_plan(folder: Path, plan: dict[str, Any]) -> None:
+    """What a later replay needs to rebuild the run's stack and credentials."""
+    (folder / PLAN).write_text(json.dumps(plan, indent=2) + "\n", encoding="utf-8")
+
+
+def replay_run(
+    config: Config,
+    folder: Path,
+    stack: str | None = None,
+    base_url: str | None = None,
+    name: str = "replay",
+) -> dict[str, str]:
+    """Replay every stored failure of the fuzz folder on a fresh stack; verdict per case id,
+    written to `<name>.json` beside the run's other evidence."""
+    try:
+        plan = json.loads((folder / PLAN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise UsageError(
+            f"{folder} holds no fuzz run to replay ({PLAN} is missing or unreadable).",
+            hint="pass the run directory or run id of a fuzz layer run, e.g. `reports/latest`.",
+        ) from None
+    found = findings(folder)
+    verdicts: dict[str, str] = {}
+    if found:
+        provider = choose_provider(
+            config,
+            folder / f"{name}-stack-logs",
+            stack or plan.get("stack"),
+            base_url or plan.get("base_url"),
+            service_env=plan.get("service_env") or None,
+        )
+        last = set(plan.get("last_operations") or [])
+        with provider as handle:
+            # Credential-revoking operations go last, each with a credential of its own.
+            for finding in sorted(found, key=lambda f: f.operation in last):
+                headers = fresh_headers(handle) if finding.operation in last else handle.headers
+                verdicts[finding.case_id] = _replay(folder, finding, handle, headers, plan, name)
+    result = {"findings": [{**asdict(f), "verdict": verdicts[f.case_id]} for f in found]}
+    (folder / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return verdicts
+
+
+def fresh_headers(handle: StackHandle) -> dict[str, str]:
+    """Headers of a new identity, so a revoking operation cannot revoke the main credential."""
+    try:
+        token = handle.controls.new_credential("signoff-fuzz-last")
+    except ControlUnsupported:
+        return handle.headers
+    key, value = next(iter(handle.headers.items()), ("", ""))
+    if not key:
+        return {}
+    return {key: value.replace(handle.token, token)}
+
+
+def _replay(
+    folder: Path,
+    finding: Finding,
+    handle: StackHandle,
+    headers: dict[str, str],
+    plan: dict[str, Any],
+    name: str,
+) -> str:
+    """REPRODUCED when any of the case's checks failed again, FLAKY when none did."""
+    verdicts = []
+    for file in finding.files:
+        argv = [
+            *st_prefix(str(plan.get("config_file") or "")),
+            "replay",
+            str(folder / file),
+            f"--url={handle.base_url}",
+            f"--schema-location={_schema_location(folder, handle, plan)}",
+            "--keep",  # the stored reproduction is the run's evidence; never let replay delete it
+            *[item for k, v in headers.items() for item in ("--header", f"{k}: {v}")],
+        ]
+        verdicts.append(_run(argv, folder / f"{name}.log", headers))
+    if REPRODUCED in verdicts:
+        return REPRODUCED
+    return ERROR if ERROR in verdicts else FLAKY
+
+
+def _schema_location(folder: Path, handle: StackHandle, plan: dict[str, Any]) -> str:
+    """The fresh stack's own document where it serves one: replayed checks that build requests of
+    their own need the base URL a document loaded over HTTP carries, and a file does not."""
+    location = handle.openapi or "/openapi.json"
+    if location.startswith(("http://", "https://", "/")):
+        return absolute(handle.base_url, location)
+    return str(folder / str(plan.get("schema", "openapi.json")))
+
+
+def _run(argv: list[str], log: Path, headers: dict[str, str]) -> str:
+    if not shutil.which(argv[0]) and not Path(argv[0]).exists():
+        raise StackError("Schemathesis is not installed (pip install schemathesis).")
+    with log.open("a", encoding="utf-8") as out:
+        out.write("$ " + " ".join(masked(argv, headers)) + "\n")
+        out.flush()
+        try:
+            done = subprocess.run(
+                argv, stdout=out, stderr=subprocess.STDOUT, timeout=REPLAY_TIMEOUT_S, check=False
+            )
+        except subprocess.TimeoutExpired:
+            out.write(f"The replay did not finish within {REPLAY_TIMEOUT_S:g} s.\n")
+            return ERROR
+    # st replay: 0 every check passed on every attempt, 1 a check failed again, else an error
+    return {0: FLAKY, 1: REPRODUCED}.get(done.returncode, ERROR)
+
+
+def replay_command(
+    config: Config, run_dir: Path, stack: str | None = None, base_url: str | None = None
+) -> int:
+    """`signoff fuzz --replay RUN`: send a run's failing cases again on a fresh stack and print
+    which reproduced; exit 1 when any did or could not be replayed, else 0."""
+    folder = run_dir / "fuzz"
+    name = f"replay-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
+    verdicts = replay_run(config, folder, stack, base_url, name=name)
+    if not verdicts:
+        print(f"{folder}: no stored failing test case to replay.")
+        return 0
+    found = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+    for item in found["findings"]:
+        checks = ", ".join(item["checks"])
+        print(f"{item['verdict']:11} {item['case_id']:8} {item['operation']}  ({checks})")
+    print(f"Replay evidence: {folder / name}.json")
+    return 1 if any(v != FLAKY for v in verdicts.values()) else 0

@@ -1,0 +1,111 @@
+"""Fault controls of a compose stack: stop, start and kill its containers by component name.
+
+A component is named as on the embedded stack: "postgres", "redis", or one of the target's
+processes ("worker"); the HTTP process is the compose service `target.compose.service`, and
+every compose service also answers to its own name.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from signoff.errors import ControlUnsupported
+from signoff.stack import auth, docker
+from signoff.stack.compose import ComposeProject
+from signoff.stack.interface import StackControls
+
+if TYPE_CHECKING:
+    from signoff.stack.containers import ContainersProvider
+
+# how a target command names the interpreter; inside the image it is `python`
+PYTHONS = ("python", "python3", "{python}")
+
+
+class ContainerControls(StackControls):
+    provider = "containers"
+
+    def __init__(self, stack: ContainersProvider) -> None:
+        self.stack = stack
+
+    @property
+    def project(self) -> ComposeProject:
+        if self.stack.project is None:
+            raise ControlUnsupported("The compose stack is not running any more.")
+        return self.stack.project
+
+    def _services(self) -> list[str]:
+        return list(self.project.model().get("services") or {})
+
+    def names(self) -> list[str]:
+        target = self.stack.target
+        aliases = [n for n in [*target.services, *target.processes] if self._service(n, False)]
+        return sorted({*aliases, *self._services()})
+
+    def _service(self, name: str, strict: bool = True) -> str:
+        target = self.stack.target
+        http = target.processes and name == target.http_process
+        service = target.compose.service if http else name
+        if service in self._services():
+            return service
+        if strict:
+            raise ControlUnsupported(
+                f"The compose stack has no component named {name!r} "
+                f"(it has: {', '.join(self.names())})."
+            )
+        return ""
+
+    def _compose(self, what: str, *args: str) -> None:
+        docker.run(self.project.argv(*args), 120 + self.stack.stop_timeout, self.project.env, what)
+
+    def stop(self, name: str) -> None:
+        service = self._service(name)
+        timeout = str(int(self.stack.stop_timeout))
+        self._compose(f"Stopping {service}", "stop", "-t", timeout, service)
+
+    def start(self, name: str) -> None:
+        service = self._service(name)
+        self._compose(f"Starting {service}", "start", service)
+        self.project.wait_healthy([service], self.stack.ready_timeout)
+
+    def kill(self, name: str) -> None:
+        service = self._service(name)
+        self._compose(f"Killing {service}", "kill", "-s", "SIGKILL", service)
+
+    def pid(self, name: str) -> int:
+        """The host PID of the component's main process, when the engine runs on this machine."""
+        service = self._service(name)
+        state = (self.project.containers().get(service) or {}).get("State") or {}
+        pid = int(state.get("Pid") or 0)
+        if (
+            not pid
+            or not os.path.exists(f"/proc/{pid}")
+            or docker.docker_socket().startswith(("tcp://", "http://", "https://"))
+        ):
+            raise ControlUnsupported(
+                f"The process of {service} is not visible on this machine (a remote engine)."
+            )
+        return pid
+
+    def service_pid(self) -> int:
+        return self.pid(self.stack.target.compose.service)
+
+    def new_credential(self, name: str) -> str:
+        """The target's auth command, run inside the HTTP service's container."""
+        stack = self.stack
+        spec = stack.target.auth
+        if spec.kind == "command" or spec.command:
+            inner = ["python" if part in PYTHONS else part for part in spec.command]
+            exec_argv = self.project.argv("exec", "-T", stack.target.compose.service)
+            spec = replace(spec, command=[*exec_argv, *inner])
+        return auth.obtain(
+            spec,
+            stack.base_url,
+            {"host": "127.0.0.1", "base_url": stack.base_url},
+            self.project.env,
+            stack.root,
+            stack.ready_timeout,
+            name,
+            from_env=False,
+        )

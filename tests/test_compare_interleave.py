@@ -1,0 +1,112 @@
+"""`signoff compare`: a git ref in a worktree, the target re-rooted there, runs A B A B …"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from signoff import config as config_mod
+from signoff.compare.interleave import retarget, tree
+from signoff.errors import UsageError
+from tests.test_report_results import signoff
+
+# A pytest layer that measures the target's module `speed` (a stand-in for a service's code,
+# imported from the target's python_path): 200 "latencies" around its LEVEL, a little noise.
+PROBE = """
+import json, os, random
+from pathlib import Path
+
+import speed
+
+
+def test_probe():
+    folder = Path(os.environ["SIGNOFF_RUN_DIR"], "probe")
+    values = [speed.LEVEL * random.lognormvariate(0, 0.02) for _ in range(200)]
+    (folder / "samples.json").write_text(json.dumps({"GET /thing | steady": values}))
+"""
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "speed.py").write_text("LEVEL = 10.0\n")
+    (root / "probe").mkdir()
+    (root / "probe" / "test_probe.py").write_text(PROBE)
+    (root / "signoff.toml").write_text(
+        'run_dir = "reports"\n[report]\nclaims = ""\n'
+        '[target]\ncwd = "app"\npython_path = ["app"]\n'
+        '[target.processes.web]\ncommand = ["python", "-m", "http.server"]\n'
+        '[layers.probe]\nkind = "pytest"\npaths = ["probe"]\n'
+        '[compare]\nlayer = "probe"\nlayer_args = []\nmin_runs = 3\n'
+    )
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "one")
+    return root
+
+
+def test_a_ref_is_checked_out_apart_and_removed_after(repo: Path) -> None:
+    (repo / "app" / "speed.py").write_text("LEVEL = 13.0\n")  # uncommitted: not in HEAD
+    with tree(repo, "HEAD") as folder:
+        assert folder != repo
+        assert (folder / "app" / "speed.py").read_text() == "LEVEL = 10.0\n"
+        assert str(folder) in git(repo, "worktree", "list")
+    assert not folder.exists()
+    assert str(folder) not in git(repo, "worktree", "list")
+    with tree(repo, None) as folder:
+        assert folder == repo
+    with pytest.raises(UsageError, match="git rev-parse"), tree(repo, "no-such-ref"):
+        pass
+
+
+def test_only_the_target_moves_into_the_tree(repo: Path, tmp_path: Path) -> None:
+    cfg = config_mod.load(repo)
+    moved = retarget(cfg, tmp_path / "elsewhere", {"LEDGER_FAULTS": "stall"})
+    assert moved.target.cwd == str(tmp_path / "elsewhere" / "app")
+    assert moved.target.python_path == [str(tmp_path / "elsewhere" / "app")]
+    assert moved.target.env["LEDGER_FAULTS"] == "stall"
+    assert moved.root == cfg.root  # the harness, its config and its runs stay where they are
+    assert moved.run_root == cfg.run_root
+
+
+def test_compare_interleaves_runs_and_flags_the_slower_build(repo: Path) -> None:
+    (repo / "app" / "speed.py").write_text("LEVEL = 13.0\n")
+    result = signoff(repo, "compare", "--repetitions", "3", "HEAD")
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "| latency | probe: GET /thing \\| steady | p50 |" in result.stdout
+    runs = sorted((repo / "reports").glob("2*"))
+    sides = [(run / "compare-side.txt").read_text().split()[0] for run in runs]
+    assert sides == ["baseline", "candidate"] * 3
+    doc = json.loads((runs[-1] / "report.json").read_text())
+    row = next(r for r in doc["comparison"]["rows"] if r["figure"] == "p50")
+    assert row["change"] == "slower"
+    assert 0.25 < row["relative"] < 0.35
+    assert len(doc["comparison"]["baseline_runs"]) == 3
+
+
+def test_compare_of_one_build_with_itself_passes(repo: Path) -> None:
+    result = signoff(repo, "compare", "--candidate", "HEAD", "--repetitions", "3", "HEAD")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "baseline / latency: PASS" in result.stderr
+
+
+def test_an_option_after_the_baseline_is_refused_not_passed_on(repo: Path) -> None:
+    result = signoff(repo, "compare", "HEAD", "--repetitions", "3")
+    assert result.returncode == 2
+    assert "--repetitions came after the baseline" in result.stderr
+    assert not (repo / "reports").exists()
