@@ -53,11 +53,14 @@ def _script(name: str, *args: str, timeout: float) -> str:
 def engine() -> Iterator[str]:
     """DOCKER_HOST of a running engine (the project's own), with the base images built."""
     before = os.environ.get("DOCKER_HOST")
-    if before is None or docker.engine_answers() is not None:
+    started = before is None or docker.engine_answers() is not None
+    if started:
         line = _script("docker-engine.sh", "start", timeout=300).strip().splitlines()[-1]
         os.environ["DOCKER_HOST"] = line.removeprefix("DOCKER_HOST=")
     _script("base-images.sh", timeout=900)
     yield os.environ["DOCKER_HOST"]
+    if started:  # the engine this session started does not outlive it (its images stay cached)
+        _script("docker-engine.sh", "stop", timeout=120)
     if before is None:
         os.environ.pop("DOCKER_HOST", None)
     else:
