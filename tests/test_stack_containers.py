@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -236,6 +237,7 @@ def test_ctrl_c_removes_the_stack(engine: str, tmp_path: Path) -> None:
             if child.poll() is None:
                 child.kill()
     assert _of_project(owned[0]) == {"container": [], "network": [], "volume": []}
+    shutil.rmtree(json.loads(line)["logs"], ignore_errors=True)  # kept by `stack up` on purpose
 
 
 def _projects() -> list[str]:

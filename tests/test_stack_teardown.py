@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -158,6 +159,8 @@ def test_stack_up_tears_down_on_ctrl_c(tmp_path: Path) -> None:
     assert not [port for port in ports if port and port_open(port)]
     for port in ports:
         assert not processes_mentioning(f" {port} "), port
+    assert Path(handle["logs"]).is_dir()  # the logs are kept, as `stack up` prints
+    shutil.rmtree(handle["logs"])
 
 
 # ------------------------------------------------------------------ the reaper, on real processes
@@ -235,10 +238,11 @@ def test_pg_bin_pointing_at_nothing_is_an_error_naming_it(
         choose_provider(config.load(ROOT), tmp_path, "local")
     assert "SIGNOFF_PG_BIN is /nonexistent" in caught.value.message
     assert "SIGNOFF_PG_BIN" in str(caught.value.hint)
+    (tmp_path / "tmp").mkdir()
     done = subprocess.run(
         [sys.executable, "-m", "signoff", "stack", "up"],
         cwd=ROOT,
-        env={**os.environ, "SIGNOFF_PG_BIN": "/nonexistent"},
+        env={**os.environ, "SIGNOFF_PG_BIN": "/nonexistent", "TMPDIR": str(tmp_path / "tmp")},
         capture_output=True,
         text=True,
         timeout=60,
@@ -246,6 +250,7 @@ def test_pg_bin_pointing_at_nothing_is_an_error_naming_it(
     )
     assert done.returncode == 2
     assert "signoff: error: SIGNOFF_PG_BIN is /nonexistent" in done.stderr
+    assert not list((tmp_path / "tmp").iterdir()), "a stack that never started left a folder"
     assert "Tip: point SIGNOFF_PG_BIN at" in done.stderr
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -37,12 +38,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line, "signoff stack up printed nothing"
-        yield json.loads(line)
+        handle = json.loads(line)
+        yield handle
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         if proc.stdout is not None:
             proc.stdout.close()
+    shutil.rmtree(handle["logs"], ignore_errors=True)
 
 
 def url_context(run: Path, base_url: str) -> LayerContext:

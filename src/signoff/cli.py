@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -201,7 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def stack_up(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     logs = Path(tempfile.mkdtemp(prefix="signoff-stack-logs-"))
-    provider = choose_provider(cfg, logs, args.stack, args.base_url)
+    try:
+        provider = choose_provider(cfg, logs, args.stack, args.base_url)
+    except SignoffError:
+        shutil.rmtree(logs, ignore_errors=True)  # a stack that never started leaves nothing
+        raise
     try:
         with console.status(f"Starting the {provider.name} stack…"):
             handle = provider.start()
