@@ -130,6 +130,20 @@ def compare(figure: float, comparator: str, threshold: float) -> bool:
     raise ValueError(f"unknown comparator {comparator!r}")
 
 
+def flaky_check(name: str, count: int, message: str, fail_on_flaky: bool, evidence: str) -> Check:
+    """Outcomes that passed only on a retry or replay: shown always, gating only on request."""
+    failed = fail_on_flaky and count > 0
+    return Check(
+        name,
+        Status.FAIL if failed else Status.PASS,
+        count,
+        0 if fail_on_flaky else "reported",
+        "==" if fail_on_flaky else "",
+        message=message if count else "",
+        evidence=evidence,
+    )
+
+
 def threshold_check(
     name: str,
     figure: float | None,

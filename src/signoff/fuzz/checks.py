@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from signoff import records
 from signoff.fuzz.replay import FLAKY
 from signoff.fuzz.results import first_title
 from signoff.records import Check, Status, threshold_check
@@ -45,22 +46,11 @@ def _confirmed_in(failure: dict[str, Any], confirmed: list[str]) -> bool:
 
 def flaky_check(flaky: list[str], fail_on_flaky: bool, evidence: str) -> Check:
     """Failures that passed every replay: shown, and gating only with `fail_on_flaky`."""
-    failed = fail_on_flaky and bool(flaky)
     message = (
         f"{len(flaky)} failing test case(s) did not reproduce on replay ({FLAKY}): "
         f"{', '.join(flaky[:5])}."
-        if flaky
-        else ""
     )
-    return Check(
-        "flaky findings",
-        Status.FAIL if failed else Status.PASS,
-        len(flaky),
-        0 if fail_on_flaky else "reported",
-        "==" if fail_on_flaky else "",
-        message=message,
-        evidence=evidence,
-    )
+    return records.flaky_check("flaky findings", len(flaky), message, fail_on_flaky, evidence)
 
 
 def refs_check(refs: list[str], evidence: str) -> Check:

@@ -21,7 +21,15 @@ import pytest
 from signoff import browser
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative, run_pytest_layer
-from signoff.records import Check, LayerRecord, Status, judge, threshold_check, write_record
+from signoff.records import (
+    Check,
+    LayerRecord,
+    Status,
+    flaky_check,
+    judge,
+    threshold_check,
+    write_record,
+)
 from signoff.rundir import layer_dir
 
 __all__ = ["JOURNEYS_ENV", "JourneyLog", "outcomes", "run"]
@@ -156,17 +164,8 @@ def _flaky_check(
             message="No journey outcome was logged (journeys.json is missing or empty).",
             evidence=evidence,
         )
-    message = f"{len(flaky)} journeys passed only on a retry: {', '.join(flaky)}." if flaky else ""
-    failed = fail_on_flaky and bool(flaky)
-    return Check(
-        "flaky journeys",
-        Status.FAIL if failed else Status.PASS,
-        len(flaky),
-        0 if fail_on_flaky else "reported",
-        "==" if fail_on_flaky else "",
-        message=message if failed else "",
-        evidence=evidence,
-    )
+    message = f"{len(flaky)} journeys passed only on a retry: {', '.join(flaky)}."
+    return flaky_check("flaky journeys", len(flaky), message, fail_on_flaky, evidence)
 
 
 def _versions() -> dict[str, str]:
