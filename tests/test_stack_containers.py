@@ -24,6 +24,7 @@ import httpx
 import psycopg
 import pytest
 import redis
+from coverage import CoverageData
 
 from signoff import config
 from signoff.environment import fingerprint
@@ -196,20 +197,60 @@ def test_an_unknown_component_is_named(handle: StackHandle) -> None:
         handle.controls.stop("kafka")
 
 
-def test_stop_keeps_the_logs_and_leaves_nothing(engine: str, tmp_path: Path) -> None:
-    provider = ContainersProvider(config.load(ROOT).target, ROOT, tmp_path / "logs")
-    provider.start()
+def test_stop_keeps_logs_and_coverage_and_leaves_nothing(engine: str, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    provider = ContainersProvider(
+        config.load(ROOT).target, ROOT, run / "api" / "stack-logs", coverage_dir=run / "coverage"
+    )
+    handle = provider.start()
     assert provider.project is not None
     project = provider.project.name
     volumes = _volumes_of(project)
     assert len(volumes) >= 3, volumes  # metrics, and the data volumes of postgres and redis
+    with handle.client() as client:
+        assert client.get("/api/v1/jobs").status_code == 200
     provider.stop()
     assert _of_project(project) == {"container": [], "network": [], "volume": []}
     left = docker.run(["docker", "volume", "ls", "-q"], 30).stdout.split()
     assert not set(volumes) & set(left)
     for service in ("api", "worker", "postgres", "redis"):
-        assert (tmp_path / "logs" / f"{service}.log").stat().st_size > 0, service
+        assert (provider.log_dir / f"{service}.log").stat().st_size > 0, service
     provider.stop()  # a second stop is harmless
+    _assert_measured_on_this_machine(run / "coverage", provider.log_dir / "coverage")
+
+
+def _assert_measured_on_this_machine(coverage_dir: Path, inside: Path) -> None:
+    """The API's and the worker's data arrived, combined into one file of the run's coverage
+    folder, every file named by its path on this machine."""
+    saved = {path.name.split(".")[2] for path in inside.glob(".coverage.*")}
+    assert saved == {"api", "worker"}, sorted(inside.iterdir())
+    combined = list(coverage_dir.glob(".coverage.containers.*"))
+    assert len(combined) == 1, sorted(coverage_dir.iterdir())
+    data = CoverageData(str(combined[0]))
+    data.read()
+    files = set(data.measured_files())
+    source = ROOT / "stack" / "ledger"
+    assert files, "no file was measured"
+    assert {f for f in files if not f.startswith(f"{source}/")} == set()
+    assert all(Path(f).is_file() for f in files)
+    # the body of a function each process ran: the worker's loop, the API's GET /api/v1/jobs
+    for module, line in (("worker.py", "def run_forever"), ("api/routes/jobs.py", "def list_jobs")):
+        path = str(source / module)
+        assert path in files, sorted(files)
+        assert _line_of(path, line) + 1 in (data.lines(path) or []), (module, line)
+
+
+def _line_of(path: str, text: str) -> int:
+    for number, found in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if text in found:
+            return number
+    raise AssertionError(f"{text!r} is not in {path}")
+
+
+def _in_the_foreground() -> None:
+    """SIGINT as a terminal's foreground job has it: a shell's background job (CI's steps, a
+    `cmd &`) starts with SIGINT ignored, and its children inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_ctrl_c_removes_the_stack(engine: str, tmp_path: Path) -> None:
@@ -223,6 +264,7 @@ def test_ctrl_c_removes_the_stack(engine: str, tmp_path: Path) -> None:
             stderr=stderr,
             text=True,
             start_new_session=True,
+            preexec_fn=_in_the_foreground,
         ) as child,
     ):
         try:
@@ -238,6 +280,54 @@ def test_ctrl_c_removes_the_stack(engine: str, tmp_path: Path) -> None:
                 child.kill()
     assert _of_project(owned[0]) == {"container": [], "network": [], "volume": []}
     shutil.rmtree(json.loads(line)["logs"], ignore_errors=True)  # kept by `stack up` on purpose
+
+
+def test_ctrl_c_in_the_middle_of_a_layer_removes_the_stack(engine: str, tmp_path: Path) -> None:
+    before = set(_projects())
+    run = tmp_path / "run"
+    errors = tmp_path / "stderr.txt"
+    project = ""
+    with (
+        errors.open("w") as stderr,
+        subprocess.Popen(
+            [SIGNOFF, "layer", "--run", str(run), "api", "--stack", "containers"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+            preexec_fn=_in_the_foreground,
+        ) as child,
+    ):
+        try:
+            project = _layer_underway(child, run, before, errors)
+            os.killpg(child.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole group
+            child.wait(timeout=120)
+        finally:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+            if project:
+                left = _of_project(project)
+                docker.remove_project(project)  # what a failing case left, for the next tests
+    assert child.returncode != 0, errors.read_text()
+    assert left == {"container": [], "network": [], "volume": []}
+
+
+def _layer_underway(
+    child: subprocess.Popen[bytes], run: Path, before: set[str], errors: Path
+) -> str:
+    """The compose project of the layer's stack, once the stack is up and the layer's tests
+    have begun sending requests."""
+    deadline = time.monotonic() + 600
+    while not list(run.rglob("stack.json")):
+        assert child.poll() is None, errors.read_text()
+        assert time.monotonic() < deadline, "the layer's stack did not start"
+        time.sleep(0.5)
+    new = sorted(set(_projects()) - before)
+    assert len(new) == 1, new
+    time.sleep(3)  # into the layer's tests
+    assert child.poll() is None, errors.read_text()
+    return new[0]
 
 
 def _projects() -> list[str]:

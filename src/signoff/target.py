@@ -85,6 +85,8 @@ class Compose:
     file: str = ""
     service: str = ""
     port: int = 0
+    # the build context's folder inside the image, for coverage paths; "" = the image's WORKDIR
+    source_root: str = ""
 
 
 @dataclass(frozen=True)

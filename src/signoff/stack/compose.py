@@ -77,14 +77,21 @@ class ComposeProject:
         return done.returncode == 0
 
     # ------------------------------------------------------------------ lifecycle
-    def up(self, timeout: float) -> None:
+    def up(self, timeout: float, build: bool = True) -> None:
+        self._logged(["up", "-d", *(["--build"] if build else [])], timeout, "compose up")
+
+    def build(self, timeout: float) -> None:
+        self._logged(["build"], timeout, "compose build")
+
+    def _logged(self, args: list[str], timeout: float, what: str) -> None:
+        """A compose command whose output goes to compose.log; a failure quotes its end."""
         log = self.log_dir / "compose.log"
         with log.open("a", encoding="utf-8") as out:
-            out.write("$ " + " ".join(self.argv("up", "-d", "--build")) + "\n")
+            out.write("$ " + " ".join(self.argv(*args)) + "\n")
             out.flush()
             try:
                 done = subprocess.run(
-                    self.argv("up", "-d", "--build"),
+                    self.argv(*args),
                     env=self.env,
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -93,13 +100,12 @@ class ComposeProject:
                 )
             except subprocess.TimeoutExpired:
                 raise StackStartError(
-                    f"compose up of {self.file.name} did not finish within {timeout:g} s; "
-                    f"read {log}."
+                    f"{what} of {self.file.name} did not finish within {timeout:g} s; read {log}."
                 ) from None
         if done.returncode != 0:
             self.save_logs()
             raise StackStartError(
-                f"compose up of {self.file.name} failed (code {done.returncode}); read {log}.",
+                f"{what} of {self.file.name} failed (code {done.returncode}); read {log}.",
                 hint=f"last lines of the compose log:\n{log_tail(log)}",
             )
 

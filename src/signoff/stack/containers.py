@@ -10,25 +10,30 @@ engine without a default bridge, builds on the host's network (else `pip install
 step has no network at all). The handle carries the DSN and Redis URL with those ports, the
 credentials the target's auth command prints inside the HTTP service's container, fault
 controls by component name, and the images each service ran. Logs of every container are kept
-in the log folder; teardown removes every container, network and volume of the project.
+in the log folder; teardown removes every container, network and volume of the project. With a
+coverage folder, the services built from the user's source run their Python under coverage
+(`container_coverage`), and teardown leaves their combined data in that folder.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import sys
 import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
+import coverage
 import httpx
 
 from signoff.errors import ProviderUnavailable, StackStartError
 from signoff.stack import auth, docker
 from signoff.stack.compose import ComposeProject
 from signoff.stack.container_controls import ContainerControls
+from signoff.stack.container_coverage import ContainerCoverage
 from signoff.stack.interface import StackHandle, StackProvider, absolute
 from signoff.stack.procs import free_port, log_tail
 from signoff.target import Target
@@ -55,6 +60,8 @@ class ContainersProvider(StackProvider):
         ready_timeout: float = 120.0,
         stop_timeout: float = 10.0,
         service_env: dict[str, str] | None = None,
+        coverage_dir: Path | None = None,
+        source_root: str = "",
     ) -> None:
         self.target = target
         self.root = root.resolve()
@@ -62,6 +69,10 @@ class ContainersProvider(StackProvider):
         self.ready_timeout = ready_timeout
         self.stop_timeout = stop_timeout
         self.service_env = service_env or {}
+        self.coverage_dir = coverage_dir
+        # where the build context's files are inside the image ("" = the image's WORKDIR)
+        self.source_root = source_root
+        self.coverage: ContainerCoverage | None = None
         self.project: ComposeProject | None = None
         self.timings: dict[str, float] = {}
         self.ports: dict[str, int] = {}
@@ -121,8 +132,18 @@ class ContainersProvider(StackProvider):
         for name in self.target.services:
             if name in services:
                 self.ports[name] = free_port()
-        project.write_override(self._override(services))
-        project.up(BUILD_TIMEOUT)
+        override = self._override(services)
+        project.write_override(override)
+        if self.coverage_dir is not None:
+            project.build(BUILD_TIMEOUT)
+            self.coverage = ContainerCoverage(
+                self.target, self.coverage_dir, self.log_dir, project.name
+            )
+            if self.coverage.wrap(services, override, self.source_root):
+                project.write_override(override)
+            else:
+                self.coverage = None
+        project.up(BUILD_TIMEOUT, build=self.coverage is None)
         self.timings["up"] = time.perf_counter() - began
         project.wait_healthy(list(services), self.ready_timeout)
         self._wait_ready()
@@ -233,6 +254,16 @@ class ContainersProvider(StackProvider):
                 project.down(self.stop_timeout)
             finally:
                 docker.remove_project(project.name)
+                self._collect_coverage()
+
+    def _collect_coverage(self) -> None:
+        measured, self.coverage = self.coverage, None
+        if measured is None:
+            return
+        try:
+            measured.collect()
+        except (coverage.CoverageException, OSError) as exc:
+            print(f"signoff: the containers' coverage was not combined: {exc}", file=sys.stderr)
 
 
 def _environment(service: dict[str, Any]) -> dict[str, str]:

@@ -59,6 +59,8 @@ def choose_provider(
             ready_timeout=max(float(settings["ready_timeout"]), 120.0),
             stop_timeout=float(settings["stop_timeout"]),
             service_env=service_env,
+            coverage_dir=coverage_dir,
+            source_root=config.target.compose.source_root,
         )
     if not config.target.startable:
         raise UsageError(
