@@ -14,7 +14,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from signoff.compare.fingerprint import differences
-from signoff.compare.stats import Change, Settings, Shift, judge
+from signoff.compare.level import levels, relative
+from signoff.compare.stats import Change, Settings, Shift, judge_logs, per_run
+from signoff.load import series
 from signoff.records import Status
 from signoff.report.gates import Gate
 
@@ -25,6 +27,7 @@ KINDS = {
     "benchmarks": ("micro-benchmarks", False),
 }
 Document = Mapping[str, Any]
+LEVEL = "run level"  # the series of what moved every series of a run together
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,27 @@ class Row:
     kind: str
     series: str
     shift: Shift
+    level: bool = False  # the run level: what moved every series of a run alike
+
+    @property
+    def sparse(self) -> bool:
+        """Too few samples in every run of both sides: named, not judged."""
+        return not self.shift.runs_baseline and not self.shift.runs_candidate
+
+    @property
+    def verdict(self) -> str:
+        return "not judged" if self.sparse else self.shift.change.value
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self.shift)
-        return {"kind": self.kind, "series": self.series, **data, "change": self.shift.change.value}
+        return {
+            "kind": self.kind,
+            "series": self.series,
+            **data,
+            "change": self.shift.change.value,
+            "verdict": self.verdict,
+            "level": self.level,
+        }
 
 
 @dataclass(frozen=True)
@@ -95,15 +115,30 @@ def _gate(
     )
 
 
-def _series_gate(kind: str, rows: list[Row], required: bool, runs: int) -> Gate:
-    title = KINDS[kind][0]
-    worse = [f"{r.series} ({r.shift.figure})" for r in rows if r.shift.change is Change.SLOWER]
-    unsure = [r for r in rows if r.shift.change is Change.INCONCLUSIVE]
-    figure = f"{len(worse)} slower, {len(unsure)} inconclusive of {len(rows)}"
+def _series_gate(
+    kind: str, rows: list[Row], required: bool, runs: int, whole_run: bool = False
+) -> Gate:
+    """Fails on a slower series; inconclusive on an undecided one or when none was judged.
+
+    A series too sparse in every run of both sides (an endpoint the workload hardly calls) is
+    named, not judged: the workload gives no evidence about it either way.
+    """
+    title = KINDS[kind][0] + (", every series alike (run level)" if whole_run else "")
+    sparse = [r for r in rows if r.sparse]
+    judged = [r for r in rows if not r.sparse]
+    worse = [f"{r.series} ({r.shift.figure})" for r in judged if r.shift.change is Change.SLOWER]
+    unsure = [r for r in judged if r.shift.change is Change.INCONCLUSIVE]
+    figure = f"{len(worse)} slower, {len(unsure)} inconclusive of {len(judged)}"
+    skipped = ""
+    if sparse:
+        names = ", ".join(f"{r.series} ({r.shift.figure})" for r in sparse[:10])
+        skipped = (
+            f" Not judged, too few samples in every run: {names}{' …' if len(sparse) > 10 else ''}."
+        )
     if worse:
-        message = f"Slower than the baseline: {', '.join(worse)}."
+        message = f"Slower than the baseline: {', '.join(worse)}.{skipped}"
         return _gate(title, Status.FAIL, required, figure, "no slower series", message)
-    if unsure:
+    if unsure or not judged:
         needs = [r.shift.runs_needed for r in unsure]
         need = (
             "more than 200 runs per side"
@@ -113,10 +148,12 @@ def _series_gate(kind: str, rows: list[Row], required: bool, runs: int) -> Gate:
         names = ", ".join(f"{r.series} ({r.shift.figure})" for r in unsure[:10])
         message = (
             f"Could not be judged with {runs} run(s) per side: {names}"
-            f"{' …' if len(unsure) > 10 else ''}. Judging them needs {need}."
+            f"{' …' if len(unsure) > 10 else ''}. Judging them needs {need}.{skipped}"
+            if unsure
+            else f"No series had enough samples to be judged.{skipped}"
         )
         return _gate(title, Status.INCONCLUSIVE, required, figure, "no slower series", message)
-    return _gate(title, Status.PASS, required, figure, "no slower series")
+    return _gate(title, Status.PASS, required, figure, "no slower series", skipped.strip())
 
 
 def _side(documents: Document | Sequence[Document]) -> list[Document]:
@@ -125,12 +162,69 @@ def _side(documents: Document | Sequence[Document]) -> list[Document]:
     return list(documents)
 
 
-def _runs(side: list[Document], kind: str, key: str) -> list[list[float]]:
-    return [list(d.get("samples", {}).get(kind, {}).get(key, [])) for d in side]
+def _runs(side: list[Document], kind: str, by_phase: bool) -> dict[str, list[list[float]]]:
+    """Per series, each run's samples; latency series pooled over their profile's phases."""
+    out: dict[str, list[list[float]]] = {}
+    for index, doc in enumerate(side):
+        for key, values in doc.get("samples", {}).get(kind, {}).items():
+            name = key if by_phase or kind != "latency" else series.whole_profile(key)
+            runs = out.setdefault(name, [[] for _ in side])
+            runs[index].extend(float(v) for v in values)
+    return out
 
 
-def _measured(runs: list[list[float]], settings: Settings) -> bool:
-    return any(len(r) >= settings.min_samples for r in runs)
+@dataclass(frozen=True)
+class _Job:
+    """One series and figure to judge, as per-run log values of both sides."""
+
+    kind: str
+    name: str
+    figure: str
+    baseline: list[float | None]
+    candidate: list[float | None]
+    shown: tuple[list[float | None], list[float | None]] | None = None
+    paired: bool = False
+    level: bool = False
+
+    @property
+    def measured(self) -> bool:
+        return any(v is not None for v in self.baseline) and any(
+            v is not None for v in self.candidate
+        )
+
+
+def _jobs(
+    kind: str, bases: list[Document], cands: list[Document], s: Settings, paired: bool
+) -> list[_Job]:
+    """The series of one kind, relative to their run's level where a group allows one."""
+    before, after = _runs(bases, kind, s.by_phase), _runs(cands, kind, s.by_phase)
+    figures = list(s.latency_figures) if kind == "latency" else ["p50"]
+    n_a = len(bases)
+    jobs: list[_Job] = []
+    for figure in figures:
+        table = {
+            name: per_run(before[name], figure, s.min_samples)
+            + per_run(after[name], figure, s.min_samples)
+            for name in sorted(before.keys() & after.keys())
+        }
+        groups: dict[str, list[str]] = {}
+        for name in table:
+            groups.setdefault(series.place(name) if kind == "latency" else "", []).append(name)
+        for group, names in groups.items():
+            level = levels({n: table[n] for n in names}, len(bases) + len(cands))
+            if kind == "throughput" or not s.run_level or level is None:
+                jobs += [
+                    _Job(kind, n, figure, table[n][:n_a], table[n][n_a:], paired=paired)
+                    for n in names
+                ]
+                continue
+            for name in names:
+                moved = relative(table[name], level)
+                shown = (table[name][:n_a], table[name][n_a:])
+                jobs.append(_Job(kind, name, figure, moved[:n_a], moved[n_a:], shown))
+            label = series.key(LEVEL, group) if group else LEVEL
+            jobs.append(_Job(kind, label, figure, level[:n_a], level[n_a:], None, paired, True))
+    return jobs
 
 
 def compare(
@@ -139,8 +233,12 @@ def compare(
     settings: Settings | None = None,
     required: bool = True,
     max_coverage_drop: float = 1.0,
+    paired: bool = False,
 ) -> Comparison:
-    """The comparison of two builds' runs; its gates are advisory unless the runs suffice."""
+    """The comparison of two builds' runs; its gates are advisory unless the runs suffice.
+
+    `paired`: the i-th runs of both sides ran next to each other (`signoff compare`).
+    """
     s = settings or Settings()
     bases, cands = _side(baseline), _side(candidate)
     base_doc, cand_doc = bases[-1], cands[-1]
@@ -162,35 +260,34 @@ def compare(
     gating = required and not advisory
     exact = required and not reasons  # coverage, findings and failures are not noisy
     only: list[str] = []
-    keys: dict[str, list[str]] = {}
-    for kind in KINDS:
-        before = {k for d in bases for k in d.get("samples", {}).get(kind, {})}
-        after = {k for d in cands for k in d.get("samples", {}).get(kind, {})}
-        only += [f"{kind}: {key}" for key in sorted(before ^ after)]
-        keys[kind] = sorted(before & after)
-    figures = {kind: list(s.latency_figures) if kind == "latency" else ["p50"] for kind in KINDS}
-    # Only series measured on both sides can raise a false alarm, so only they widen intervals.
-    family = sum(
-        len(figures[kind])
-        for kind in KINDS
-        for key in keys[kind]
-        if _measured(_runs(bases, kind, key), s) and _measured(_runs(cands, kind, key), s)
-    )
     rows: list[Row] = []
     gates: list[Gate] = []
+    jobs = {kind: _jobs(kind, bases, cands, s, paired) for kind in KINDS}
+    for kind in KINDS:
+        before = set(_runs(bases, kind, s.by_phase))
+        after = set(_runs(cands, kind, s.by_phase))
+        only += [f"{kind}: {key}" for key in sorted(before ^ after)]
+    # Only series measured on both sides can raise a false alarm, so only they widen intervals.
+    family = sum(job.measured for kind_jobs in jobs.values() for job in kind_jobs)
     for kind, (_, higher) in KINDS.items():
         kind_rows = [
             Row(
                 kind,
-                key,
-                judge(_runs(bases, kind, key), _runs(cands, kind, key), fig, s, higher, family),
+                job.name,
+                judge_logs(
+                    job.baseline, job.candidate, job.figure, s, higher, family, job.shown,
+                    job.paired,
+                ),
+                job.level,
             )
-            for key in keys[kind]
-            for fig in figures[kind]
-        ]
+            for job in jobs[kind]
+        ]  # fmt: skip
         rows += kind_rows
-        if kind_rows:
-            gates.append(_series_gate(kind, kind_rows, gating, fewest))
+        # One gate for the series relative to their run, one for what moved them all alike.
+        for whole_run in (False, True):
+            part = [r for r in kind_rows if r.level is whole_run]
+            if part:
+                gates.append(_series_gate(kind, part, gating, fewest, whole_run))
     cov_before, cov_after = _coverage(base_doc), _coverage(cand_doc)
     coverage: dict[str, dict[str, float | None]] = {}
     for key in ("line_percent", "branch_percent"):

@@ -161,6 +161,7 @@ def interleave(
         judge,
         required=bool(section_report["baseline_required"]),
         max_coverage_drop=float(section_report["max_coverage_drop"]),
+        paired=True,
     )
     if not comparison.rows:
         # Fail closed: runs that measured nothing must not read as "no regression".

@@ -32,4 +32,6 @@ def settings(config: Config) -> Settings:
         assumed_noise=float(section["assumed_noise"]),
         familywise=bool(section["familywise"]),
         latency_figures=figures,
+        run_level=bool(section["run_level"]),
+        by_phase=bool(section["by_phase"]),
     )

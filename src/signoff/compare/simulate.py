@@ -13,9 +13,11 @@ import argparse
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from signoff.compare.baseline import compare
 from signoff.compare.stats import Change, Settings, judge
 
 # (name, samples per run, within-run sd of log latency): a load phase of one endpoint, and a
@@ -59,6 +61,43 @@ def trial(
     return judge(side(1.0), side(1.0 + effect), "p50", settings, family=series).change
 
 
+def trial_many(
+    rng: np.random.Generator,
+    runs: int,
+    samples: int,
+    within: float,
+    between: float,
+    effect: float,
+    settings: Settings,
+    series: int,
+    shared: float,
+) -> Change:
+    """One comparison of `series` series at once, the first changed by `effect`.
+
+    A `shared` part of the between-run variance moves every series of a run together (the
+    machine); the rest moves each on its own. The runs are judged as `signoff compare` judges
+    them: interleaved pairs, relative to the run level. Any series flagged in an A/A is a false
+    alarm; with a change, the changed series flagged slower counts as detected.
+    """
+    common, own = between * math.sqrt(shared), between * math.sqrt(1 - shared)
+
+    def run(factor: float) -> dict[str, Any]:
+        machine = math.exp(rng.normal(0.0, common))
+        latency = {}
+        for index in range(series):
+            level = machine * math.exp(rng.normal(0.0, own)) * (factor if index == 0 else 1.0)
+            latency[f"s{index} | sim/steady"] = list(level * rng.lognormal(0.0, within, samples))
+        return {"samples": {"latency": latency}}
+
+    base = [run(1.0) for _ in range(runs)]
+    cand = [run(1.0 + effect) for _ in range(runs)]
+    rows = compare(base, cand, settings, paired=True).rows
+    if effect == 0:
+        flagged = [r for r in rows if r.shift.change in (Change.SLOWER, Change.FASTER)]
+        return Change.SLOWER if flagged else Change.SAME
+    return next(r.shift.change for r in rows if r.series == "s0 | sim")
+
+
 def cell(
     seed: int,
     trials: int,
@@ -69,11 +108,20 @@ def cell(
     effect: float,
     settings: Settings,
     series: int = 1,
+    shared: float | None = None,
 ) -> Cell:
+    """`shared` None: one series, judged alone as one of `series`; else `trial_many`."""
     rng = np.random.default_rng([seed, round(between * 1000), round(effect * 1000)])
-    outcomes = [
-        trial(rng, runs, samples, within, between, effect, settings, series) for _ in range(trials)
-    ]
+    if shared is None:
+        outcomes = [
+            trial(rng, runs, samples, within, between, effect, settings, series)
+            for _ in range(trials)
+        ]
+    else:
+        outcomes = [
+            trial_many(rng, runs, samples, within, between, effect, settings, series, shared)
+            for _ in range(trials)
+        ]
     return Cell(
         between,
         effect,
@@ -93,9 +141,10 @@ def table(
     betweens: Sequence[float],
     settings: Settings,
     series: int = 1,
+    shared: float | None = None,
 ) -> list[Cell]:
     return [
-        cell(seed, trials, runs, samples, within, between, effect, settings, series)
+        cell(seed, trials, runs, samples, within, between, effect, settings, series, shared)
         for between in betweens
         for effect in EFFECTS
     ]
@@ -112,6 +161,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--between", type=float, nargs="+", default=[0.0, 0.05, 0.10], help="between-run sds"
     )
     parser.add_argument("--series", type=int, default=1, help="series judged together (family)")
+    parser.add_argument(
+        "--shared",
+        type=float,
+        help="simulate --series series whose between-run variance is this share common to a "
+        "run, judged as `signoff compare` does (run level, pairs); default: one series alone",
+    )
     parser.add_argument("--min-effect", type=float, default=Settings.min_effect)
     parser.add_argument("--alpha", type=float, default=Settings.alpha)
     parser.add_argument("--seed", type=int, default=12)
@@ -119,10 +174,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     samples, within = PRESETS[args.preset]
     samples = args.samples or samples
     within = within if args.within is None else args.within
-    settings = Settings(min_effect=args.min_effect, alpha=args.alpha)
+    settings = Settings(min_effect=args.min_effect, alpha=args.alpha, latency_figures=("p50",))
+    how = (
+        f"{args.series} series judged together"
+        if args.shared is None
+        else f"{args.series} series, {args.shared:.0%} of the between-run variance shared"
+    )
     print(
         f"judge on simulated {args.preset} series: {args.runs} runs a side, {samples} samples a "
-        f"run, within-run sd {within:g}, {args.series} series judged together, "
+        f"run, within-run sd {within:g}, {how}, "
         f"min effect {settings.min_effect:.0%}, alpha {settings.alpha:g}, {args.trials} trials"
     )
     print(
@@ -130,7 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         + " ".join(f"{'+' + format(e, '.0%'):>7}" for e in EFFECTS[1:])
     )
     cells = table(
-        args.seed, args.trials, args.runs, samples, within, args.between, settings, args.series
+        args.seed,
+        args.trials,
+        args.runs,
+        samples,
+        within,
+        args.between,
+        settings,
+        args.series,
+        args.shared,
     )
     for between in args.between:
         row = {c.effect: c for c in cells if c.between == between}

@@ -47,6 +47,8 @@ class Settings:
     assumed_noise: float = 0.10  # between-run sd (log scale) used when no side can measure it
     familywise: bool = True  # widen intervals by the number of series judged together
     latency_figures: tuple[str, ...] = ("p50", "p95")
+    run_level: bool = True  # judge latency and benchmark series relative to their run's level
+    by_phase: bool = False  # a latency series per endpoint and phase, not per endpoint
 
 
 @dataclass(frozen=True)
@@ -83,26 +85,47 @@ def _critical(q: float, df: int) -> float:
     return float(stats.norm.ppf(q) if df <= 0 else stats.t.ppf(q, df))
 
 
-def mde(sd: float, runs_a: int, runs_b: int, settings: Settings, family: int = 1) -> float:
-    """The log-scale change the design detects with probability `power` (df 0: sd is known)."""
-    df = runs_a + runs_b - 2
+def mde(
+    sd: float, runs_a: int, runs_b: int, settings: Settings, family: int = 1, paired: bool = False
+) -> float:
+    """The log-scale change the design detects with probability `power` (df 0: sd is known).
+
+    Paired (runs_a pairs of one baseline and one candidate run), df is one less than the pairs.
+    """
+    df = runs_a - 1 if paired else runs_a + runs_b - 2
     q = 1 - settings.alpha / (2 * family)
     se = sd * math.sqrt(1 / runs_a + 1 / runs_b)
     return (_critical(q, df) + _critical(settings.power, df)) * se
 
 
-def runs_needed(sd: float, settings: Settings, family: int = 1) -> int | None:
+def runs_needed(sd: float, settings: Settings, family: int = 1, paired: bool = False) -> int | None:
     """Runs per side (equal sides) whose mde is within the minimum effect; None past 200."""
     target = math.log1p(settings.min_effect)
     for runs in range(2, _MAX_RUNS + 1):
-        if mde(sd, runs, runs, settings, family) <= target:
+        if mde(sd, runs, runs, settings, family, paired) <= target:
             return runs
     return None
 
 
-def _per_run(runs: Sequence[Sequence[float]], figure: str, min_samples: int) -> list[float]:
-    values = [figure_of(r, figure) for r in runs if len(r) >= min_samples]
-    return [math.log(v) for v in values if v > 0]
+def samples_for(figure: str, min_samples: int) -> int:
+    """The samples a run needs to give a figure: `min_samples` for the median; for a higher
+    percentile as many beyond it as a median has on either side (p95 needs ten times as many).
+    """
+    q = FIGURES[figure]
+    floor = max(min_samples, 1)
+    if q <= 50:
+        return floor
+    return max(floor, math.ceil(floor / 2 / (1 - q / 100)))
+
+
+def per_run(runs: Sequence[Sequence[float]], figure: str, min_samples: int) -> list[float | None]:
+    """Each run's log figure of a series; None for a run with too few positive samples."""
+    out: list[float | None] = []
+    needed = samples_for(figure, min_samples)
+    for samples in runs:
+        value = figure_of(samples, figure) if len(samples) >= needed else 0.0
+        out.append(math.log(value) if value > 0 else None)
+    return out
 
 
 def judge(
@@ -118,40 +141,106 @@ def judge(
     `slower` means worse: a higher figure, or a lower one when `higher_is_better`.
     """
     s = settings or Settings()
+    a = per_run(baseline, figure, s.min_samples)
+    b = per_run(candidate, figure, s.min_samples)
+    return judge_logs(a, b, figure, s, higher_is_better, family)
+
+
+def _geomean(values: Sequence[float]) -> float | None:
+    return math.exp(sum(values) / len(values)) if values else None
+
+
+@dataclass(frozen=True)
+class _Spread:
+    diff: float  # candidate - baseline, log scale
+    sd: float  # between-run sd of one run's log value
+    n_a: int
+    n_b: int
+    paired: bool
+    measured: bool
+
+    @property
+    def df(self) -> int:
+        return self.n_a - 1 if self.paired else self.n_a + self.n_b - 2
+
+    @property
+    def se(self) -> float:
+        return self.sd * math.sqrt(1 / self.n_a + 1 / self.n_b)
+
+
+def _spread(
+    baseline: Sequence[float | None],
+    candidate: Sequence[float | None],
+    settings: Settings,
+    paired: bool,
+) -> _Spread:
+    """The change and its noise: from the pairs' differences, or pooled over both sides."""
+    pairs = [
+        (x, y) for x, y in zip(baseline, candidate, strict=False) if x is not None and y is not None
+    ]
+    if paired and len(pairs) >= 2:
+        diffs = [y - x for x, y in pairs]
+        # a difference of two runs carries the noise of two: one run's share is sd / sqrt 2
+        sd = float(np.std(diffs, ddof=1)) / math.sqrt(2)
+        return _Spread(sum(diffs) / len(diffs), sd, len(pairs), len(pairs), True, True)
+    a = [v for v in baseline if v is not None]
+    b = [v for v in candidate if v is not None]
+    df = len(a) + len(b) - 2
+    if df > 0:
+        pooled = (np.var(a, ddof=1) * (len(a) - 1) if len(a) > 1 else 0.0) + (
+            np.var(b, ddof=1) * (len(b) - 1) if len(b) > 1 else 0.0
+        )
+        sd = math.sqrt(float(pooled) / df)
+    else:
+        sd = settings.assumed_noise
+    diff = sum(b) / len(b) - sum(a) / len(a)
+    return _Spread(diff, sd, len(a), len(b), False, df > 0)
+
+
+def judge_logs(
+    baseline: Sequence[float | None],
+    candidate: Sequence[float | None],
+    figure: str,
+    settings: Settings,
+    higher_is_better: bool = False,
+    family: int = 1,
+    shown: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
+    paired: bool = False,
+) -> Shift:
+    """`judge` on per-run log values (None: that run gave none).
+
+    `shown` are the per-run log values whose geometric means the row shows, when the judged
+    values are not the figures themselves (e.g. figures relative to their run's level).
+    `paired`: the i-th baseline and candidate runs ran next to each other (A B A B …), so the
+    change is judged on their differences and slow drift of the machine cancels out.
+    """
+    s = settings
     family = max(family, 1) if s.familywise else 1
-    a = _per_run(baseline, figure, s.min_samples)
-    b = _per_run(candidate, figure, s.min_samples)
-    value_a = math.exp(sum(a) / len(a)) if a else None
-    value_b = math.exp(sum(b) / len(b)) if b else None
+    a = [v for v in baseline if v is not None]
+    b = [v for v in candidate if v is not None]
+    show_a, show_b = shown or (baseline, candidate)
+    value_a = _geomean([v for v in show_a if v is not None])
+    value_b = _geomean([v for v in show_b if v is not None])
     if not a or not b:
         reason = (
-            f"no run with at least {s.min_samples} positive samples on "
+            f"no run with at least {samples_for(figure, s.min_samples)} positive samples on "
             f"{'either side' if not a and not b else 'one side'}"
         )
         return Shift(
             Change.INCONCLUSIVE, figure, len(a), len(b), value_a, value_b,
             None, None, None, None, None, None, False, reason,
         )  # fmt: skip
-    df = len(a) + len(b) - 2
-    measured = df > 0
-    if measured:
-        pooled = (np.var(a, ddof=1) * (len(a) - 1) if len(a) > 1 else 0.0) + (
-            np.var(b, ddof=1) * (len(b) - 1) if len(b) > 1 else 0.0
-        )
-        sd = math.sqrt(float(pooled) / df)
-    else:
-        sd = s.assumed_noise
-    diff = sum(b) / len(b) - sum(a) / len(a)
-    se = sd * math.sqrt(1 / len(a) + 1 / len(b))
+    spread = _spread(baseline, candidate, s, paired)
+    diff, sd, df = spread.diff, spread.sd, spread.df
     # `same` rests on this series' own interval; a flag must survive the familywise one, so
     # judging forty series at once does not make forty chances of a false alarm.
-    half = _critical(1 - s.alpha / 2, df) * se
-    wide = _critical(1 - s.alpha / (2 * family), df) * se
+    half = _critical(1 - s.alpha / 2, df) * spread.se
+    wide = _critical(1 - s.alpha / (2 * family), df) * spread.se
     low, high = diff - half, diff + half
     sign = -1.0 if higher_is_better else 1.0
     worse_low, worse_high = sorted((sign * (diff - wide), sign * (diff + wide)))
-    floor = mde(sd, len(a), len(b), s, family)
-    needed = runs_needed(sd, s, family)
+    floor = mde(sd, spread.n_a, spread.n_b, s, family, spread.paired)
+    needed = runs_needed(sd, s, family, spread.paired)
     edge = math.log1p(s.min_effect)
     band = f"{math.expm1(low):+.1%}..{math.expm1(high):+.1%}"
     flagband = f"{math.expm1(diff - wide):+.1%}..{math.expm1(diff + wide):+.1%}"
@@ -172,7 +261,9 @@ def judge(
     else:
         change = Change.INCONCLUSIVE
         why = f"interval {band} reaches past ±{s.min_effect:.0%} without excluding no change"
-    if not measured:
+    if spread.paired:
+        why += f" (on {spread.n_a} pairs of neighbouring runs)"
+    if not spread.measured:
         why += f" (between-run noise assumed {s.assumed_noise:.0%}: one run a side measures none)"
     return Shift(
         change=change,
@@ -187,6 +278,6 @@ def judge(
         noise=math.expm1(sd),
         mde=math.expm1(floor),
         runs_needed=needed,
-        measured_noise=measured,
+        measured_noise=spread.measured,
         reason=why,
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from signoff.load import hdr
+from signoff.load import hdr, series
 from signoff.load.recorder import Chunk
 
 ALL = "all"
@@ -196,7 +196,7 @@ def write_artifacts(result: Result, folder: Path, prefix: str, cap: int) -> dict
             if name == ALL:
                 continue
             hdr.write_log(folder / "hdr" / phase / f"{slug(name)}.hlog", cell.intervals, base)
-            samples[f"{name} | {prefix}{phase}"] = weighted_sample(cell.samples, cap, rng)
+            samples[series.key(name, f"{prefix}{phase}")] = weighted_sample(cell.samples, cap, rng)
     throughput: dict[str, list[float]] = {}
     errors: dict[str, list[int]] = {}
     for window in result.windows:

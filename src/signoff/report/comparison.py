@@ -67,7 +67,7 @@ def html(results: Results) -> str:
             _fmt(r.shift.relative, "+.1%"),
             _interval(r.shift),
             escape(_mde(r.shift)),
-            f"<b>{escape(r.shift.change.value)}</b>",
+            f"<b>{escape(r.verdict)}</b>",
             escape(r.shift.reason),
         ]
         for r in comp.rows
@@ -122,7 +122,7 @@ def markdown(results: Results) -> list[str]:
         lines.append(
             f"| {row.kind} | {_cell(row.series)} | {s.figure} | {_fmt(s.value_baseline, '.4g')} "
             f"| {_fmt(s.value_candidate, '.4g')} | {_fmt(s.relative, '+.1%')} "
-            f"| {_interval(s)} | {_mde(s)} | {s.change.value} |"
+            f"| {_interval(s)} | {_mde(s)} | {row.verdict} |"
         )
     for key, cov in comp.coverage.items():
         lines.append(
