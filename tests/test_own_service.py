@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from signoff.config import dumps
+from signoff.config import deep_merge, dumps
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.stack
@@ -79,16 +79,6 @@ SETTINGS: dict[str, Any] = {
 }
 
 
-def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def signoff(project: Path, *args: str, env: dict[str, str] | None = None) -> Any:
     return subprocess.run(
         [sys.executable, "-m", "signoff", *args],
@@ -130,7 +120,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert "Wrote" in done.stdout
     starter = tomllib.loads((folder / "signoff.toml").read_text(encoding="utf-8"))
     assert starter["target"]["auth"]["kind"] == "token"  # HTTPBearer in the document
-    values = merge(starter, SETTINGS)
+    values = deep_merge(starter, SETTINGS)
     values["target"]["openapi"] = "/api/openapi.json"  # served by the running service
     text = dumps(values).replace("[tool.signoff]", "", 1).replace("tool.signoff.", "")
     (folder / "signoff.toml").write_text(text, encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from signoff.errors import UsageError
-from signoff.layers.fuzz import (
+from signoff.fuzz import (
     external_refs,
     junit_failures,
     merge_reports,

@@ -85,7 +85,9 @@ def _merge(base: Table, override: Mapping[str, Any], source: Path, prefix: str) 
             if not isinstance(value, dict):
                 raise ConfigError(f"{source}: '{dotted}' must be a table.")
             # target merges key by key; in the open maps a user's entry replaces the default's
-            merged = _deep(base.get(key, {}), value) if key == "target" else {**base.get(key, {})}
+            merged = (
+                deep_merge(base.get(key, {}), value) if key == "target" else {**base.get(key, {})}
+            )
             if key != "target":
                 merged.update(value)
             result[key] = merged
@@ -113,11 +115,12 @@ def _merge(base: Table, override: Mapping[str, Any], source: Path, prefix: str) 
     return result
 
 
-def _deep(base: Table, override: Mapping[str, Any]) -> Table:
+def deep_merge(base: Table, override: Mapping[str, Any]) -> Table:
+    """`base` with `override` laid over it, tables merged key by key (a copy)."""
     result = copy.deepcopy(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = _deep(result[key], value)
+            result[key] = deep_merge(result[key], value)
         else:
             result[key] = value
     return result

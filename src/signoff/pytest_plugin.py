@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import signal
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
@@ -23,7 +21,7 @@ from signoff import config as config_mod
 from signoff import rundir
 from signoff.cache_contract import CacheContract
 from signoff.errors import SignoffError
-from signoff.records import FAILED_TESTS, Check, LayerRecord, Status, judge, write_record
+from signoff.records import FAILED_TESTS, Check, Clock, LayerRecord, Status, judge, write_record
 from signoff.stack.interface import StackHandle
 from signoff.stack.select import CHOICES, choose_provider
 
@@ -56,7 +54,7 @@ class _Tally:
         self.outcomes: dict[str, str] = {}
         self.causes: dict[str, str] = {}
         self.collect_errors = 0
-        self.started = time.time()
+        self.clock = Clock.start()
 
     def add(self, report: pytest.TestReport) -> None:
         node = report.nodeid
@@ -212,9 +210,7 @@ def build_record(
         artifacts=artifacts,
         tools={"pytest": pytest.__version__, "python": platform.python_version()},
         reasons=reasons,
-        started_at=datetime.fromtimestamp(tally.started, UTC).isoformat(),
-        finished_at=datetime.now(UTC).isoformat(),
-        duration_s=round(time.time() - tally.started, 3),
+        **tally.clock.times(),
     )
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,25 @@ class LayerRecord:
         checks = [Check(**{**c, "status": Status(c["status"])}) for c in data.get("checks", [])]
         fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**{**fields, "status": Status(data["status"]), "checks": checks})
+
+
+@dataclass(frozen=True)
+class Clock:
+    """When a layer started; `times()` gives the record's started/finished/duration fields."""
+
+    began: float  # time.perf_counter() at the start
+    started_at: str
+
+    @classmethod
+    def start(cls) -> Clock:
+        return cls(time.perf_counter(), datetime.now(UTC).isoformat())
+
+    def times(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at,
+            "finished_at": datetime.now(UTC).isoformat(),
+            "duration_s": round(time.perf_counter() - self.began, 3),
+        }
 
 
 def judge(

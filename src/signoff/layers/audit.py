@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from signoff.errors import EvidenceError, SignoffError
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative
-from signoff.records import LayerRecord, judge, write_record
+from signoff.records import Clock, LayerRecord, judge, write_record
 from signoff.rundir import layer_dir
 from signoff.security import waivers as waivers_mod
 from signoff.security.advisories import AdvisoryDB
@@ -187,7 +186,7 @@ class _Audit:
 
 
 def run(ctx: LayerContext) -> LayerRecord:
-    began, started = time.perf_counter(), datetime.now(UTC).isoformat()
+    clock = Clock.start()
     today = date.today()
     audit = _Audit(ctx, today)
     waivers_file = audit.path("waivers")
@@ -219,9 +218,7 @@ def run(ctx: LayerContext) -> LayerRecord:
         artifacts=ev.artifacts,
         tools={name: version for name, version in tools.items() if version},
         reasons=reasons,
-        started_at=started,
-        finished_at=datetime.now(UTC).isoformat(),
-        duration_s=round(time.perf_counter() - began, 3),
+        **clock.times(),
     )
     write_record(audit.folder, record)
     return record

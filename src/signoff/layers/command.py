@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
-from datetime import UTC, datetime
 
 from signoff.children import run_child
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import junit_counts, relative
-from signoff.records import Check, LayerRecord, Status, judge, write_record
+from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
 from signoff.rundir import ENV_VAR, layer_dir
 from signoff.target import expand
 
@@ -24,7 +22,7 @@ def run(ctx: LayerContext) -> LayerRecord:
     argv += ctx.args
     env = {**os.environ, **spec.env, ENV_VAR: str(ctx.run_dir)}
     log = folder / "output.log"
-    began, started = time.perf_counter(), datetime.now(UTC).isoformat()
+    clock = Clock.start()
     with log.open("w", encoding="utf-8") as out:
         try:
             code: int | None = run_child(
@@ -88,9 +86,7 @@ def run(ctx: LayerContext) -> LayerRecord:
         checks=checks,
         artifacts=artifacts,
         reasons=reasons,
-        started_at=started,
-        finished_at=datetime.now(UTC).isoformat(),
-        duration_s=round(time.perf_counter() - began, 3),
+        **clock.times(),
     )
     write_record(folder, record)
     return record

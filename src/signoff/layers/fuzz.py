@@ -39,7 +39,6 @@ from signoff.fuzz.replay import CRASHES, classify, fresh_headers, replay_run, wr
 from signoff.fuzz.results import (
     external_refs,
     junit_failures,
-    merge_reports,
     read_passes,
     write_failures,
 )
@@ -49,16 +48,7 @@ from signoff.records import LayerRecord, judge, threshold_check, write_record
 from signoff.rundir import layer_dir
 from signoff.stack.select import choose_provider
 
-__all__ = [
-    "external_refs",
-    "junit_failures",
-    "merge_reports",
-    "operations",
-    "passes",
-    "run",
-    "split_args",
-    "stack_args",
-]
+__all__ = ["run"]
 
 
 @dataclass

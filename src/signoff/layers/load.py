@@ -10,8 +10,6 @@ read-only deployment is sent only what its handle allows, and the record says so
 from __future__ import annotations
 
 import json
-import time
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from signoff.load import plan as plan_mod
 from signoff.load.engine import BUILTIN_LOCUSTFILE, Launch, locustfile
 from signoff.load.mix import Workload
 from signoff.load.profile import Outcome, run_profile
-from signoff.records import Check, LayerRecord, Status, judge, write_record
+from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
 from signoff.rundir import layer_dir
 from signoff.stack.interface import StackHandle
 from signoff.stack.select import choose_provider
@@ -63,7 +61,7 @@ def traffic(handle: StackHandle) -> dict[str, Any]:
 
 
 def run(ctx: LayerContext) -> LayerRecord:
-    began, started_at = time.perf_counter(), datetime.now(UTC).isoformat()
+    clock = Clock.start()
     layer = ctx.name or LAYER
     settings = ctx.config.section(LAYER)
     # Locust's web UI on loopback instead of headless: the same plan, recording and record
@@ -124,9 +122,7 @@ def run(ctx: LayerContext) -> LayerRecord:
     record = LayerRecord(
         **{
             **record.__dict__,
-            "started_at": started_at,
-            "finished_at": datetime.now(UTC).isoformat(),
-            "duration_s": round(time.perf_counter() - began, 3),
+            **clock.times(),
         }
     )
     write_record(folder, record)

@@ -8,8 +8,6 @@ unless the operation is public). It writes nothing, so it is safe against produc
 from __future__ import annotations
 
 import fnmatch
-import time
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,7 +17,7 @@ from signoff import openapi
 from signoff.errors import SignoffError
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative
-from signoff.records import Check, LayerRecord, Status, judge, write_record
+from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
 from signoff.rundir import layer_dir
 from signoff.stack.interface import StackHandle, absolute
 from signoff.stack.select import choose_provider
@@ -171,7 +169,7 @@ class Smoke:
 
 
 def run(ctx: LayerContext) -> LayerRecord:
-    began, started = time.perf_counter(), datetime.now(UTC).isoformat()
+    clock = Clock.start()
     settings = ctx.config.section(LAYER)
     folder = layer_dir(ctx.run_dir, LAYER)
     evidence = relative(ctx.run_dir, folder / "requests.json")
@@ -214,9 +212,7 @@ def run(ctx: LayerContext) -> LayerRecord:
         checks=checks,
         artifacts={"requests": evidence} if smoke is not None else {},
         reasons=reasons,
-        started_at=started,
-        finished_at=datetime.now(UTC).isoformat(),
-        duration_s=round(time.perf_counter() - began, 3),
+        **clock.times(),
     )
     write_record(folder, record)
     return record

@@ -31,13 +31,14 @@ from signoff.stack.select import choose_provider
 from signoff.target import expand
 
 
-def _settings(cfg: config_mod.Config, workers: int) -> dict[str, Any]:
-    settings = cfg.section("load")
-    settings.update({"workers": workers, "abort_on_fail": False})
-    return settings
+def load_settings(cfg: config_mod.Config, workers: int) -> dict[str, Any]:
+    """The load section for a benchmark run: `workers` generator processes, no early abort."""
+    section = cfg.section("load")
+    section.update({"workers": workers, "abort_on_fail": False})
+    return section
 
 
-def _endpoint(
+def bench_endpoint(
     cfg: config_mod.Config, handle: StackHandle, folder: Path
 ) -> tuple[MixOperation, str]:
     """The benchmarked operation and the URL path it is sent to."""
@@ -73,11 +74,11 @@ def _env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
-def _plan(name: str, mode: str, stage: Stage) -> Plan:
+def stage_plan(name: str, mode: str, stage: Stage) -> Plan:
     return Plan(profile=name, mode=mode, stages=[stage], budgets={stage.phase: {}})
 
 
-def _hdr_figures(run: LocustRun) -> dict[str, Any]:
+def hdr_figures(run: LocustRun) -> dict[str, Any]:
     last = max((int(c["second"]) + 1 for c in run.chunks), default=None)
     windows = analysis.read_windows(run.folder / PHASES, float(last) if last else run.finished)
     result = analysis.analyse(run.chunks, windows)
@@ -173,11 +174,11 @@ def bench_stall(
             'and, if the service must be started to allow it, stall_env (["NAME=value"]).',
         )
     folder = Path(tempfile.mkdtemp(prefix="signoff-bench-stall-"))
-    settings = _settings(cfg, 0)
+    settings = load_settings(cfg, 0)
     figures: dict[str, dict[str, Any]] = {}
     env = _env(list(bench["stall_env"]))
     with choose_provider(cfg, folder / "stack-logs", "local", service_env=env) as handle:
-        op, _ = _endpoint(cfg, handle, folder)
+        op, _ = bench_endpoint(cfg, handle, folder)
         probe = _stall(handle, request, 0.01)
         if probe.status_code >= 400:
             raise StackError(
@@ -197,14 +198,14 @@ def bench_stall(
             out.mkdir(parents=True, exist_ok=True)
             injector = _inject_stall(handle, request, out, seconds / 2, 1.0)
             locust_run = run_locust(
-                _plan(f"stall-{mode}", mode, stage),
+                stage_plan(f"stall-{mode}", mode, stage),
                 _payload(op),
                 out,
                 Launch(handle, cfg.root),
                 settings,
             )
             injector.join(timeout=5)
-            figures[f"{mode} hdr"] = _hdr_figures(locust_run)
+            figures[f"{mode} hdr"] = hdr_figures(locust_run)
             figures[f"{mode} locust"] = _locust_native(locust_run)
     print(
         f"bench-stall: {op.name} at {rate:g} req/s for {seconds} s, "

@@ -83,13 +83,13 @@ def generator(
 ) -> dict[str, Any]:
     stage = Stage("peak", float(seconds), users=users, spawn_rate=float(users))
     run = run_locust(
-        bench._plan("bench-load", "peak", stage),
+        bench.stage_plan("bench-load", "peak", stage),
         {"operations": [op.to_json()]},
         folder,
         Launch(handle, cfg.root),
-        bench._settings(cfg, workers),
+        bench.load_settings(cfg, workers),
     )
-    figures = bench._hdr_figures(run)
+    figures = bench.hdr_figures(run)
     figures.update(_own_rate(run))
     return figures
 
@@ -209,7 +209,7 @@ def bench_load(
     _print("static target", what, rounds)
     found += sum(int(f.get("count", 0)) for rows in rounds for _, f in rows)
     with choose_provider(cfg, folder / "stack-logs", "local") as handle:
-        op, url = bench._endpoint(cfg, handle, folder)
+        op, url = bench.bench_endpoint(cfg, handle, folder)
         if op.method != "GET":
             raise ConfigError(
                 f"bench load compares with wrk, which sends GET requests; {op.name} is not one.",
