@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -13,3 +14,9 @@ RECORDS = ROOT / "fixtures" / "records"
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+def in_the_foreground() -> None:
+    """SIGINT as a terminal's foreground job has it (a `preexec_fn`): a shell's background job
+    (CI's steps, a `cmd &`) starts with SIGINT ignored, and its children inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,7 @@ from tests.test_report_results import signoff
 # A pytest layer that measures the target's module `speed` (a stand-in for a service's code,
 # imported from the target's python_path): 200 "latencies" around its LEVEL, a little noise.
 PROBE = """
-import json, os, random
+import json, os, random, time
 from pathlib import Path
 
 import speed
@@ -24,8 +27,11 @@ import speed
 
 def test_probe():
     folder = Path(os.environ["SIGNOFF_RUN_DIR"], "probe")
+    began = time.time()
     values = [speed.LEVEL * random.lognormvariate(0, 0.02) for _ in range(200)]
+    time.sleep(1.5)  # a measurement that takes a while: runs of a pair at once overlap
     (folder / "samples.json").write_text(json.dumps({"GET /thing | steady": values}))
+    (folder / "window.json").write_text(json.dumps([began, time.time()]))
 """
 
 
@@ -97,6 +103,65 @@ def test_compare_interleaves_runs_and_flags_the_slower_build(repo: Path) -> None
     assert row["change"] == "slower"
     assert 0.25 < row["relative"] < 0.35
     assert len(doc["comparison"]["baseline_runs"]) == 3
+
+
+def test_together_runs_both_sides_of_a_pair_at_once(repo: Path) -> None:
+    (repo / "app" / "speed.py").write_text("LEVEL = 13.0\n")
+    result = signoff(repo, "compare", "--together", "--repetitions", "3", "HEAD")
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "each pair at once" in result.stderr
+    runs = sorted((repo / "reports").glob("2*"))
+    windows = {
+        (run / "compare-side.txt").read_text().split()[0] + str(index // 2): json.loads(
+            (run / "probe" / "window.json").read_text()
+        )
+        for index, run in enumerate(runs)
+    }
+    assert len(windows) == 6
+    for pair in range(3):
+        (a0, a1), (b0, b1) = windows[f"baseline{pair}"], windows[f"candidate{pair}"]
+        # the two measurements of a pair overlap in time
+        assert a0 < b1
+        assert b0 < a1
+    assert not list((repo / "reports").glob("*/compare-side.pickle"))
+    (report,) = (repo / "reports").glob("2*/report.json")  # in the last candidate run
+    doc = json.loads(report.read_text())
+    row = next(r for r in doc["comparison"]["rows"] if r["figure"] == "p50")
+    assert row["change"] == "slower"
+
+
+def err_of(proc: subprocess.Popen[str]) -> str:
+    return proc.stderr.read() if proc.stderr else ""
+
+
+def test_an_interrupt_reaches_both_sides_and_leaves_nothing(repo: Path, tmp_path: Path) -> None:
+    from tests.conftest import in_the_foreground
+    from tests.test_signals import Tree, _cmdline, assert_nothing_left
+
+    probe = repo / "probe" / "test_probe.py"
+    probe.write_text(probe.read_text().replace("time.sleep(1.5)", "time.sleep(60)"))
+    argv = [sys.executable, "-m", "signoff", "compare", "--together", "--repetitions", "2"]
+    proc = subprocess.Popen(
+        [*argv, "HEAD"],
+        cwd=repo,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=in_the_foreground,
+    )
+    tree = Tree(proc.pid)
+    deadline = time.monotonic() + 60
+    while sum("--signoff-layer=probe" in _cmdline(pid) for pid in tree.alive()) < 2:
+        assert proc.poll() is None, err_of(proc)
+        assert time.monotonic() < deadline, "both sides never started"
+        tree.scan()
+        time.sleep(0.05)
+    time.sleep(1)  # the probes are measuring
+    tree.scan()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode != 0, err[-2000:]
+    assert_nothing_left(tree, tmp_path, alone=False)
+    assert len(git(repo, "worktree", "list").splitlines()) == 1  # the baseline's is removed
 
 
 def test_compare_of_one_build_with_itself_passes(repo: Path) -> None:

@@ -95,6 +95,20 @@ def test_all_required_gates_pass_and_every_format_is_written(tmp_path: Path) -> 
     assert "report.html" in result.stderr
 
 
+def test_the_summary_names_the_provider_and_the_images_its_stack_ran(tmp_path: Path) -> None:
+    run, _ = make_run(tmp_path, [passing("unit"), passing("api")])
+    logs = run / "api" / "stack-logs"
+    logs.mkdir(parents=True)
+    image = "signoff/ledger-api:latest sha256:" + "b" * 64
+    (logs / "stack.json").write_text(
+        json.dumps({"provider": "containers", "images": {"api": image}}), encoding="utf-8"
+    )
+    assert signoff(tmp_path, "report", "--format", "md").returncode == 0
+    summary = (run / "report.md").read_text(encoding="utf-8")
+    assert "provider `containers`" in summary
+    assert f"Images: api `{image}`." in summary
+
+
 def test_a_deleted_record_makes_the_run_inconclusive(tmp_path: Path) -> None:
     run, _ = make_run(tmp_path, [passing("unit"), passing("api")])
     (run / "api" / "record.json").unlink()

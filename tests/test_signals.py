@@ -28,7 +28,7 @@ from signoff import config
 from signoff.layers import LayerContext, command
 from signoff.records import Status
 from signoff.stack.procs import port_open
-from tests.conftest import ROOT
+from tests.conftest import ROOT, in_the_foreground
 from tests.test_stack_teardown import gone
 
 REAPED = re.compile(
@@ -137,6 +137,7 @@ class Run:
                 stdout=subprocess.PIPE,
                 stderr=err,
                 text=True,
+                preexec_fn=in_the_foreground,
             )
         self.tree = Tree(self.proc.pid)
 

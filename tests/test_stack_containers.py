@@ -32,7 +32,7 @@ from signoff.stack import docker
 from signoff.stack.containers import ContainersProvider
 from signoff.stack.interface import StackHandle
 from signoff.stack.select import choose_provider
-from tests.conftest import ROOT
+from tests.conftest import ROOT, in_the_foreground
 
 pytestmark = pytest.mark.stack
 SIGNOFF = str(Path(sys.executable).parent / "signoff")
@@ -247,12 +247,6 @@ def _line_of(path: str, text: str) -> int:
     raise AssertionError(f"{text!r} is not in {path}")
 
 
-def _in_the_foreground() -> None:
-    """SIGINT as a terminal's foreground job has it: a shell's background job (CI's steps, a
-    `cmd &`) starts with SIGINT ignored, and its children inherit that."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_ctrl_c_removes_the_stack(engine: str, tmp_path: Path) -> None:
     errors = tmp_path / "stderr.txt"
     with (
@@ -264,7 +258,7 @@ def test_ctrl_c_removes_the_stack(engine: str, tmp_path: Path) -> None:
             stderr=stderr,
             text=True,
             start_new_session=True,
-            preexec_fn=_in_the_foreground,
+            preexec_fn=in_the_foreground,
         ) as child,
     ):
         try:
@@ -295,7 +289,7 @@ def test_ctrl_c_in_the_middle_of_a_layer_removes_the_stack(engine: str, tmp_path
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             start_new_session=True,
-            preexec_fn=_in_the_foreground,
+            preexec_fn=in_the_foreground,
         ) as child,
     ):
         try:

@@ -24,7 +24,7 @@ from signoff.stack import postgres, reap
 from signoff.stack.local import LocalProvider
 from signoff.stack.procs import port_open
 from signoff.stack.select import choose_provider
-from tests.conftest import ROOT
+from tests.conftest import ROOT, in_the_foreground
 
 
 def alive(pid: int) -> bool:
@@ -127,6 +127,7 @@ def test_stack_up_tears_down_on_ctrl_c(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=in_the_foreground,
     ) as proc:
         try:
             assert proc.stdout is not None

@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--candidate-env", action="append", default=[], help="NAME=VALUE for the candidate's target"
     )
     ab.add_argument(
+        "--together",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run each pair's two sides at the same time (default: compare.together)",
+    )
+    ab.add_argument(
         "args", nargs=argparse.REMAINDER, help="passed to the layer (default: compare.layer_args)"
     )
     ab.add_argument("--stack", choices=("auto", "local", "containers"), help="stack provider")

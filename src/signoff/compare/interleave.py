@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -19,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from signoff import rundir
+from signoff.children import TEARDOWN_S, end_group, spawn
 from signoff.compare.baseline import Comparison, compare
 from signoff.compare.settings import settings
+from signoff.compare.side import write_spec
 from signoff.config import Config
 from signoff.errors import SignoffError, UsageError
 from signoff.layers import LayerContext, runner
@@ -86,9 +90,17 @@ def retarget(config: Config, folder: Path, env: dict[str, str] | None = None) ->
     return dataclasses.replace(config, target=moved)
 
 
-def _run(cfg: Config, layer: str, args: list[str], label: str, options: dict[str, Any]) -> Path:
-    """One run of the layer into a fresh run directory; a failing layer still leaves its record."""
-    run = rundir.create(cfg.run_root)
+def run_layer(
+    cfg: Config,
+    layer: str,
+    args: list[str],
+    label: str,
+    options: dict[str, Any],
+    run: Path | None = None,
+) -> Path:
+    """One run of the layer into `run` (default: a fresh run directory); a failing layer still
+    leaves its record."""
+    run = run or rundir.create(cfg.run_root)
     # The run's own report judges only the repeated layer, not a whole profile.
     write_plan(run, "compare", [layer], [layer])
     ctx = LayerContext(
@@ -109,6 +121,33 @@ def _run(cfg: Config, layer: str, args: list[str], label: str, options: dict[str
     return run
 
 
+def _together(
+    config: Config,
+    sides: list[tuple[Config, str]],
+    layer: str,
+    args: list[str],
+    options: dict[str, Any],
+) -> list[Path]:
+    """One run of each side at the same time, each in a child process with its own stack.
+
+    An interrupt (or any error) here reaches both children, which tear their stacks down."""
+    runs = [rundir.create(config.run_root) for _ in sides]
+    procs = []
+    try:
+        for (cfg, label), run in zip(sides, runs, strict=True):
+            write_spec(run, cfg, layer, args, label, options)
+            with (run / "compare-side.log").open("wb") as log:
+                argv = [sys.executable, "-m", "signoff.compare.side", str(run)]
+                procs.append(spawn(argv, cwd=config.root, stdout=log))
+        for proc in procs:
+            proc.wait()
+    except BaseException:
+        for proc in procs:
+            end_group(proc, signal.SIGINT, TEARDOWN_S)
+        raise
+    return runs
+
+
 def interleave(
     config: Config,
     baseline_ref: str,
@@ -118,15 +157,18 @@ def interleave(
     repetitions: int | None = None,
     candidate_env: dict[str, str] | None = None,
     say: Say = print,
+    together: bool | None = None,
     **options: Any,
 ) -> tuple[Comparison, list[Path], list[Path]]:
-    """Run the layer `repetitions` times per side, A B A B …, and compare the two builds."""
+    """Run the layer `repetitions` times per side, A B A B … (or each pair at once when
+    `together`), and compare the two builds."""
     from signoff.report.results import build  # the report package imports this one
 
     section = config.section("compare")
     layer = layer or str(section["layer"])
     layer_args = list(section["layer_args"]) if layer_args is None else layer_args
     reps = repetitions or int(section["repetitions"])
+    together = bool(section["together"]) if together is None else together
     if reps < 1:
         raise UsageError("--repetitions must be at least 1.", hint="e.g. --repetitions 5.")
     runner(layer, config)  # an unknown layer fails before anything starts
@@ -145,11 +187,19 @@ def interleave(
         ]
         say(
             f"Comparing {sides[0][1]} ({a_tree}) with {sides[1][1]} ({b_tree}): "
-            f"{reps} runs of `{layer} {' '.join(layer_args)}` a side, interleaved."
+            f"{reps} runs of `{layer} {' '.join(layer_args)}` a side, "
+            f"{'each pair at once' if together else 'interleaved'}."
         )
         for index in range(reps):
+            if together:
+                pair = _together(config, [(cfg, label) for _, label, cfg, _ in sides], layer,
+                                 layer_args, options)  # fmt: skip
+                for (letter, _, _, runs), run in zip(sides, pair, strict=True):
+                    runs.append(run)
+                    say(f"{letter}{index + 1}: {run.name}")
+                continue
             for letter, label, cfg, runs in sides:
-                run = _run(cfg, layer, layer_args, label, options)
+                run = run_layer(cfg, layer, layer_args, label, options)
                 runs.append(run)
                 say(f"{letter}{index + 1}: {run.name}")
     docs_a = [build(run, config).to_json() for run in base_runs]

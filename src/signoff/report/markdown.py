@@ -52,6 +52,10 @@ def _header(results: Results, layers: list[LayerDigest]) -> list[str]:
         f"{machine.get('cpus', '?')} x {machine.get('cpu_model', '?')}, "
         f"Python {python.get('version', '?')}, provider `{env.get('provider', '?')}`.",
     ]
+    images = env.get("stack_images") or {}
+    if images:
+        named = ", ".join(f"{name} `{image}`" for name, image in images.items())
+        lines += ["", f"Images: {named}."]
     return lines
 
 
