@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from signoff.compare.simulate import cell
+from signoff.compare.simulate import Design, cell
 from signoff.compare.stats import Change, Settings, figure_of, judge
 
 RNG = np.random.default_rng(20261125)
@@ -94,7 +94,7 @@ def test_simulated_false_alarms_and_power_meet_their_targets() -> None:
     """10% between-run noise, the default runs a side: the figures docs/comparison.md states."""
     settings = Settings()
     figures = {
-        effect: cell(7, 160, 12, 30, 0.10, 0.10, effect, settings).flagged
+        effect: cell(7, 160, Design(12, 30, 0.10, 0.10, effect), settings).flagged
         for effect in (0.0, 0.15, 0.25)
     }
     assert figures[0.0] <= 0.05, figures

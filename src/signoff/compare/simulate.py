@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -42,89 +42,66 @@ class Cell:
         return hits / self.trials
 
 
-def trial(
-    rng: np.random.Generator,
-    runs: int,
-    samples: int,
-    within: float,
-    between: float,
-    effect: float,
-    settings: Settings,
-    series: int = 1,
-) -> Change:
-    """One comparison of `runs` baseline and `runs` candidate runs of one series."""
+@dataclass(frozen=True)
+class Design:
+    """What one simulated comparison draws: runs a side, samples a run, the within-run and
+    between-run noise (log sd), the candidate's true change, and how many series."""
+
+    runs: int
+    samples: int
+    within: float
+    between: float
+    effect: float = 0.0
+    series: int = 1
+    shared: float | None = None  # None: one series judged alone as one of `series`
+
+
+def trial(rng: np.random.Generator, d: Design, settings: Settings) -> Change:
+    """One comparison of `d.runs` baseline and `d.runs` candidate runs of one series."""
 
     def side(factor: float) -> list[list[float]]:
-        levels = factor * np.exp(rng.normal(0.0, between, runs))
-        return [list(level * rng.lognormal(0.0, within, samples)) for level in levels]
+        levels = factor * np.exp(rng.normal(0.0, d.between, d.runs))
+        return [list(level * rng.lognormal(0.0, d.within, d.samples)) for level in levels]
 
-    return judge(side(1.0), side(1.0 + effect), "p50", settings, family=series).change
+    return judge(side(1.0), side(1.0 + d.effect), "p50", settings, family=d.series).change
 
 
-def trial_many(
-    rng: np.random.Generator,
-    runs: int,
-    samples: int,
-    within: float,
-    between: float,
-    effect: float,
-    settings: Settings,
-    series: int,
-    shared: float,
-) -> Change:
-    """One comparison of `series` series at once, the first changed by `effect`.
+def trial_many(rng: np.random.Generator, d: Design, settings: Settings) -> Change:
+    """One comparison of `d.series` series at once, the first changed by `d.effect`.
 
-    A `shared` part of the between-run variance moves every series of a run together (the
+    A `d.shared` part of the between-run variance moves every series of a run together (the
     machine); the rest moves each on its own. The runs are judged as `signoff compare` judges
     them: interleaved pairs, relative to the run level. Any series flagged in an A/A is a false
     alarm; with a change, the changed series flagged slower counts as detected.
     """
-    common, own = between * math.sqrt(shared), between * math.sqrt(1 - shared)
+    shared = d.shared or 0.0
+    common, own = d.between * math.sqrt(shared), d.between * math.sqrt(1 - shared)
 
     def run(factor: float) -> dict[str, Any]:
         machine = math.exp(rng.normal(0.0, common))
         latency = {}
-        for index in range(series):
+        for index in range(d.series):
             level = machine * math.exp(rng.normal(0.0, own)) * (factor if index == 0 else 1.0)
-            latency[f"s{index} | sim/steady"] = list(level * rng.lognormal(0.0, within, samples))
+            values = level * rng.lognormal(0.0, d.within, d.samples)
+            latency[f"s{index} | sim/steady"] = list(values)
         return {"samples": {"latency": latency}}
 
-    base = [run(1.0) for _ in range(runs)]
-    cand = [run(1.0 + effect) for _ in range(runs)]
+    base = [run(1.0) for _ in range(d.runs)]
+    cand = [run(1.0 + d.effect) for _ in range(d.runs)]
     rows = compare(base, cand, settings, paired=True).rows
-    if effect == 0:
+    if d.effect == 0:
         flagged = [r for r in rows if r.shift.change in (Change.SLOWER, Change.FASTER)]
         return Change.SLOWER if flagged else Change.SAME
     return next(r.shift.change for r in rows if r.series == "s0 | sim")
 
 
-def cell(
-    seed: int,
-    trials: int,
-    runs: int,
-    samples: int,
-    within: float,
-    between: float,
-    effect: float,
-    settings: Settings,
-    series: int = 1,
-    shared: float | None = None,
-) -> Cell:
-    """`shared` None: one series, judged alone as one of `series`; else `trial_many`."""
-    rng = np.random.default_rng([seed, round(between * 1000), round(effect * 1000)])
-    if shared is None:
-        outcomes = [
-            trial(rng, runs, samples, within, between, effect, settings, series)
-            for _ in range(trials)
-        ]
-    else:
-        outcomes = [
-            trial_many(rng, runs, samples, within, between, effect, settings, series, shared)
-            for _ in range(trials)
-        ]
+def cell(seed: int, trials: int, d: Design, settings: Settings) -> Cell:
+    rng = np.random.default_rng([seed, round(d.between * 1000), round(d.effect * 1000)])
+    draw = trial if d.shared is None else trial_many
+    outcomes = [draw(rng, d, settings) for _ in range(trials)]
     return Cell(
-        between,
-        effect,
+        d.between,
+        d.effect,
         trials,
         outcomes.count(Change.SLOWER),
         outcomes.count(Change.FASTER),
@@ -133,18 +110,10 @@ def cell(
 
 
 def table(
-    seed: int,
-    trials: int,
-    runs: int,
-    samples: int,
-    within: float,
-    betweens: Sequence[float],
-    settings: Settings,
-    series: int = 1,
-    shared: float | None = None,
+    seed: int, trials: int, d: Design, betweens: Sequence[float], settings: Settings
 ) -> list[Cell]:
     return [
-        cell(seed, trials, runs, samples, within, between, effect, settings, series, shared)
+        cell(seed, trials, replace(d, between=between, effect=effect), settings)
         for between in betweens
         for effect in EFFECTS
     ]
@@ -189,17 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{'between':>8} {'A/A false alarms':>17} "
         + " ".join(f"{'+' + format(e, '.0%'):>7}" for e in EFFECTS[1:])
     )
-    cells = table(
-        args.seed,
-        args.trials,
-        args.runs,
-        samples,
-        within,
-        args.between,
-        settings,
-        args.series,
-        args.shared,
-    )
+    design = Design(args.runs, samples, within, 0.0, 0.0, args.series, args.shared)
+    cells = table(args.seed, args.trials, design, args.between, settings)
     for between in args.between:
         row = {c.effect: c for c in cells if c.between == between}
         print(
