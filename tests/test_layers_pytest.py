@@ -68,7 +68,12 @@ def test_each_failing_test_is_named_with_its_cause(tmp_path: Path) -> None:
     )
     record = run_pytest_layer(context(run), "sample", [suite(tmp_path, body)], coverage="none")
     assert record.status is Status.FAIL
-    named = {check.name: check for check in record.checks if check.status is Status.FAIL}
+    # a test's node id, relative to wherever pytest put its rootdir for the suite's folder
+    named = {
+        check.name.rsplit("/", 1)[-1]: check
+        for check in record.checks
+        if check.status is Status.FAIL
+    }
     metric = named["test_sample.py::test_metric"]
     assert "metric jobs_total is missing from /metrics" in metric.message
     setup = named["test_sample.py::test_setup"]
