@@ -127,3 +127,23 @@ def test_an_endpoint_too_sparse_in_every_run_is_named_not_judged() -> None:
         if g.name == "baseline / latency"
     )  # fmt: skip
     assert gate.status is Status.INCONCLUSIVE
+
+
+def test_a_series_whose_runs_have_no_level_stays_undecided_not_unjudged() -> None:
+    # Run 1 of each side measures seven endpoints, so it has a level; runs 2-5 measure two,
+    # too few for one. The last endpoint has samples only in runs 2-5: evidence without a
+    # level to judge it against, which must hold the gate, not pass it as "not judged".
+    base, cand = sides(3, 5, 0.02)
+    last = f"load: {ENDPOINTS[7]} | steady/steady"
+    for docs in (base, cand):
+        del docs[0]["samples"]["latency"][last]
+        for doc in docs[1:]:
+            for endpoint in ENDPOINTS[1:7]:
+                doc["samples"]["latency"][f"load: {endpoint} | steady/steady"] = [10.0] * 8
+    result = compare(base, cand, Settings(latency_figures=("p50",)))
+    row = next(r for r in result.rows if ENDPOINTS[7] in r.series)
+    assert row.verdict == "inconclusive"
+    assert "no level" in row.shift.reason
+    gate = next(g for g in result.gates if g.name == "baseline / latency")
+    assert gate.status is Status.INCONCLUSIVE
+    assert ENDPOINTS[7] in gate.message.split("Not judged")[0]

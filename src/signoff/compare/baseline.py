@@ -10,11 +10,11 @@ is shown as advisory, with the reasons.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from signoff.compare.fingerprint import differences
-from signoff.compare.level import levels, relative
+from signoff.compare.level import MIN_SERIES, levels, relative
 from signoff.compare.stats import Change, Settings, Shift, judge_logs, per_run
 from signoff.load import series
 from signoff.records import Status
@@ -28,6 +28,7 @@ KINDS = {
 }
 Document = Mapping[str, Any]
 LEVEL = "run level"  # the series of what moved every series of a run together
+Runs = dict[str, list[list[float]]]  # series -> each run's samples
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,9 @@ class Row:
     series: str
     shift: Shift
     level: bool = False  # the run level: what moved every series of a run alike
-
-    @property
-    def sparse(self) -> bool:
-        """Too few samples in every run of both sides: named, not judged."""
-        return not self.shift.runs_baseline and not self.shift.runs_candidate
+    # Too few samples in every run of both sides: named, not judged. A series that has values
+    # but lost them to its runs' missing level is not sparse: its evidence stays undecided.
+    sparse: bool = False
 
     @property
     def verdict(self) -> str:
@@ -162,9 +161,9 @@ def _side(documents: Document | Sequence[Document]) -> list[Document]:
     return list(documents)
 
 
-def _runs(side: list[Document], kind: str, by_phase: bool) -> dict[str, list[list[float]]]:
+def _runs(side: list[Document], kind: str, by_phase: bool) -> Runs:
     """Per series, each run's samples; latency series pooled over their profile's phases."""
-    out: dict[str, list[list[float]]] = {}
+    out: Runs = {}
     for index, doc in enumerate(side):
         for key, values in doc.get("samples", {}).get(kind, {}).items():
             name = key if by_phase or kind != "latency" else series.whole_profile(key)
@@ -192,14 +191,17 @@ class _Job:
             v is not None for v in self.candidate
         )
 
+    @property
+    def sparse(self) -> bool:
+        """No run of either side gave this series a value, relative to its level or not."""
+        shown = self.shown or ([], [])
+        return all(v is None for v in [*self.baseline, *self.candidate, *shown[0], *shown[1]])
 
-def _jobs(
-    kind: str, bases: list[Document], cands: list[Document], s: Settings, paired: bool
-) -> list[_Job]:
+
+def _jobs(kind: str, before: Runs, after: Runs, n_a: int, s: Settings, paired: bool) -> list[_Job]:
     """The series of one kind, relative to their run's level where a group allows one."""
-    before, after = _runs(bases, kind, s.by_phase), _runs(cands, kind, s.by_phase)
     figures = list(s.latency_figures) if kind == "latency" else ["p50"]
-    n_a = len(bases)
+    n_b = len(next(iter(after.values()), []))
     jobs: list[_Job] = []
     for figure in figures:
         table = {
@@ -211,8 +213,9 @@ def _jobs(
         for name in table:
             groups.setdefault(series.place(name) if kind == "latency" else "", []).append(name)
         for group, names in groups.items():
-            level = levels({n: table[n] for n in names}, len(bases) + len(cands))
-            if kind == "throughput" or not s.run_level or level is None:
+            relative_to_level = kind != "throughput" and s.run_level
+            level = levels({n: table[n] for n in names}, n_a + n_b) if relative_to_level else None
+            if level is None:
                 jobs += [
                     _Job(kind, n, figure, table[n][:n_a], table[n][n_a:], paired=paired)
                     for n in names
@@ -225,6 +228,25 @@ def _jobs(
             label = series.key(LEVEL, group) if group else LEVEL
             jobs.append(_Job(kind, label, figure, level[:n_a], level[n_a:], None, paired, True))
     return jobs
+
+
+def _some(values: Sequence[float | None]) -> bool:
+    return any(v is not None for v in values)
+
+
+def _judge(job: _Job, s: Settings, higher: bool, family: int) -> Shift:
+    shift = judge_logs(
+        job.baseline, job.candidate, job.figure, s, higher, family, job.shown, job.paired
+    )
+    sides = zip((job.baseline, job.candidate), job.shown or ([], []), strict=True)
+    if any(_some(shown) and not _some(judged) for judged, shown in sides):
+        # a side has values, but none in a run with a level
+        reason = (
+            f"its runs have no level: fewer than {MIN_SERIES} series of its group were "
+            "measured in them; the series cannot be judged apart from the machine's noise"
+        )
+        return replace(shift, reason=reason)
+    return shift
 
 
 def compare(
@@ -262,26 +284,16 @@ def compare(
     only: list[str] = []
     rows: list[Row] = []
     gates: list[Gate] = []
-    jobs = {kind: _jobs(kind, bases, cands, s, paired) for kind in KINDS}
+    jobs: dict[str, list[_Job]] = {}
     for kind in KINDS:
-        before = set(_runs(bases, kind, s.by_phase))
-        after = set(_runs(cands, kind, s.by_phase))
-        only += [f"{kind}: {key}" for key in sorted(before ^ after)]
+        before, after = _runs(bases, kind, s.by_phase), _runs(cands, kind, s.by_phase)
+        jobs[kind] = _jobs(kind, before, after, len(bases), s, paired)
+        only += [f"{kind}: {key}" for key in sorted(before.keys() ^ after.keys())]
     # Only series measured on both sides can raise a false alarm, so only they widen intervals.
     family = sum(job.measured for kind_jobs in jobs.values() for job in kind_jobs)
     for kind, (_, higher) in KINDS.items():
-        kind_rows = [
-            Row(
-                kind,
-                job.name,
-                judge_logs(
-                    job.baseline, job.candidate, job.figure, s, higher, family, job.shown,
-                    job.paired,
-                ),
-                job.level,
-            )
-            for job in jobs[kind]
-        ]  # fmt: skip
+        kind_rows = [Row(kind, job.name, _judge(job, s, higher, family), job.level, job.sparse)
+                     for job in jobs[kind]]  # fmt: skip
         rows += kind_rows
         # One gate for the series relative to their run, one for what moved them all alike.
         for whole_run in (False, True):
