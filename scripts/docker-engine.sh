@@ -103,22 +103,35 @@ start() {
     echo "DOCKER_HOST=unix://$SOCK"
 }
 
+# dockerd leaves its network namespace mounted under the exec root when it stops; unmounted,
+# the folder can be removed whole
+release_mounts() {
+    local mount
+    awk -v dir="$DIR/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r |
+        while read -r mount; do
+            umount "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true
+        done
+}
+
 stop() {
     local pid
     iptables -t nat -D "${NAT[@]}" 2>/dev/null || true
     if ! pid=$(running_pid); then
+        release_mounts
         echo "docker-engine: no engine of this script is running." >&2
         return 0
     fi
     kill -TERM "$pid"
     for _ in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || {
+            release_mounts
             echo "docker-engine: stopped." >&2
             return 0
         }
         sleep 0.2
     done
     kill -KILL "$pid" 2>/dev/null || true
+    release_mounts
     echo "docker-engine: dockerd ignored SIGTERM for 20 s and was killed." >&2
 }
 
