@@ -107,7 +107,7 @@ def test_compare_interleaves_runs_and_flags_the_slower_build(repo: Path) -> None
 
 def test_together_runs_both_sides_of_a_pair_at_once(repo: Path) -> None:
     (repo / "app" / "speed.py").write_text("LEVEL = 13.0\n")
-    result = signoff(repo, "compare", "--together", "--repetitions", "3", "HEAD")
+    result = signoff(repo, "compare", "--mode", "together", "--repetitions", "3", "HEAD")
     assert result.returncode == 1, result.stderr[-2000:]
     assert "each pair at once" in result.stderr
     runs = sorted((repo / "reports").glob("2*"))
@@ -140,7 +140,7 @@ def test_an_interrupt_reaches_both_sides_and_leaves_nothing(repo: Path, tmp_path
 
     probe = repo / "probe" / "test_probe.py"
     probe.write_text(probe.read_text().replace("time.sleep(1.5)", "time.sleep(60)"))
-    argv = [sys.executable, "-m", "signoff", "compare", "--together", "--repetitions", "2"]
+    argv = [sys.executable, "-m", "signoff", "compare", "--mode", "together", "--repetitions", "2"]
     proc = subprocess.Popen(
         [*argv, "HEAD"],
         cwd=repo,

@@ -91,10 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--candidate-env", action="append", default=[], help="NAME=VALUE for the candidate's target"
     )
     ab.add_argument(
-        "--together",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="run each pair's two sides at the same time (default: compare.together)",
+        "--mode",
+        choices=("auto", "split", "interleaved", "together"),
+        help="how each pair of runs is measured (default: compare.mode)",
     )
     ab.add_argument(
         "args", nargs=argparse.REMAINDER, help="passed to the layer (default: compare.layer_args)"

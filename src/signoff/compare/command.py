@@ -29,8 +29,7 @@ def _env(pairs: list[str]) -> dict[str, str]:
 def run_compare(config: Config, args: argparse.Namespace) -> int:
     """0 when every comparison gate passes (or the comparison is advisory), else 1."""
     extra = [a for a in args.args if a != "--"]
-    own = {"--candidate", "--layer", "--repetitions", "--candidate-env", "--stack"}
-    own |= {"--together", "--no-together"}
+    own = {"--candidate", "--layer", "--repetitions", "--candidate-env", "--stack", "--mode"}
     misplaced = [a for a in extra if a.split("=")[0] in own]
     if misplaced:
         raise UsageError(
@@ -46,7 +45,7 @@ def run_compare(config: Config, args: argparse.Namespace) -> int:
         repetitions=args.repetitions,
         candidate_env=_env(args.candidate_env),
         say=lambda text: console.print(text, highlight=False),
-        together=args.together,
+        mode=args.mode,
         stack=args.stack,
     )
     paths = write_report(config, comparison, cand_runs[-1])

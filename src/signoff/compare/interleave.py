@@ -22,11 +22,12 @@ from typing import Any
 
 from signoff import rundir
 from signoff.children import TEARDOWN_S, end_group, spawn
+from signoff.compare import split
 from signoff.compare.baseline import Comparison, compare
 from signoff.compare.settings import settings
 from signoff.compare.side import write_spec
 from signoff.config import Config
-from signoff.errors import SignoffError, UsageError
+from signoff.errors import ConfigError, SignoffError, UsageError
 from signoff.layers import LayerContext, runner
 from signoff.records import LayerRecord, Status, write_record
 from signoff.report.gates import Gate
@@ -148,6 +149,33 @@ def _together(
     return runs
 
 
+MODES = {
+    "interleaved": "interleaved",
+    "together": "each pair at once",
+    "split": "each pair one load run split between them",
+}
+
+
+def chosen_mode(config: Config, mode: str, layer: str, layer_args: list[str]) -> str:
+    """`auto`: split for an open-model profile of the load layer, else interleaved."""
+    if mode != "auto" and mode not in MODES:
+        raise ConfigError(
+            f"compare.mode must be auto or one of {', '.join(MODES)}, not {mode!r}.",
+            hint="auto splits open-model load runs and interleaves the rest.",
+        )
+    if mode == "split" and layer != split.LAYER:
+        raise UsageError(
+            f"--mode split compares load runs; the layer {layer!r} cannot be split.",
+            hint="use --mode interleaved (or together).",
+        )
+    if mode != "auto":
+        return mode
+    if layer != split.LAYER:
+        return "interleaved"
+    plan = split.profile_of(config, layer_args)
+    return "split" if plan is not None and plan.mode == "open" else "interleaved"
+
+
 def interleave(
     config: Config,
     baseline_ref: str,
@@ -157,21 +185,22 @@ def interleave(
     repetitions: int | None = None,
     candidate_env: dict[str, str] | None = None,
     say: Say = print,
-    together: bool | None = None,
+    mode: str | None = None,
     **options: Any,
 ) -> tuple[Comparison, list[Path], list[Path]]:
-    """Run the layer `repetitions` times per side, A B A B … (or each pair at once when
-    `together`), and compare the two builds."""
+    """Run the layer `repetitions` times per side — A B A B …, each pair at once (`together`),
+    or each pair as one load run split between the builds (`split`) — and compare them."""
     from signoff.report.results import build  # the report package imports this one
 
     section = config.section("compare")
     layer = layer or str(section["layer"])
     layer_args = list(section["layer_args"]) if layer_args is None else layer_args
     reps = repetitions or int(section["repetitions"])
-    together = bool(section["together"]) if together is None else together
     if reps < 1:
         raise UsageError("--repetitions must be at least 1.", hint="e.g. --repetitions 5.")
     runner(layer, config)  # an unknown layer fails before anything starts
+    mode = chosen_mode(config, mode or str(section["mode"]), layer, layer_args)
+    plan = split.plan_of(config, layer_args) if mode == "split" else None
     judge = settings(config)
     base_runs: list[Path] = []
     cand_runs: list[Path] = []
@@ -187,11 +216,17 @@ def interleave(
         ]
         say(
             f"Comparing {sides[0][1]} ({a_tree}) with {sides[1][1]} ({b_tree}): "
-            f"{reps} runs of `{layer} {' '.join(layer_args)}` a side, "
-            f"{'each pair at once' if together else 'interleaved'}."
+            f"{reps} runs of `{layer} {' '.join(layer_args)}` a side, {MODES[mode]}."
         )
         for index in range(reps):
-            if together:
+            if plan is not None:
+                parts = [(cfg, label, rundir.create(config.run_root)) for _, label, cfg, _ in sides]
+                split.pair(parts, plan, options)
+                for (letter, _, _, found), (_, _, run) in zip(sides, parts, strict=True):
+                    found.append(run)
+                    say(f"{letter}{index + 1}: {run.name}")
+                continue
+            if mode == "together":
                 pair = _together(config, [(cfg, label) for _, label, cfg, _ in sides], layer,
                                  layer_args, options)  # fmt: skip
                 for (letter, _, _, runs), run in zip(sides, pair, strict=True):

@@ -7,6 +7,7 @@ the config is the whole description of a run.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -180,3 +181,20 @@ def _budget(profile: str, phase: str, raw: Any) -> dict[str, float]:
             f"not {raw[wrong[0]]!r}."
         )
     return {k: float(v) for k, v in raw.items()}
+
+
+def arrivals(stages: list[dict[str, Any]], start: float, share: float) -> Iterator[float]:
+    """Intended start times for this process: its `share` of each stage's (ramping) rate."""
+    stage_start = start
+    for stage in stages:
+        duration = float(stage["duration_s"])
+        first = float(stage["rate"]) * share
+        last = float(stage.get("rate_end") or stage["rate"]) * share
+        t = stage_start
+        while t < stage_start + duration:
+            rate = first + (last - first) * (t - stage_start) / duration
+            if rate <= 0:
+                break
+            yield t
+            t += 1.0 / rate
+        stage_start += duration

@@ -29,7 +29,7 @@ from typing import Any
 from locust import User
 
 from signoff.load.locust import _openmodel, _users
-from signoff.load.locust._openmodel import OpenModelUser, arrivals
+from signoff.load.locust._openmodel import OpenModelUser
 from signoff.load.locust._shapes import PlanShape
 from signoff.load.locust._users import (
     VALUES,
@@ -40,6 +40,7 @@ from signoff.load.locust._users import (
     ServiceUser,
 )
 from signoff.load.locust._wiring import STATE, install, load_plan, operations
+from signoff.load.plan import arrivals
 from signoff.stack.interface import StackHandle
 
 __all__ = [

@@ -10,7 +10,6 @@ arrival picks among the operations whose placeholders have values (dropped when 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import gevent  # type: ignore[import-untyped]
@@ -20,23 +19,7 @@ from locust import constant, task
 from signoff.load.locust._users import RNG, OperationsUser
 from signoff.load.locust._wiring import STATE, operations
 from signoff.load.mix import MixOperation
-
-
-def arrivals(stages: list[dict[str, Any]], start: float, share: float) -> Iterator[float]:
-    """Intended start times for this process: its `share` of each stage's (ramping) rate."""
-    stage_start = start
-    for stage in stages:
-        duration = float(stage["duration_s"])
-        first = float(stage["rate"]) * share
-        last = float(stage.get("rate_end") or stage["rate"]) * share
-        t = stage_start
-        while t < stage_start + duration:
-            rate = first + (last - first) * (t - stage_start) / duration
-            if rate <= 0:
-                break
-            yield t
-            t += 1.0 / rate
-        stage_start += duration
+from signoff.load.plan import arrivals
 
 
 class OpenModelUser(OperationsUser):

@@ -1,0 +1,302 @@
+"""`signoff compare --mode split`: both builds up at once, one load generator, every request
+sent to one of them at random.
+
+Measured on a 2-core machine, the whole service's speed moved 8-11 % between two runs of one
+build, interleaved or side by side, while the two sides of one split run differed by about 2 %:
+what the machine and the generator do during a run falls on both builds request by request,
+and only each stack's own noise is left. Each pair of runs is one split run; each side's part
+of it is written as an ordinary load run directory (samples, throughput, record), so the judge
+and the report read it like any other.
+
+The generator is the package's open model in one asyncio process: the load profile's arrival
+rate for each build, the operations of `[load.open]` (or the mix), latency counted from the
+intended start. A project locustfile is not played; its data seeding with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from signoff import openapi
+from signoff.config import Config
+from signoff.errors import ConfigError, SignoffError
+from signoff.load import plan as plan_mod
+from signoff.load import series
+from signoff.load.mix import MixOperation, Workload, extract
+from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
+from signoff.report.model import write_plan
+from signoff.rundir import layer_dir
+from signoff.stack.interface import StackHandle
+from signoff.stack.select import choose_provider
+
+LAYER = "load"
+RNG = random.SystemRandom()  # which side gets a request: no reproducible sequence needed
+
+
+@dataclass
+class Side:
+    """One build's stack and what the generator measured of it."""
+
+    run: Path
+    handle: StackHandle
+    saved: dict[str, str] = field(default_factory=dict)
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    done: dict[str, list[float]] = field(default_factory=dict)  # phase -> finish offsets (s)
+    dropped: int = 0
+
+    def values(self) -> dict[str, str]:
+        return dict(self.saved)
+
+
+def schedule(plan: plan_mod.Plan, start: float, share: float) -> Iterator[tuple[float, str]]:
+    """(intended start, phase) of every arrival of the plan, at `share` of its rates."""
+    offset = start
+    for stage in plan.stages:
+        table = [{"duration_s": stage.duration_s, "rate": stage.rate, "rate_end": stage.rate_end}]
+        for t in plan_mod.arrivals(table, offset, share):
+            yield t, stage.phase
+        offset += stage.duration_s
+
+
+def _pick(ops: Sequence[MixOperation], side: Side) -> tuple[MixOperation, str] | None:
+    ready = [(op, url) for op in ops if (url := op.url(side.values())) is not None]
+    if not ready:
+        return None
+    return RNG.choices(ready, weights=[op.weight for op, _ in ready])[0]
+
+
+async def _send(
+    client: httpx.AsyncClient,
+    side: Side,
+    op: MixOperation,
+    url: str,
+    intended: float,
+    where: str,
+    start: float,
+) -> None:
+    key = series.key(op.name, where)
+    headers = {**side.handle.headers, **op.headers}
+    try:
+        response = await client.request(
+            op.method, side.handle.base_url + url, headers=headers, json=op.json
+        )
+        ok = response.status_code < 400
+    except httpx.HTTPError:
+        ok, response = False, None
+    finished = time.perf_counter()
+    if not ok:
+        side.errors[key] = side.errors.get(key, 0) + 1
+        return
+    side.samples.setdefault(key, []).append((finished - intended) * 1000.0)
+    side.done.setdefault(where, []).append(finished - start)
+    if op.save and response is not None:
+        try:
+            answer = response.json()
+        except ValueError:
+            return
+        for name, path in op.save.items():
+            value = extract(answer, path)
+            if value is not None:
+                side.saved[name] = value
+
+
+async def play(
+    plan: plan_mod.Plan,
+    ops: Sequence[MixOperation],
+    sides: Sequence[Side],
+    open_settings: dict[str, Any],
+) -> None:
+    """The plan's arrivals for every side, each arrival to one side: in blocks of one arrival
+    per side in random order, so each side gets the same number at the same moments."""
+    in_flight = int(open_settings["max_in_flight"])
+    max_lag = float(open_settings["max_lag_s"])
+    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+    slots = asyncio.Semaphore(in_flight)
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def sent(side: Side, op: MixOperation, url: str, intended: float, where: str) -> None:
+        try:
+            await _send(client, side, op, url, intended, where, start)
+        finally:
+            slots.release()
+
+    async with httpx.AsyncClient(timeout=max_lag, limits=limits, trust_env=False) as client:
+        start = time.perf_counter() + 0.2
+        order: list[Side] = []
+        for intended, phase in schedule(plan, start, len(sides)):
+            if not order:
+                order = RNG.sample(list(sides), len(sides))
+            side = order.pop()
+            delay = intended - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            chosen = _pick(ops, side)
+            if chosen is None or slots.locked() or time.perf_counter() - intended > max_lag:
+                side.dropped += 1
+                continue
+            await slots.acquire()
+            task = asyncio.create_task(sent(side, *chosen, intended, f"{plan.profile}/{phase}"))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.wait(tasks, timeout=max_lag)
+
+
+def _record(side: Side, plan: plan_mod.Plan, folder: Path, label: str) -> LayerRecord:
+    """The side's load record: requests and error rate per phase against the profile's budget."""
+    checks: list[Check] = []
+    evaluated = 0
+    for phase in plan.phases:
+        where = f"{plan.profile}/{phase}"
+        ok = sum(len(v) for k, v in side.samples.items() if series.place(k) == where)
+        bad = sum(n for k, n in side.errors.items() if series.place(k) == where)
+        limit = plan.budget(phase).get("error_rate", 0.0)
+        if ok + bad == 0:
+            checks.append(
+                Check(
+                    f"{where}: requests",
+                    Status.INCONCLUSIVE,
+                    0,
+                    1,
+                    ">=",
+                    "",
+                    f"No request of phase {phase} reached {label}.",
+                )
+            )
+            continue
+        evaluated += 1
+        rate = bad / (ok + bad)
+        status = Status.PASS if rate <= limit else Status.FAIL
+        checks.append(Check(f"{where}: error rate", status, round(rate, 4), limit, "<=", ""))
+    declared = {"phases": len(plan.phases)}
+    status, reasons = judge(checks, declared, {"phases": evaluated})
+    (folder / "samples.json").write_text(json.dumps(side.samples), encoding="utf-8")
+    throughput = {
+        f"{plan.profile}/{phase}": _per_second(side.done.get(f"{plan.profile}/{phase}", []))
+        for phase in plan.phases
+    }
+    (folder / "throughput.json").write_text(json.dumps(throughput), encoding="utf-8")
+    requests = sum(len(v) for v in side.samples.values())
+    errors = sum(side.errors.values())
+    return LayerRecord(
+        layer=LAYER,
+        status=status,
+        summary=f"{plan.profile}, split with the other build: {requests} answered, "
+        f"{errors} errors, {side.dropped} dropped",
+        declared=declared,
+        evaluated={"phases": evaluated},
+        figures={
+            "split": {
+                "side": label,
+                "requests": requests,
+                "errors": errors,
+                "dropped": side.dropped,
+            },
+            "errors": side.errors,
+        },
+        checks=checks,
+        artifacts={
+            "samples_json": str((folder / "samples.json").relative_to(side.run)),
+            "throughput_json": str((folder / "throughput.json").relative_to(side.run)),
+            "stack_logs": str((folder / "stack-logs").relative_to(side.run)),
+        },
+        tools={"httpx": httpx.__version__},
+        reasons=reasons,
+    )
+
+
+def _per_second(offsets: list[float]) -> list[float]:
+    """Answers per whole second of a phase (its first and last, partial, seconds left out)."""
+    if not offsets:
+        return []
+    first, last = int(min(offsets)), int(max(offsets))
+    counts = [0.0] * (last - first + 1)
+    for t in offsets:
+        counts[int(t) - first] += 1
+    return counts[1:-1] if len(counts) > 2 else counts
+
+
+def profile_of(config: Config, layer_args: Sequence[str]) -> plan_mod.Plan | None:
+    """The load profile the compared runs play (the first named in `layer_args`), if named."""
+    names = [a for a in layer_args if a != "--" and not a.startswith("-")]
+    if not names:
+        return None
+    return plan_mod.build(config.section(LAYER), names[0], str(config["profile"]))
+
+
+def plan_of(config: Config, layer_args: Sequence[str]) -> plan_mod.Plan:
+    """The open-model profile a split run plays."""
+    plan = profile_of(config, layer_args)
+    if plan is None:
+        raise ConfigError(
+            "--mode split plays one load profile, and none is named.",
+            hint='name it after the baseline, or in [compare] layer_args (e.g. ["compare"]).',
+        )
+    if plan.mode != "open":
+        raise ConfigError(
+            f"--mode split plays an open-model load profile; {plan.profile!r} is {plan.mode}.",
+            hint="name an open-model profile (e.g. compare), or use --mode interleaved.",
+        )
+    return plan
+
+
+def pair(
+    sides: Sequence[tuple[Config, str, Path]],
+    plan: plan_mod.Plan,
+    options: dict[str, Any],
+) -> None:
+    """One split run: every side's stack up, the plan played across them, each side's part
+    written into its own run directory (`sides`: configuration, label, run directory)."""
+    clock = Clock.start()
+    for _, label, run in sides:
+        write_plan(run, "compare", [LAYER], [LAYER])
+        (run / "compare-side.txt").write_text(label + "\n", encoding="utf-8")
+    try:
+        found = _measure(sides, plan, options)
+    except SignoffError as exc:
+        # a stack that did not come up: both sides' records say so, and judge nothing
+        for _, _, run in sides:
+            record = LayerRecord(LAYER, Status.INCONCLUSIVE, exc.message, reasons=[exc.message])
+            write_record(layer_dir(run, LAYER), record)
+        return
+    for side, (_, label, run) in zip(found, sides, strict=True):
+        folder = layer_dir(run, LAYER)
+        record = _record(side, plan, folder, label)
+        write_record(folder, LayerRecord(**{**record.__dict__, **clock.times()}))
+
+
+def _measure(
+    sides: Sequence[tuple[Config, str, Path]], plan: plan_mod.Plan, options: dict[str, Any]
+) -> list[Side]:
+    """Every side's stack up, the plan played across them; the stacks down again."""
+    config = sides[0][0]
+    settings = config.section(LAYER)
+    with ExitStack() as stacks:
+        found: list[Side] = []
+        for cfg, _, run in sides:
+            folder = layer_dir(run, LAYER)
+            provider = choose_provider(cfg, folder / "stack-logs", options.get("stack"), None)
+            found.append(Side(run, stacks.enter_context(provider)))
+        handle = found[0].handle
+        workload = Workload(
+            settings,
+            lambda name: all(s.handle.may_send(name) for s in found),
+            lambda: openapi.fetch(
+                handle, config.root, layer_dir(found[0].run, LAYER) / "openapi.json"
+            ),
+            config.target.api_prefix,
+        )
+        ops = workload.operations(plan.mode, True)
+        asyncio.run(play(plan, ops, found, dict(settings["open"])))
+    return found
