@@ -141,7 +141,7 @@ def _series_gate(
         needs = [r.shift.runs_needed for r in unsure]
         need = (
             "more than 200 runs per side"
-            if None in needs
+            if None in needs or not needs
             else f"about {max(n for n in needs if n is not None)} runs per side"
         )
         names = ", ".join(f"{r.series} ({r.shift.figure})" for r in unsure[:10])

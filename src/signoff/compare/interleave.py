@@ -29,7 +29,7 @@ from signoff.compare.side import write_spec
 from signoff.config import Config
 from signoff.errors import ConfigError, SignoffError, UsageError
 from signoff.layers import LayerContext, runner
-from signoff.records import LayerRecord, Status, write_record
+from signoff.records import LayerRecord, Status, read_record, write_record
 from signoff.report.gates import Gate
 from signoff.report.model import write_plan
 
@@ -248,6 +248,9 @@ def interleave(
         max_coverage_drop=float(section_report["max_coverage_drop"]),
         paired=True,
     )
+    comparison = dataclasses.replace(
+        comparison, gates=[_runs_gate(layer, base_runs, cand_runs), *comparison.gates]
+    )
     if not comparison.rows:
         # Fail closed: runs that measured nothing must not read as "no regression".
         empty = Gate(
@@ -262,6 +265,41 @@ def interleave(
         )
         comparison = dataclasses.replace(comparison, gates=[empty, *comparison.gates])
     return comparison, base_runs, cand_runs
+
+
+def _runs_gate(layer: str, base_runs: list[Path], cand_runs: list[Path]) -> Gate:
+    """Every run's own record must pass: a candidate that answers with errors fails even when
+    the latencies it did measure compare well; a baseline that failed leaves nothing to stand
+    on (inconclusive)."""
+    failing: dict[str, list[str]] = {}
+    for side, runs in (("baseline", base_runs), ("candidate", cand_runs)):
+        for run in runs:
+            record = read_record(run / layer, layer)
+            if record.status is Status.PASS:
+                continue
+            bad = [c.name for c in record.checks if c.status is not Status.PASS]
+            why = bad[0] if bad else (record.reasons or [record.status.value])[0]
+            failing.setdefault(side, []).append(f"{run.name} ({record.status.value}: {why})")
+    if not failing:
+        status = Status.PASS
+    elif "baseline" in failing:
+        status = Status.INCONCLUSIVE
+    else:
+        status = Status.FAIL
+    listed = "; ".join(
+        f"{side} runs not passing: {', '.join(names[:3])}{' …' if len(names) > 3 else ''}"
+        for side, names in failing.items()
+    )
+    count = sum(len(names) for names in failing.values())
+    return Gate(
+        "baseline / runs",
+        "baseline",
+        status,
+        True,
+        figure=f"{count} of {len(base_runs) + len(cand_runs)} not passing",
+        threshold="every run's record passes",
+        message=f"{listed}." if listed else "",
+    )
 
 
 def write_report(config: Config, comparison: Comparison, run: Path) -> dict[str, Path]:

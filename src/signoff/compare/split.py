@@ -5,7 +5,7 @@ Measured on a 2-core machine, the whole service's speed moved 8-11 % between two
 build, interleaved or side by side, while the two sides of one split run differed by about 2 %:
 what the machine and the generator do during a run falls on both builds request by request,
 and only each stack's own noise is left. Each pair of runs is one split run; each side's part
-of it is written as an ordinary load run directory (samples, throughput, record), so the judge
+of it is written as an ordinary load run directory (samples, record), so the judge
 and the report read it like any other.
 
 The generator is the package's open model in one asyncio process: the load profile's arrival
@@ -29,7 +29,7 @@ import httpx
 
 from signoff import openapi
 from signoff.config import Config
-from signoff.errors import ConfigError, SignoffError
+from signoff.errors import ConfigError, EvidenceError, SignoffError
 from signoff.load import plan as plan_mod
 from signoff.load import series
 from signoff.load.mix import MixOperation, Workload, extract
@@ -52,8 +52,7 @@ class Side:
     saved: dict[str, str] = field(default_factory=dict)
     samples: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
-    done: dict[str, list[float]] = field(default_factory=dict)  # phase -> finish offsets (s)
-    dropped: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)  # place -> arrivals not sent in time
 
     def values(self) -> dict[str, str]:
         return dict(self.saved)
@@ -83,7 +82,6 @@ async def _send(
     url: str,
     intended: float,
     where: str,
-    start: float,
 ) -> None:
     key = series.key(op.name, where)
     headers = {**side.handle.headers, **op.headers}
@@ -99,16 +97,47 @@ async def _send(
         side.errors[key] = side.errors.get(key, 0) + 1
         return
     side.samples.setdefault(key, []).append((finished - intended) * 1000.0)
-    side.done.setdefault(where, []).append(finished - start)
-    if op.save and response is not None:
+    if response is not None:
+        _save(side, op, response)
+
+
+async def _seed(client: httpx.AsyncClient, side: Side, ops: Sequence[MixOperation]) -> None:
+    """`[compare] seed`: each operation sent once to the side, in order, before the load; the
+    values it saves fill the placeholders of the measured requests."""
+    for op in ops:
+        url = op.url(side.values())
+        if url is None:
+            raise EvidenceError(
+                f"The seed request {op.name} has no value for {', '.join(op.placeholders)}.",
+                hint="save it from an earlier seed request's answer (save = { name = path }).",
+            )
+        headers = {**side.handle.headers, **op.headers}
         try:
-            answer = response.json()
-        except ValueError:
-            return
-        for name, path in op.save.items():
-            value = extract(answer, path)
-            if value is not None:
-                side.saved[name] = value
+            response = await client.request(
+                op.method, side.handle.base_url + url, headers=headers, json=op.json
+            )
+        except httpx.HTTPError as exc:
+            raise EvidenceError(f"The seed request {op.name} failed: {exc}.") from exc
+        if response.status_code >= 400:
+            raise EvidenceError(
+                f"The seed request {op.name} to {side.handle.base_url} answered "
+                f"{response.status_code}: {response.text[:200]}",
+                hint="give it the body the service expects ([load.mix] operations, json).",
+            )
+        _save(side, op, response)
+
+
+def _save(side: Side, op: MixOperation, response: httpx.Response) -> None:
+    if not op.save:
+        return
+    try:
+        answer = response.json()
+    except ValueError:
+        return
+    for name, path in op.save.items():
+        value = extract(answer, path)
+        if value is not None:
+            side.saved[name] = value
 
 
 async def play(
@@ -116,6 +145,7 @@ async def play(
     ops: Sequence[MixOperation],
     sides: Sequence[Side],
     open_settings: dict[str, Any],
+    seed: Sequence[MixOperation] = (),
 ) -> None:
     """The plan's arrivals for every side, each arrival to one side: in blocks of one arrival
     per side in random order, so each side gets the same number at the same moments."""
@@ -127,40 +157,68 @@ async def play(
 
     async def sent(side: Side, op: MixOperation, url: str, intended: float, where: str) -> None:
         try:
-            await _send(client, side, op, url, intended, where, start)
+            await _send(client, side, op, url, intended, where)
         finally:
             slots.release()
 
     async with httpx.AsyncClient(timeout=max_lag, limits=limits, trust_env=False) as client:
+        for side in sides:
+            await _seed(client, side, seed)
         start = time.perf_counter() + 0.2
         order: list[Side] = []
         for intended, phase in schedule(plan, start, len(sides)):
             if not order:
                 order = RNG.sample(list(sides), len(sides))
             side = order.pop()
+            where = f"{plan.profile}/{phase}"
             delay = intended - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
             chosen = _pick(ops, side)
             if chosen is None or slots.locked() or time.perf_counter() - intended > max_lag:
-                side.dropped += 1
+                side.dropped[where] = side.dropped.get(where, 0) + 1
                 continue
             await slots.acquire()
-            task = asyncio.create_task(sent(side, *chosen, intended, f"{plan.profile}/{phase}"))
+            task = asyncio.create_task(sent(side, *chosen, intended, where))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         if tasks:
             await asyncio.wait(tasks, timeout=max_lag)
 
 
-def _record(side: Side, plan: plan_mod.Plan, folder: Path, label: str) -> LayerRecord:
-    """The side's load record: requests and error rate per phase against the profile's budget."""
-    checks: list[Check] = []
+def _unsent(side: Side, ops: Sequence[MixOperation]) -> list[Check]:
+    """An operation never sent to a side (its placeholders got no value) was declared and not
+    measured: inconclusive, not silently left out."""
+    sent = {k.partition(series.SEP)[0] for k in [*side.samples, *side.errors]}
+    return [
+        Check(
+            f"{op.name}: sent",
+            Status.INCONCLUSIVE,
+            0,
+            1,
+            ">=",
+            "",
+            f"{op.name} was never sent: no value for {', '.join(op.placeholders)} "
+            "(give it params, or save it from an earlier operation's answer).",
+        )
+        for op in ops
+        if op.name not in sent
+    ]
+
+
+def _record(
+    side: Side, plan: plan_mod.Plan, ops: Sequence[MixOperation], folder: Path, label: str
+) -> LayerRecord:
+    """The side's load record: every operation sent, and per phase the share of arrivals that
+    failed or were not sent in time against the profile's error budget. An open model's
+    throughput is its arrival rate, so none is recorded: what fell short shows as dropped."""
+    checks: list[Check] = _unsent(side, ops)
     evaluated = 0
     for phase in plan.phases:
         where = f"{plan.profile}/{phase}"
         ok = sum(len(v) for k, v in side.samples.items() if series.place(k) == where)
         bad = sum(n for k, n in side.errors.items() if series.place(k) == where)
+        bad += side.dropped.get(where, 0)
         limit = plan.budget(phase).get("error_rate", 0.0)
         if ok + bad == 0:
             checks.append(
@@ -182,18 +240,14 @@ def _record(side: Side, plan: plan_mod.Plan, folder: Path, label: str) -> LayerR
     declared = {"phases": len(plan.phases)}
     status, reasons = judge(checks, declared, {"phases": evaluated})
     (folder / "samples.json").write_text(json.dumps(side.samples), encoding="utf-8")
-    throughput = {
-        f"{plan.profile}/{phase}": _per_second(side.done.get(f"{plan.profile}/{phase}", []))
-        for phase in plan.phases
-    }
-    (folder / "throughput.json").write_text(json.dumps(throughput), encoding="utf-8")
     requests = sum(len(v) for v in side.samples.values())
     errors = sum(side.errors.values())
+    dropped = sum(side.dropped.values())
     return LayerRecord(
         layer=LAYER,
         status=status,
         summary=f"{plan.profile}, split with the other build: {requests} answered, "
-        f"{errors} errors, {side.dropped} dropped",
+        f"{errors} errors, {dropped} dropped",
         declared=declared,
         evaluated={"phases": evaluated},
         figures={
@@ -201,30 +255,19 @@ def _record(side: Side, plan: plan_mod.Plan, folder: Path, label: str) -> LayerR
                 "side": label,
                 "requests": requests,
                 "errors": errors,
-                "dropped": side.dropped,
+                "dropped": dropped,
             },
             "errors": side.errors,
+            "dropped": side.dropped,
         },
         checks=checks,
         artifacts={
             "samples_json": str((folder / "samples.json").relative_to(side.run)),
-            "throughput_json": str((folder / "throughput.json").relative_to(side.run)),
             "stack_logs": str((folder / "stack-logs").relative_to(side.run)),
         },
         tools={"httpx": httpx.__version__},
         reasons=reasons,
     )
-
-
-def _per_second(offsets: list[float]) -> list[float]:
-    """Answers per whole second of a phase (its first and last, partial, seconds left out)."""
-    if not offsets:
-        return []
-    first, last = int(min(offsets)), int(max(offsets))
-    counts = [0.0] * (last - first + 1)
-    for t in offsets:
-        counts[int(t) - first] += 1
-    return counts[1:-1] if len(counts) > 2 else counts
 
 
 def profile_of(config: Config, layer_args: Sequence[str]) -> plan_mod.Plan | None:
@@ -263,7 +306,7 @@ def pair(
         write_plan(run, "compare", [LAYER], [LAYER])
         (run / "compare-side.txt").write_text(label + "\n", encoding="utf-8")
     try:
-        found = _measure(sides, plan, options)
+        found, ops = _measure(sides, plan, options)
     except SignoffError as exc:
         # a stack that did not come up: both sides' records say so, and judge nothing
         for _, _, run in sides:
@@ -272,13 +315,13 @@ def pair(
         return
     for side, (_, label, run) in zip(found, sides, strict=True):
         folder = layer_dir(run, LAYER)
-        record = _record(side, plan, folder, label)
+        record = _record(side, plan, ops, folder, label)
         write_record(folder, LayerRecord(**{**record.__dict__, **clock.times()}))
 
 
 def _measure(
     sides: Sequence[tuple[Config, str, Path]], plan: plan_mod.Plan, options: dict[str, Any]
-) -> list[Side]:
+) -> tuple[list[Side], list[MixOperation]]:
     """Every side's stack up, the plan played across them; the stacks down again."""
     config = sides[0][0]
     settings = config.section(LAYER)
@@ -298,5 +341,7 @@ def _measure(
             config.target.api_prefix,
         )
         ops = workload.operations(plan.mode, True)
-        asyncio.run(play(plan, ops, found, dict(settings["open"])))
-    return found
+        names = [str(n) for n in config.section("compare")["seed"]]
+        seed = workload.named(names, "compare.seed") if names else []
+        asyncio.run(play(plan, ops, found, dict(settings["open"]), seed))
+    return found, ops

@@ -237,7 +237,9 @@ class Workload:
                 )
         return self._mix
 
-    def _named(self, names: list[str], where: str) -> list[MixOperation]:
+    def named(self, names: list[str], where: str) -> list[MixOperation]:
+        """The operations of these names (a configured operation of the same name gives its
+        parameters, body and what it saves), those this target may not be sent left out."""
         by_name = {op.name: op for op in self.configured()}
         chosen = [by_name.get(parse_name(n, where), MixOperation(n)) for n in names]
         kept = self._allowed(chosen)
@@ -248,13 +250,13 @@ class Workload:
     def open_requests(self) -> list[MixOperation]:
         """The open model's operations: `[load.open] requests`, else the mix."""
         names = [str(n) for n in self.settings.get("open", {}).get("requests", [])]
-        return self._named(names, "load.open.requests") if names else self.mix()
+        return self.named(names, "load.open.requests") if names else self.mix()
 
     def bench(self) -> MixOperation:
         """The one operation of the peak and paced users: `[load.bench] endpoint`, else the
         first of the mix."""
         name = str(self.settings.get("bench", {}).get("endpoint", ""))
-        return self._named([name], "load.bench.endpoint")[0] if name else self.mix()[0]
+        return self.named([name], "load.bench.endpoint")[0] if name else self.mix()[0]
 
     def operations(self, mode: str, builtin: bool) -> list[MixOperation]:
         """What the package's users play for a plan of `mode` (a user's own locustfile brings
