@@ -39,7 +39,8 @@ class Handler(BaseHTTPRequestHandler):
             status = 500 if name in delays.BROKEN else 200
         else:
             status = 404
-        head = f"HTTP/1.1 {status} X\\r\\nContent-Type: application/json\\r\\nContent-Length: 2\\r\\n\\r\\n"
+        head = f"HTTP/1.1 {status} X\\r\\nContent-Type: application/json\\r\\n"
+        head += "Content-Length: 2\\r\\n\\r\\n"
         self.wfile.write(head.encode() + b"{}")
 
     def log_message(self, *args):
