@@ -147,3 +147,23 @@ def test_a_series_whose_runs_have_no_level_stays_undecided_not_unjudged() -> Non
     gate = next(g for g in result.gates if g.name == "baseline / latency")
     assert gate.status is Status.INCONCLUSIVE
     assert ENDPOINTS[7] in gate.message.split("Not judged")[0]
+
+
+def test_runs_split_over_the_same_seconds_are_judged_on_their_pairs() -> None:
+    # One endpoint's figure moves by up to ±20 % from pair to pair, alike on both sides of a
+    # pair (a split run: both builds saw the same seconds). Pooled over runs that is noise;
+    # on the pairs it cancels.
+    rng = np.random.default_rng(5)
+    moving = f"load: {ENDPOINTS[2]} | steady/steady"
+    base, cand = sides(9, 6, 0.02)
+    for a, b in zip(base, cand, strict=True):
+        factor = float(np.exp(rng.normal(0.0, 0.2)))
+        for doc in (a, b):
+            doc["samples"]["latency"][moving] = [
+                v * factor for v in doc["samples"]["latency"][moving]
+            ]
+    figures = Settings(latency_figures=("p50",))
+    pooled = changes(compare(base, cand, figures, paired=True))
+    at_once = changes(compare(base, cand, figures, paired=True, at_once=True))
+    assert pooled[f"load: {ENDPOINTS[2]} | steady"] is Change.INCONCLUSIVE
+    assert at_once[f"load: {ENDPOINTS[2]} | steady"] is Change.SAME

@@ -198,8 +198,14 @@ class _Job:
         return all(v is None for v in [*self.baseline, *self.candidate, *shown[0], *shown[1]])
 
 
-def _jobs(kind: str, before: Runs, after: Runs, n_a: int, s: Settings, paired: bool) -> list[_Job]:
-    """The series of one kind, relative to their run's level where a group allows one."""
+def _jobs(
+    kind: str, before: Runs, after: Runs, n_a: int, s: Settings, paired: bool, at_once: bool
+) -> list[_Job]:
+    """The series of one kind, relative to their run's level where a group allows one.
+
+    Paired runs judge the level (and series without one) on their pairs; runs whose pairs
+    shared the same moments (`at_once`) judge every series so: what the machine did to one
+    side's tail it did to the other's."""
     figures = list(s.latency_figures) if kind == "latency" else ["p50"]
     n_b = len(next(iter(after.values()), []))
     jobs: list[_Job] = []
@@ -224,7 +230,8 @@ def _jobs(kind: str, before: Runs, after: Runs, n_a: int, s: Settings, paired: b
             for name in names:
                 moved = relative(table[name], level)
                 shown = (table[name][:n_a], table[name][n_a:])
-                jobs.append(_Job(kind, name, figure, moved[:n_a], moved[n_a:], shown))
+                pairs = paired and at_once
+                jobs.append(_Job(kind, name, figure, moved[:n_a], moved[n_a:], shown, pairs))
             label = series.key(LEVEL, group) if group else LEVEL
             jobs.append(_Job(kind, label, figure, level[:n_a], level[n_a:], None, paired, True))
     return jobs
@@ -256,10 +263,12 @@ def compare(
     required: bool = True,
     max_coverage_drop: float = 1.0,
     paired: bool = False,
+    at_once: bool = False,
 ) -> Comparison:
     """The comparison of two builds' runs; its gates are advisory unless the runs suffice.
 
-    `paired`: the i-th runs of both sides ran next to each other (`signoff compare`).
+    `paired`: the i-th runs of both sides ran next to each other (`signoff compare`);
+    `at_once`: over the same seconds, one load split between them (`--mode split`).
     """
     s = settings or Settings()
     bases, cands = _side(baseline), _side(candidate)
@@ -287,7 +296,7 @@ def compare(
     jobs: dict[str, list[_Job]] = {}
     for kind in KINDS:
         before, after = _runs(bases, kind, s.by_phase), _runs(cands, kind, s.by_phase)
-        jobs[kind] = _jobs(kind, before, after, len(bases), s, paired)
+        jobs[kind] = _jobs(kind, before, after, len(bases), s, paired, at_once)
         only += [f"{kind}: {key}" for key in sorted(before.keys() ^ after.keys())]
     # Only series measured on both sides can raise a false alarm, so only they widen intervals.
     family = sum(job.measured for kind_jobs in jobs.values() for job in kind_jobs)

@@ -247,6 +247,7 @@ def interleave(
         required=bool(section_report["baseline_required"]),
         max_coverage_drop=float(section_report["max_coverage_drop"]),
         paired=True,
+        at_once=mode == "split",
     )
     comparison = dataclasses.replace(
         comparison, gates=[_runs_gate(layer, base_runs, cand_runs), *comparison.gates]

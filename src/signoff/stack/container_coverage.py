@@ -95,6 +95,7 @@ class ContainerCoverage:
         self.project = project
         self.data_dir = log_dir / "coverage"
         self.measured: list[Measured] = []
+        self.written: Path | None = None  # the rcfile the services run with, once written
 
     def rcfile(self) -> Path:
         """The run's rcfile in the data folder, with the inside roots mapped to this machine's."""
@@ -104,6 +105,7 @@ class ContainerCoverage:
             lines += [f"source{index} =", f"    {item.host_root}", f"    {item.inside_root}"]
         with path.open("a", encoding="utf-8") as out:
             out.write("\n".join(lines) + "\n")
+        self.written = path
         return path
 
     def wrap(self, services: dict[str, Any], override: dict[str, Any], source_root: str) -> bool:
@@ -157,7 +159,9 @@ class ContainerCoverage:
         self.coverage_dir.mkdir(parents=True, exist_ok=True)
         combined = self.coverage_dir / f".coverage.containers.{self.project}"
         cov = coverage.Coverage(
-            data_file=str(combined), data_suffix=False, config_file=str(self.rcfile())
+            data_file=str(combined),
+            data_suffix=False,
+            config_file=str(self.written or self.rcfile()),
         )
         cov.combine(parts, keep=True)
         cov.save()
