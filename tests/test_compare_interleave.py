@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -134,15 +135,16 @@ def err_of(proc: subprocess.Popen[str]) -> str:
     return proc.stderr.read() if proc.stderr else ""
 
 
-def test_an_interrupt_reaches_both_sides_and_leaves_nothing(repo: Path, tmp_path: Path) -> None:
+def interrupted(
+    repo: Path, tmp_path: Path, args: list[str], started: Callable[[list[str]], bool]
+) -> None:
+    """Start `signoff compare ARGS HEAD` as a terminal would, wait until two of its processes'
+    command lines satisfy `started`, Ctrl-C it: it must fail and leave nothing behind."""
     from tests.conftest import in_the_foreground
     from tests.test_signals import Tree, _cmdline, assert_nothing_left
 
-    probe = repo / "probe" / "test_probe.py"
-    probe.write_text(probe.read_text().replace("time.sleep(1.5)", "time.sleep(60)"))
-    argv = [sys.executable, "-m", "signoff", "compare", "--mode", "together", "--repetitions", "2"]
     proc = subprocess.Popen(
-        [*argv, "HEAD"],
+        [sys.executable, "-m", "signoff", "compare", *args, "HEAD"],
         cwd=repo,
         stderr=subprocess.PIPE,
         text=True,
@@ -150,18 +152,25 @@ def test_an_interrupt_reaches_both_sides_and_leaves_nothing(repo: Path, tmp_path
     )
     tree = Tree(proc.pid)
     deadline = time.monotonic() + 60
-    while sum("--signoff-layer=probe" in _cmdline(pid) for pid in tree.alive()) < 2:
+    while sum(started(_cmdline(pid)) for pid in tree.alive()) < 2:
         assert proc.poll() is None, err_of(proc)
         assert time.monotonic() < deadline, "both sides never started"
         tree.scan()
         time.sleep(0.05)
-    time.sleep(1)  # the probes are measuring
+    time.sleep(1.5)  # both sides are measuring
     tree.scan()
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=90)
     assert proc.returncode != 0, err[-2000:]
     assert_nothing_left(tree, tmp_path, alone=False)
     assert len(git(repo, "worktree", "list").splitlines()) == 1  # the baseline's is removed
+
+
+def test_an_interrupt_reaches_both_sides_and_leaves_nothing(repo: Path, tmp_path: Path) -> None:
+    probe = repo / "probe" / "test_probe.py"
+    probe.write_text(probe.read_text().replace("time.sleep(1.5)", "time.sleep(60)"))
+    args = ["--mode", "together", "--repetitions", "2"]
+    interrupted(repo, tmp_path, args, lambda argv: "--signoff-layer=probe" in argv)
 
 
 def test_compare_of_one_build_with_itself_passes(repo: Path) -> None:

@@ -7,15 +7,11 @@ key header, each answering after the delay its build's `delays.py` gives it.
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.test_compare_interleave import git
+from tests.test_compare_interleave import git, interrupted
 from tests.test_report_results import signoff
 
 SERVICE = """
@@ -159,30 +155,6 @@ def test_split_needs_an_open_model_profile_of_the_load_layer(repo: Path) -> None
 
 
 def test_an_interrupt_takes_both_stacks_down(repo: Path, tmp_path: Path) -> None:
-    from tests.conftest import in_the_foreground
-    from tests.test_compare_interleave import err_of
-    from tests.test_signals import Tree, _cmdline, assert_nothing_left
-
     config = repo / "signoff.toml"
     config.write_text(config.read_text().replace("duration_s = 8.0", "duration_s = 120.0"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "signoff", "compare", "--mode", "split", "HEAD"],
-        cwd=repo,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=in_the_foreground,
-    )
-    tree = Tree(proc.pid)
-    deadline = time.monotonic() + 60
-    while sum("service.py" in " ".join(_cmdline(pid)) for pid in tree.alive()) < 2:
-        assert proc.poll() is None, err_of(proc)
-        assert time.monotonic() < deadline, "the two stacks never came up"
-        tree.scan()
-        time.sleep(0.05)
-    time.sleep(2)  # the load is being sent
-    tree.scan()
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0, err[-2000:]
-    assert_nothing_left(tree, tmp_path, alone=False)
-    assert len(git(repo, "worktree", "list").splitlines()) == 1  # the baseline's is removed
+    interrupted(repo, tmp_path, ["--mode", "split"], lambda argv: "service.py" in argv)

@@ -32,7 +32,7 @@ from signoff.config import Config
 from signoff.errors import ConfigError, EvidenceError, SignoffError
 from signoff.load import plan as plan_mod
 from signoff.load import series
-from signoff.load.mix import MixOperation, Workload, extract
+from signoff.load.mix import MixOperation, Workload, remember
 from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
 from signoff.report.model import write_plan
 from signoff.rundir import layer_dir
@@ -98,7 +98,7 @@ async def _send(
         return
     side.samples.setdefault(key, []).append((finished - intended) * 1000.0)
     if response is not None:
-        _save(side, op, response)
+        remember(op, response.json, side.saved)
 
 
 async def _seed(client: httpx.AsyncClient, side: Side, ops: Sequence[MixOperation]) -> None:
@@ -124,20 +124,7 @@ async def _seed(client: httpx.AsyncClient, side: Side, ops: Sequence[MixOperatio
                 f"{response.status_code}: {response.text[:200]}",
                 hint="give it the body the service expects ([load.mix] operations, json).",
             )
-        _save(side, op, response)
-
-
-def _save(side: Side, op: MixOperation, response: httpx.Response) -> None:
-    if not op.save:
-        return
-    try:
-        answer = response.json()
-    except ValueError:
-        return
-    for name, path in op.save.items():
-        value = extract(answer, path)
-        if value is not None:
-            side.saved[name] = value
+        remember(op, response.json, side.saved)
 
 
 async def play(

@@ -85,6 +85,26 @@ def extract(document: Any, path: str) -> str | None:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def remember(op: MixOperation, answer: Callable[[], Any], saved: dict[str, str]) -> None:
+    """After a successful answer to `op`: forget what a DELETE removed, keep what it saves
+    (`answer` gives the answer's JSON, or raises ValueError)."""
+    if op.method == "DELETE":
+        # what was deleted is gone: later operations must not ask for it again
+        for name in op.placeholders:
+            if name not in op.params:
+                saved.pop(name, None)
+    if not op.save:
+        return
+    try:
+        document = answer()
+    except ValueError:
+        return
+    for name, path in op.save.items():
+        value = extract(document, path)
+        if value is not None:
+            saved[name] = value
+
+
 def _text_table(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a table, not {raw!r}.")

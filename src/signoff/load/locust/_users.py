@@ -15,7 +15,7 @@ from typing import Any
 from locust import FastHttpUser, between, constant, constant_throughput, task
 
 from signoff.load.locust._wiring import STATE, operations
-from signoff.load.mix import MixOperation, extract
+from signoff.load.mix import MixOperation, remember
 
 # Values for route placeholders that the locustfile offers to every user of this process
 # (e.g. ids of objects it created before the run): placeholder -> candidates.
@@ -74,20 +74,7 @@ class OperationsUser(ServiceUser):
         saved: dict[str, str] | None = getattr(self, "saved", None)
         if response is None or saved is None or not 200 <= int(response.status_code or 0) < 300:
             return
-        if op.method == "DELETE":
-            # what was deleted is gone: later operations must not ask for it again
-            for name in op.placeholders:
-                if name not in op.params:
-                    saved.pop(name, None)
-        if op.save:
-            try:
-                answer = response.json()
-            except ValueError:
-                return
-            for name, path in op.save.items():
-                value = extract(answer, path)
-                if value is not None:
-                    saved[name] = value
+        remember(op, response.json, saved)
 
 
 class MixUser(OperationsUser):
