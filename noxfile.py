@@ -154,6 +154,18 @@ def judge(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+@nox.session(name="judge-stack", python=PYTHON, tags=["bench"], default=False)
+def judge_stack(session: nox.Session) -> None:
+    """Benchmark: the judge on the reference stack, the same build against itself (A/A), then
+    against itself with GET /api/v1/jobs a millisecond slower (A/B); options go to both
+    comparisons (`-- --repetitions 6`). Prints each comparison; its verdict is the figure."""
+    install(session)
+    same = ["--candidate", "HEAD", "HEAD"]
+    slower = ["--candidate-env", "LEDGER_FAULTS=slow_job_list", "--candidate", "HEAD", "HEAD"]
+    for args in (same, slower):
+        session.run("signoff", "compare", *session.posargs, *args, success_codes=[0, 1])
+
+
 @nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
 def load(session: nox.Session) -> None:
     """Layer: Locust load profiles on phase budgets (`-- spike`, `-- spike --ui` with Locust's

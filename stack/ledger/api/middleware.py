@@ -1,4 +1,5 @@
-"""Pure-ASGI middleware: security headers, request metrics, and the `stall` fault."""
+"""Pure-ASGI middleware: security headers, request metrics, the `stall` and `slow_job_list`
+faults."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ UNMATCHED_ROUTE = "<unmatched>"
 _ERROR_BODY = b'{"detail":"Internal server error."}'
 
 log = logging.getLogger("ledger.api")
+# the slow_job_list fault: one endpoint answers this much later, every other as before
+SLOW_PATH, SLOW_S = "/api/v1/jobs", 0.001
 
 
 class ObservedApp:
@@ -32,6 +35,10 @@ class ObservedApp:
     def __init__(self, app: ASGIApp, state: Any):
         self.app = app
         self.state = state  # the FastAPI app.state: holds `stall_until` when the fault is on
+
+    def _slow_job_list(self) -> bool:
+        settings = getattr(self.state, "settings", None)
+        return settings is not None and bool(settings.has_fault("slow_job_list"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,6 +50,8 @@ class ObservedApp:
         if wait > 0:
             await asyncio.sleep(wait)
         is_api = scope["path"].startswith("/api")
+        if scope["path"] == SLOW_PATH and scope["method"] == "GET" and self._slow_job_list():
+            await asyncio.sleep(SLOW_S)
         status_code = 500
         started = False
 

@@ -10,7 +10,8 @@ __all__ = ["KNOWN_FAULTS", "ConfigError", "Settings"]
 
 # ui_* faults break only the web pages (ledger.web), to prove the browser journeys catch it;
 # stale_after_* faults each skip one path that must refresh a cached read, to prove the api
-# suite's cache contract catches it.
+# suite's cache contract catches it. slow_job_list answers one endpoint a millisecond later, to
+# prove `signoff compare` finds it and nothing else (nox -s judge-stack).
 KNOWN_FAULTS = frozenset(
     {
         "no_cache_invalidation",
@@ -20,6 +21,7 @@ KNOWN_FAULTS = frozenset(
         "stale_after_expiry",
         "error_on_bad_field",
         "stall",
+        "slow_job_list",
         "ui_missing_label",
         "ui_report_off_by_one",
     }
