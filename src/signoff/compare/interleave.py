@@ -308,7 +308,9 @@ def write_report(config: Config, comparison: Comparison, run: Path) -> dict[str,
     from signoff.report.results import build
     from signoff.report.write import renderers
 
-    results = dataclasses.replace(build(run, config), comparison=comparison)
+    # The project's claims are about a whole sign-off run; a comparison repeats one layer, so
+    # each would read UNVERIFIABLE: they are left out of its report.
+    results = dataclasses.replace(build(run, config), comparison=comparison, claims=[])
     paths: dict[str, Path] = {}
     for key, renderer in renderers(config).items():
         paths[key] = run / f"report{renderer.suffix}"
