@@ -193,13 +193,26 @@ def _unsent(side: Side, ops: Sequence[MixOperation]) -> list[Check]:
     ]
 
 
+def _generator(cpu: float, limit: float) -> Check:
+    """The generator's share of a core over the run: above `[load] generator_cpu_max` it may
+    have limited the run itself (late sends inflate latencies), so the run is inconclusive."""
+    status = Status.PASS if cpu <= limit else Status.INCONCLUSIVE
+    why = "" if cpu <= limit else "The load generator may have limited the run, not the service."
+    return Check("generator CPU (share of a core)", status, round(cpu, 3), limit, "<=", "", why)
+
+
 def _record(
-    side: Side, plan: plan_mod.Plan, ops: Sequence[MixOperation], folder: Path, label: str
+    side: Side,
+    plan: plan_mod.Plan,
+    ops: Sequence[MixOperation],
+    folder: Path,
+    label: str,
+    generator: Check,
 ) -> LayerRecord:
     """The side's load record: every operation sent, and per phase the share of arrivals that
     failed or were not sent in time against the profile's error budget. An open model's
     throughput is its arrival rate, so none is recorded: what fell short shows as dropped."""
-    checks: list[Check] = _unsent(side, ops)
+    checks: list[Check] = [*_unsent(side, ops), generator]
     evaluated = 0
     for phase in plan.phases:
         where = f"{plan.profile}/{phase}"
@@ -246,6 +259,7 @@ def _record(
             },
             "errors": side.errors,
             "dropped": side.dropped,
+            "generator_cpu_core": generator.figure,
         },
         checks=checks,
         artifacts={
@@ -293,23 +307,25 @@ def pair(
         write_plan(run, "compare", [LAYER], [LAYER])
         (run / "compare-side.txt").write_text(label + "\n", encoding="utf-8")
     try:
-        found, ops = _measure(sides, plan, options)
+        found, ops, cpu = _measure(sides, plan, options)
     except SignoffError as exc:
         # a stack that did not come up: both sides' records say so, and judge nothing
         for _, _, run in sides:
             record = LayerRecord(LAYER, Status.INCONCLUSIVE, exc.message, reasons=[exc.message])
             write_record(layer_dir(run, LAYER), record)
         return
+    generator = _generator(cpu, float(sides[0][0].section(LAYER)["generator_cpu_max"]))
     for side, (_, label, run) in zip(found, sides, strict=True):
         folder = layer_dir(run, LAYER)
-        record = _record(side, plan, ops, folder, label)
+        record = _record(side, plan, ops, folder, label, generator)
         write_record(folder, LayerRecord(**{**record.__dict__, **clock.times()}))
 
 
 def _measure(
     sides: Sequence[tuple[Config, str, Path]], plan: plan_mod.Plan, options: dict[str, Any]
-) -> tuple[list[Side], list[MixOperation]]:
-    """Every side's stack up, the plan played across them; the stacks down again."""
+) -> tuple[list[Side], list[MixOperation], float]:
+    """Every side's stack up, the plan played across them, the stacks down again; with the
+    generator's share of a core while it played."""
     config = sides[0][0]
     settings = config.section(LAYER)
     with ExitStack() as stacks:
@@ -330,5 +346,7 @@ def _measure(
         ops = workload.operations(plan.mode, True)
         names = [str(n) for n in config.section("compare")["seed"]]
         seed = workload.named(names, "compare.seed") if names else []
+        cpu, wall = time.process_time(), time.perf_counter()
         asyncio.run(play(plan, ops, found, dict(settings["open"]), seed))
-    return found, ops
+        share = (time.process_time() - cpu) / max(time.perf_counter() - wall, 1e-6)
+    return found, ops, share
