@@ -30,8 +30,8 @@ import httpx
 from signoff import openapi
 from signoff.config import Config
 from signoff.errors import ConfigError, EvidenceError, SignoffError
+from signoff.load import mix, series
 from signoff.load import plan as plan_mod
-from signoff.load import series
 from signoff.load.mix import MixOperation, Workload, remember
 from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
 from signoff.report.model import write_plan
@@ -344,8 +344,7 @@ def _measure(
             config.target.api_prefix,
         )
         ops = workload.operations(plan.mode, True)
-        names = [str(n) for n in config.section("compare")["seed"]]
-        seed = workload.named(names, "compare.seed") if names else []
+        seed = mix.parse(config.section("compare")["seed"], "compare.seed")
         cpu, wall = time.process_time(), time.perf_counter()
         asyncio.run(play(plan, ops, found, dict(settings["open"]), seed))
         share = (time.process_time() - cpu) / max(time.perf_counter() - wall, 1e-6)
