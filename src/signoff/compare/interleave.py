@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -20,7 +19,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from signoff import rundir
+from signoff import children, rundir
 from signoff.children import TEARDOWN_S, end_group, spawn
 from signoff.compare import split
 from signoff.compare.baseline import Comparison, compare
@@ -37,9 +36,7 @@ Say = Callable[[str], None]
 
 
 def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(  # nosec B603 B607 - git with arguments of our own
-        ["git", "-C", str(root), *args], capture_output=True, text=True, check=False
-    )
+    done = children.run(["git", "-C", str(root), *args], capture=True)
     if done.returncode != 0:
         raise UsageError(
             f"git {' '.join(args)} failed: {done.stderr.strip() or done.stdout.strip()}.",

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from signoff import children
 from signoff.config import Config
 from signoff.errors import ControlUnsupported, StackError, UsageError
 from signoff.fuzz.command import masked, st_prefix
@@ -179,10 +179,8 @@ def _run(argv: list[str], log: Path, headers: dict[str, str]) -> str:
         out.write("$ " + " ".join(masked(argv, headers)) + "\n")
         out.flush()
         try:
-            done = subprocess.run(
-                argv, stdout=out, stderr=subprocess.STDOUT, timeout=REPLAY_TIMEOUT_S, check=False
-            )
-        except subprocess.TimeoutExpired:
+            done = children.run(argv, stdout=out, timeout=REPLAY_TIMEOUT_S)
+        except children.TimeoutExpired:
             out.write(f"The replay did not finish within {REPLAY_TIMEOUT_S:g} s.\n")
             return ERROR
     # st replay: 0 every check passed on every attempt, 1 a check failed again, else an error

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import subprocess
 
-from signoff.children import run_child
+from signoff.children import TimeoutExpired, run_child
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import junit_counts, relative
 from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
@@ -31,7 +30,7 @@ def run(ctx: LayerContext) -> LayerRecord:
             problem = "" if code == 0 else f"{argv[0]} exited with code {code}; read output.log."
         except FileNotFoundError:
             code, problem = None, f"The command {argv[0]!r} was not found."
-        except subprocess.TimeoutExpired:
+        except TimeoutExpired:
             code, problem = None, f"The command did not finish within {spec.timeout_s:g} s."
     checks = [
         Check(

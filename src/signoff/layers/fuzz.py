@@ -14,14 +14,13 @@ the end: a failure that does not come back is FLAKY, reported and not gating unl
 from __future__ import annotations
 
 import shutil
-import subprocess
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from signoff import openapi
+from signoff import children, openapi
 from signoff.errors import SignoffError, StackError
 from signoff.fuzz.checks import failures_check, flaky_check, refs_check
 from signoff.fuzz.command import (
@@ -173,12 +172,10 @@ def _schemathesis(
         out.write("$ " + " ".join(masked(argv, headers)) + "\n")
         out.flush()
         try:
-            done = subprocess.run(
-                argv, stdout=out, stderr=subprocess.STDOUT, timeout=timeout, check=False, cwd=cwd
-            )
+            done = children.run(argv, stdout=out, timeout=timeout, cwd=cwd)
         except FileNotFoundError as exc:
             raise StackError("Schemathesis is not installed (pip install schemathesis).") from exc
-        except subprocess.TimeoutExpired:
+        except children.TimeoutExpired:
             out.write(f"Schemathesis did not finish within {timeout:g} s.\n")
             return -1
     return done.returncode

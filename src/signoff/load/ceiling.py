@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from typing import Any
 import httpx
 
 from signoff import config as config_mod
-from signoff.children import end_group, spawn
+from signoff.children import end_group, run_measured, spawn
 from signoff.errors import ConfigError, StackError
 from signoff.load import bench
 from signoff.load.engine import Launch, LocustRun, run_locust
@@ -122,15 +121,12 @@ def wrk(handle: StackHandle, url: str, seconds: int, connections: int) -> dict[s
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for name, value in handle.headers.items():
         argv += ["-H", f"{name}: {value}"]
-    proc = subprocess.Popen([*argv, handle.base_url + url], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    text = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    done = run_measured([*argv, handle.base_url + url])
+    text = done.stdout
     figures = bench.parse_wrk(text)
     if "rps" not in figures or not figures.get("count"):
         raise StackError(f"wrk printed no figures: {text[-300:]}")
-    figures["cpu_ms_per_request"] = (usage.ru_utime + usage.ru_stime) * 1000.0 / figures["count"]
+    figures["cpu_ms_per_request"] = done.cpu_s * 1000.0 / figures["count"]
     return figures
 
 

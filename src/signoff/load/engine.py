@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from signoff.children import end_group, run_child, spawn
+from signoff.children import Popen, TimeoutExpired, end_group, run_child, spawn
 from signoff.errors import ConfigError
 from signoff.load import recorder as wiring
 from signoff.load.cpu import CpuSampler, Series
@@ -77,12 +76,12 @@ def locust_argv(locustfile: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "locust", "-f", str(locustfile), "--loglevel", "WARNING", *extra]
 
 
-def _spawn(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+def _spawn(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> Popen[bytes]:
     with log.open("ab") as out:
         return spawn(argv, cwd=cwd, env=env, stdout=out)
 
 
-def _end(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+def _end(proc: Popen[bytes], timeout: float = 10.0) -> None:
     end_group(proc, signal.SIGTERM, timeout)
 
 
@@ -142,7 +141,7 @@ def run_locust(
     )
     root = launch.root
     common = [*_front(settings, folder), "-H", handle.base_url]
-    procs: list[subprocess.Popen[bytes]] = []
+    procs: list[Popen[bytes]] = []
     logs: list[Path] = []
     interval = float(settings["scrape_interval_s"])
     scraper = Scraper(
@@ -184,7 +183,7 @@ def run_locust(
                 thread.start()
         try:
             procs[0].wait(timeout)
-        except subprocess.TimeoutExpired:
+        except TimeoutExpired:
             timed_out = True
     finally:
         for proc in procs:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from signoff import children
 from signoff.errors import EvidenceError
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH")
@@ -117,10 +117,8 @@ def run_bandit(
     if config is not None:
         argv += ["-c", str(config)]
     try:
-        done = subprocess.run(
-            argv, cwd=root, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
+        done = children.run(argv, cwd=root, capture=True, timeout=timeout)
+    except children.TimeoutExpired as exc:
         raise EvidenceError(f"bandit did not finish within {timeout:g} s.") from exc
     # bandit exits 1 when it found something; anything else non-zero is a failed run
     if done.returncode not in (0, 1) or not output.is_file():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from signoff import children
 from signoff.errors import ConfigError, EvidenceError
 from signoff.security.advisories import AdvisoryDB
 from signoff.security.severity import UNRATED, Rating, rate
@@ -179,10 +179,8 @@ def run_pip_audit(
     with tempfile.TemporaryDirectory(prefix="pip-audit-cache-") as cache:
         argv[argv.index("--cache-dir") + 1] = cache
         try:
-            done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=timeout, env=env, check=False
-            )
-        except subprocess.TimeoutExpired as exc:
+            done = children.run(argv, capture=True, timeout=timeout, env=env)
+        except children.TimeoutExpired as exc:
             raise EvidenceError(f"pip-audit did not finish within {timeout:g} s.") from exc
     (output.parent / "pip-audit.log").write_text(done.stderr, encoding="utf-8")
     if not output.is_file() or output.stat().st_size == 0:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from signoff import children
 from signoff.errors import StackStartError
 from signoff.target import Auth, expand
 
@@ -54,16 +54,8 @@ def run_command(
 ) -> str:
     argv = [expand(part, values, "target.auth.command") for part in auth.command]
     try:
-        done = subprocess.run(
-            argv,
-            env=dict(env),
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        done = children.run(argv, env=env, cwd=cwd, capture=True, timeout=timeout)
+    except (OSError, children.TimeoutExpired) as exc:
         raise StackStartError(f"The auth command {argv[0]!r} could not run: {exc}.") from exc
     token = done.stdout.strip()
     if done.returncode != 0 or not token or "\n" in token:

@@ -4,12 +4,12 @@ the compose CLI, and what the engine says about its containers."""
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from signoff import children
 from signoff.errors import ProviderUnavailable, StackStartError
 from signoff.stack import docker
 from signoff.stack.procs import log_tail
@@ -90,15 +90,8 @@ class ComposeProject:
             out.write("$ " + " ".join(self.argv(*args)) + "\n")
             out.flush()
             try:
-                done = subprocess.run(
-                    self.argv(*args),
-                    env=self.env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    timeout=timeout,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
+                done = children.run(self.argv(*args), env=self.env, stdout=out, timeout=timeout)
+            except children.TimeoutExpired:
                 raise StackStartError(
                     f"{what} of {self.file.name} did not finish within {timeout:g} s; read {log}."
                 ) from None
@@ -189,12 +182,8 @@ class ComposeProject:
                 continue
             path = self.log_dir / f"{service}.log"
             with path.open("w", encoding="utf-8") as out:
-                subprocess.run(
-                    ["docker", "logs", "--timestamps", str(item["Id"])],
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    timeout=60,
-                    check=False,
+                children.run(
+                    ["docker", "logs", "--timestamps", str(item["Id"])], stdout=out, timeout=60
                 )
             paths.append(path)
         return paths or [self.log_dir / "compose.log"]

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from signoff import children
 from signoff import config as config_mod
 from signoff.errors import SignoffError, fatal
 from signoff.stack import docker
@@ -51,7 +51,7 @@ def build_images(cfg: config_mod.Config, logs: Path) -> None:
     """Remove the local images and build them again, printing each build's duration."""
     script = cfg.root / "scripts" / "base-images.sh"
     began = time.perf_counter()
-    subprocess.run([str(script), "--rebuild"], check=True)
+    children.run([str(script), "--rebuild"], check=True)
     base = time.perf_counter() - began
     built = f"signoff/{cfg.target.name}-"
     names = docker.run(["docker", "image", "ls", "--format", "{{.Repository}}"], 30).stdout

@@ -14,12 +14,12 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
 
+from signoff import children
 from signoff.errors import ProviderUnavailable, StackStartError
 from signoff.stack.reap import start_time
 
@@ -68,9 +68,7 @@ def compose_cli() -> list[str]:
             "The containers provider needs the docker CLI, which is not on PATH.",
             hint="install Docker (Debian: apt-get install -y docker.io).",
         )
-    plugin = subprocess.run(
-        ["docker", "compose", "version"], capture_output=True, text=True, check=False
-    )
+    plugin = children.run(["docker", "compose", "version"], capture=True)
     if plugin.returncode == 0:
         return ["docker", "compose"]
     if shutil.which("docker-compose"):
@@ -93,18 +91,11 @@ def run(
     env: Mapping[str, str] | None = None,
     what: str = "",
     check: bool = True,
-) -> subprocess.CompletedProcess[str]:
+) -> children.CompletedProcess[str]:
     """Run a docker or compose command; a failure is a StackStartError that quotes its output."""
     try:
-        done = subprocess.run(
-            list(argv),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=dict(env) if env is not None else None,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
+        done = children.run(argv, capture=True, timeout=timeout, env=env)
+    except children.TimeoutExpired:
         raise StackStartError(
             f"{what or ' '.join(argv[:3])} did not finish within {timeout:g} s."
         ) from None

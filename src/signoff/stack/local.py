@@ -13,7 +13,6 @@ import atexit
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,7 +23,7 @@ from typing import ClassVar
 
 import httpx
 
-from signoff import covrc
+from signoff import children, covrc
 from signoff.errors import ControlUnsupported, StackStartError
 from signoff.stack import auth, postgres, reap
 from signoff.stack.interface import StackControls, StackHandle, StackProvider, absolute
@@ -291,14 +290,8 @@ class LocalProvider(StackProvider):
             with log.open("a", encoding="utf-8") as out:
                 out.write("$ " + " ".join(argv) + "\n")
                 out.flush()
-                done = subprocess.run(
-                    argv,
-                    env=self.env(),
-                    cwd=self.cwd(),
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    timeout=self.ready_timeout,
-                    check=False,
+                done = children.run(
+                    argv, env=self.env(), cwd=self.cwd(), stdout=out, timeout=self.ready_timeout
                 )
             if done.returncode != 0:
                 raise StackStartError(

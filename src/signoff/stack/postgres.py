@@ -10,10 +10,10 @@ import os
 import pwd
 import shutil
 import signal
-import subprocess
 import tempfile
 from pathlib import Path
 
+from signoff import children
 from signoff.errors import StackStartError
 from signoff.stack.procs import ManagedProcess
 from signoff.stack.reap import RunLabel
@@ -105,7 +105,7 @@ def _initdb(bindir: Path, target: Path, user: str | None, log: Path) -> None:
         "--no-sync",
     ]
     with log.open("ab") as out:
-        result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, user=user, check=False)
+        result = children.run(cmd, stdout=out, user=user)
     if result.returncode != 0:
         raise StackStartError(f"initdb failed (code {result.returncode}); read {log}.")
 

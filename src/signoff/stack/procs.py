@@ -8,12 +8,11 @@ import os
 import pwd
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from signoff.children import end_group
+from signoff.children import Popen, end_group, spawn
 from signoff.errors import StackStartError
 from signoff.stack.reap import RunLabel
 
@@ -71,7 +70,7 @@ class ManagedProcess:
         self.stop_signal = stop_signal
         self.label = label
         self.quick_exit = quick_exit
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: Popen[bytes] | None = None
 
     @property
     def pid(self) -> int:
@@ -89,15 +88,14 @@ class ManagedProcess:
                 with contextlib.suppress(KeyError, PermissionError):
                     os.chown(self.log, pwd.getpwnam(self.user).pw_uid, -1)
             try:
-                self.proc = subprocess.Popen(
+                # the stack outlives the thread that starts it: its teardown or reaper ends it
+                self.proc = spawn(
                     self.argv,
-                    stdin=subprocess.DEVNULL,
                     stdout=out,
-                    stderr=subprocess.STDOUT,
                     env=env,
                     cwd=self.cwd,
                     user=self.user,
-                    start_new_session=True,
+                    dies_with_signoff=False,
                 )
             except FileNotFoundError as exc:
                 raise StackStartError(
