@@ -17,6 +17,7 @@ from typing import Any
 
 from signoff.config import Config
 from signoff.records import LayerRecord
+from signoff.stack.select import chosen
 
 # Tools whose versions change what the layers measure; recorded when installed.
 TOOLS = (
@@ -109,11 +110,7 @@ def _provider(config: Config, plan: Mapping[str, Any] | None, stacks: list[dict[
         return str(plan["provider"])
     if stacks and stacks[0].get("provider"):  # what the layers' stacks say they were
         return str(stacks[0]["provider"])
-    chosen = os.environ.get("SIGNOFF_STACK") or str(config["provider"])
-    if chosen == "auto":
-        base_url = os.environ.get("SIGNOFF_BASE_URL") or str(config["base_url"])
-        return "url" if base_url else "local"
-    return chosen
+    return chosen(config).name
 
 
 def _images(stacks: list[dict[str, Any]]) -> dict[str, str]:

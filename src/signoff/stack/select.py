@@ -1,8 +1,9 @@
-"""Choosing a stack provider from the config and the command line."""
+"""Choosing a stack provider from the command line, the environment and the config."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from signoff.config import Config
@@ -15,6 +16,28 @@ from signoff.stack.url import UrlProvider
 CHOICES = ("auto", "local", "containers", "url")
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """Which provider to use (`auto` resolved, not yet checked) and the deployment's URL."""
+
+    name: str
+    base_url: str
+    source: str  # where the name came from, for an error: "--stack", "SIGNOFF_STACK" or ""
+
+
+def chosen(config: Config, choice: str | None = None, base_url: str | None = None) -> Chosen:
+    """The one place that ranks the sources: the command line, then the environment
+    (SIGNOFF_STACK, SIGNOFF_BASE_URL), then the config. `auto` is url when a base URL is
+    given, else local: it never picks containers by itself, the local stack being the
+    embedded default."""
+    source = "--stack" if choice else "SIGNOFF_STACK" if os.environ.get("SIGNOFF_STACK") else ""
+    name = choice or os.environ.get("SIGNOFF_STACK") or str(config["provider"])
+    url = base_url or os.environ.get("SIGNOFF_BASE_URL") or str(config["base_url"])
+    if name == "auto":
+        name = "url" if url else "local"
+    return Chosen(name, url, source)
+
+
 def choose_provider(
     config: Config,
     log_dir: Path,
@@ -23,51 +46,68 @@ def choose_provider(
     coverage_dir: Path | None = None,
     service_env: dict[str, str] | None = None,
 ) -> StackProvider:
-    """The provider the user asked for, or for `auto`: url if a base URL is given, else local.
-
-    `auto` never picks containers by itself: the local stack is the embedded default.
-    """
-    source = "--stack" if choice else "SIGNOFF_STACK" if os.environ.get("SIGNOFF_STACK") else ""
-    choice = choice or os.environ.get("SIGNOFF_STACK") or str(config["provider"])
-    base_url = base_url or os.environ.get("SIGNOFF_BASE_URL") or str(config["base_url"])
-    if choice not in CHOICES:
+    """The provider `chosen` names, set up from the config; `auto` never picks containers."""
+    pick = chosen(config, choice, base_url)
+    if pick.name not in CHOICES:
         raise UsageError(
-            f"Unknown stack provider {choice!r} ({source or 'the provider setting'}); "
+            f"Unknown stack provider {pick.name!r} ({pick.source or 'the provider setting'}); "
             f"choose one of {', '.join(CHOICES)}."
         )
-    if choice == "auto":
-        choice = "url" if base_url else "local"
+    if pick.name == "url":
+        return _url(config, pick.base_url)
+    if pick.name == "containers":
+        return _containers(config, log_dir, coverage_dir, service_env)
+    return _local(config, log_dir, coverage_dir, service_env)
+
+
+def _url(config: Config, base_url: str) -> UrlProvider:
+    if not base_url:
+        raise UsageError("--stack url needs a base URL (--base-url or SIGNOFF_BASE_URL).")
     settings = config.section("stack")
-    if choice == "url":
-        if not base_url:
-            raise UsageError("--stack url needs a base URL (--base-url or SIGNOFF_BASE_URL).")
-        return UrlProvider(
-            base_url,
-            config.target,
-            config.root,
-            writes=bool(settings["url_writes"]),
-            write_operations=list(settings["url_write_operations"]),
-        )
-    if choice == "containers":
-        reason = ContainersProvider.unavailable_reason()
-        if reason:
-            raise ProviderUnavailable(reason, hint="use --stack local (the embedded stack).")
-        return ContainersProvider(
-            config.target,
-            config.root,
-            log_dir,
-            ready_timeout=max(float(settings["ready_timeout"]), 120.0),
-            stop_timeout=float(settings["stop_timeout"]),
-            service_env=service_env,
-            coverage_dir=coverage_dir,
-            source_root=config.target.compose.source_root,
-        )
+    return UrlProvider(
+        base_url,
+        config.target,
+        config.root,
+        writes=bool(settings["url_writes"]),
+        write_operations=list(settings["url_write_operations"]),
+    )
+
+
+def _containers(
+    config: Config,
+    log_dir: Path,
+    coverage_dir: Path | None,
+    service_env: dict[str, str] | None,
+) -> ContainersProvider:
+    settings = config.section("stack")
+    reason = ContainersProvider.unavailable_reason()
+    if reason:
+        raise ProviderUnavailable(reason, hint="use --stack local (the embedded stack).")
+    return ContainersProvider(
+        config.target,
+        config.root,
+        log_dir,
+        ready_timeout=max(float(settings["ready_timeout"]), 120.0),
+        stop_timeout=float(settings["stop_timeout"]),
+        service_env=service_env,
+        coverage_dir=coverage_dir,
+        source_root=config.target.compose.source_root,
+    )
+
+
+def _local(
+    config: Config,
+    log_dir: Path,
+    coverage_dir: Path | None,
+    service_env: dict[str, str] | None,
+) -> LocalProvider:
     if not config.target.startable:
         raise UsageError(
             "There is no service to start: [tool.signoff.target] declares no processes.",
             hint="describe how to start it (target.processes), or pass --base-url for a "
             "running deployment.",
         )
+    settings = config.section("stack")
     local = LocalProvider(
         config.target,
         config.root,
