@@ -119,35 +119,9 @@ class ContainersProvider(StackProvider):
             cli, f"signoff-{uuid.uuid4().hex[:10]}", compose_file, self.log_dir, env
         )
         self.project = project
-        model = project.model()
-        services = model.get("services") or {}
+        services = self._services(project)
+        self._up(project, services, began)
         http = self.target.compose.service
-        if http not in services:
-            raise StackStartError(
-                f"The compose file {compose_file.name} has no service {http!r} "
-                f"(it has: {', '.join(services)}).",
-                hint="set target.compose.service to the service that answers HTTP.",
-            )
-        self.ports = {http: free_port()}
-        for name in self.target.services:
-            if name in services:
-                self.ports[name] = free_port()
-        override = self._override(services)
-        project.write_override(override)
-        if self.coverage_dir is not None:
-            project.build(BUILD_TIMEOUT)
-            self.coverage = ContainerCoverage(
-                self.target, self.coverage_dir, self.log_dir, project.name
-            )
-            if self.coverage.wrap(services, override, self.source_root):
-                project.write_override(override)
-            else:
-                self.coverage = None
-        project.up(BUILD_TIMEOUT, build=self.coverage is None)
-        self.timings["up"] = time.perf_counter() - began
-        project.wait_healthy(list(services), self.ready_timeout)
-        self._wait_ready()
-        self.timings["ready"] = time.perf_counter() - began
         for index, command in enumerate(self.target.setup):
             where = f"target.setup[{index}]"
             project.exec(http, command, {"name": "setup"}, where, self.ready_timeout)
@@ -170,6 +144,43 @@ class ContainersProvider(StackProvider):
             callback_host=project.gateway(http) or "127.0.0.1",
             images=images,
         )
+
+    def _services(self, project: ComposeProject) -> dict[str, Any]:
+        """The compose model's services, with loopback ports chosen for the HTTP service and
+        the embedded backing services it has."""
+        services: dict[str, Any] = project.model().get("services") or {}
+        http = self.target.compose.service
+        if http not in services:
+            raise StackStartError(
+                f"The compose file {project.file.name} has no service {http!r} "
+                f"(it has: {', '.join(services)}).",
+                hint="set target.compose.service to the service that answers HTTP.",
+            )
+        self.ports = {http: free_port()}
+        for name in self.target.services:
+            if name in services:
+                self.ports[name] = free_port()
+        return services
+
+    def _up(self, project: ComposeProject, services: dict[str, Any], began: float) -> None:
+        """The override written (with coverage, the measured services built and wrapped
+        first), the project up, healthy and answering its readiness URL."""
+        override = self._override(services)
+        project.write_override(override)
+        if self.coverage_dir is not None:
+            project.build(BUILD_TIMEOUT)
+            self.coverage = ContainerCoverage(
+                self.target, self.coverage_dir, self.log_dir, project.name
+            )
+            if self.coverage.wrap(services, override, self.source_root):
+                project.write_override(override)
+            else:
+                self.coverage = None
+        project.up(BUILD_TIMEOUT, build=self.coverage is None)
+        self.timings["up"] = time.perf_counter() - began
+        project.wait_healthy(list(services), self.ready_timeout)
+        self._wait_ready()
+        self.timings["ready"] = time.perf_counter() - began
 
     def _override(self, services: dict[str, Any]) -> dict[str, Any]:
         project = self.project
