@@ -1,5 +1,5 @@
-"""The embedded stack: the target's processes and the backing services it declares, as local
-child processes.
+"""The embedded stack: the target's processes and the backing services it declares
+(`local_services`), as local child processes.
 
 Everything listens on free loopback ports and lives in a temporary folder; logs go to the run
 directory. `stop()` always runs (context manager, atexit, and the CLI's signal handlers) and
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
-import socket
 import sys
 import tempfile
 import threading
@@ -24,20 +22,17 @@ from typing import ClassVar
 import httpx
 
 from signoff import children, covrc
-from signoff.errors import ControlUnsupported, StackStartError
-from signoff.stack import auth, postgres, reap
-from signoff.stack.interface import StackControls, StackHandle, StackProvider, absolute
+from signoff.errors import StackStartError
+from signoff.stack import auth, local_services, postgres, reap
+from signoff.stack.interface import StackHandle, StackProvider, absolute
+from signoff.stack.local_controls import LocalControls
+from signoff.stack.local_services import DATABASE, redis_pings
 from signoff.stack.procs import ManagedProcess, free_port, log_tail
 from signoff.target import Target, expand
 
-DATABASE = "signoff"
+__all__ = ["DATABASE", "PYTHONS", "LocalControls", "LocalProvider", "redis_pings"]
+
 PYTHONS = ("python", "python3", "{python}")
-
-
-def redis_pings(port: int) -> bool:
-    with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-        sock.sendall(b"PING\r\n")
-        return sock.recv(16).startswith(b"+PONG")
 
 
 class LocalProvider(StackProvider):
@@ -78,17 +73,7 @@ class LocalProvider(StackProvider):
 
     def missing_services(self) -> StackStartError | None:
         """Why a declared backing service cannot run here (with its tip), or None."""
-        if "postgres" in self.target.services:
-            try:
-                postgres.find_bindir()
-            except StackStartError as exc:
-                return exc
-        if "redis" in self.target.services and shutil.which("redis-server") is None:
-            return StackStartError(
-                "redis-server was not found.",
-                hint="install it with `apt-get install -y redis-server`.",
-            )
-        return None
+        return local_services.missing(self.target)
 
     # ------------------------------------------------------------------ start
     def start(self) -> StackHandle:
@@ -138,7 +123,11 @@ class LocalProvider(StackProvider):
 
     def _start_services(self, began: float) -> None:
         if "redis" in self.target.services:
-            redis = self._redis_process()
+            assert self.workdir is not None
+            redis = local_services.redis_process(
+                self.ports["redis"], self.workdir, self.log_dir, self.label
+            )
+            self.procs["redis"] = redis
             redis.start()
         if "postgres" in self.target.services:
             self._start_postgres()
@@ -155,17 +144,10 @@ class LocalProvider(StackProvider):
 
     @property
     def admin_dsn(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.ports['postgres']}/postgres"
+        return local_services.admin_dsn(self.ports)
 
     def service_urls(self) -> dict[str, str]:
-        urls: dict[str, str] = {}
-        if "postgres" in self.ports:
-            urls["postgres"] = (
-                f"postgresql://postgres@127.0.0.1:{self.ports['postgres']}/{DATABASE}"
-            )
-        if "redis" in self.ports:
-            urls["redis"] = f"redis://127.0.0.1:{self.ports['redis']}/0"
-        return urls
+        return local_services.urls(self.ports)
 
     def placeholders(self) -> dict[str, str]:
         """The values a command or env entry of the target may name."""
@@ -185,39 +167,10 @@ class LocalProvider(StackProvider):
                 values[f"{name}_port"] = str(self.ports[name])
         return values
 
-    def _redis_process(self) -> ManagedProcess:
-        assert self.workdir is not None
-        argv = [
-            "redis-server",
-            "--port",
-            str(self.ports["redis"]),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(self.workdir),
-        ]
-        proc = ManagedProcess("redis", argv, self.log_dir / "redis.log", label=self.label)
-        self.procs["redis"] = proc
-        return proc
-
     def _start_postgres(self) -> None:
         assert self.workdir is not None
-        bindir = postgres.find_bindir()
-        user = postgres.server_user()
-        log = self.log_dir / "postgres.log"
-        data = self.workdir / "pgdata"
-        if not data.exists():
-            data = postgres.prepare_data_dir(bindir, self.workdir, user, log)
-        sockets = self.workdir / "pgsock"
-        if not sockets.exists():
-            sockets.mkdir()
-            postgres.give_to(sockets, user)
-        proc = postgres.server_process(
-            bindir, data, self.ports["postgres"], sockets, log, user, self.label
+        proc = local_services.postgres_process(
+            self.ports["postgres"], self.workdir, self.log_dir, self.label
         )
         self.procs["postgres"] = proc
         proc.start()
@@ -334,48 +287,3 @@ class LocalProvider(StackProvider):
 
     def tail(self, component: str) -> str:
         return log_tail(self.log_dir / f"{component}.log")
-
-
-class LocalControls(StackControls):
-    """Fault controls of the embedded stack: any backing service or process, by name."""
-
-    provider = "local"
-
-    def __init__(self, stack: LocalProvider) -> None:
-        self.stack = stack
-
-    def names(self) -> list[str]:
-        return [*self.stack.target.services, *self.stack.target.processes]
-
-    def _proc(self, name: str) -> ManagedProcess:
-        if name not in self.names():
-            raise ControlUnsupported(
-                f"The stack has no component named {name!r} (it has: {', '.join(self.names())})."
-            )
-        return self.stack.procs[name]
-
-    def stop(self, name: str) -> None:
-        self._proc(name).stop(self.stack.stop_timeout)
-
-    def start(self, name: str) -> None:
-        proc = self._proc(name)
-        if name == "postgres":
-            self.stack._start_postgres()
-        elif name == "redis":
-            proc.start()
-            port = self.stack.ports["redis"]
-            proc.wait_ready(lambda: redis_pings(port), self.stack.ready_timeout, "PING")
-        else:
-            self.stack.start_process(name)
-
-    def kill(self, name: str) -> None:
-        self._proc(name).kill()
-
-    def pid(self, name: str) -> int:
-        return self._proc(name).pid
-
-    def service_pid(self) -> int:
-        return self.pid(self.stack.target.http_process)
-
-    def new_credential(self, name: str) -> str:
-        return self.stack.new_credential(name)
