@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from signoff import openapi
+from signoff.config.schema import suggest
 from signoff.errors import ConfigError, EvidenceError
-from signoff.schema import suggest
 
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
 KEYS = ("name", "weight", "params", "query", "headers", "json", "save")

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from signoff.config.schema import suggest
 from signoff.errors import ConfigError
-from signoff.schema import suggest
 
 BUDGET_KEYS = ("p50_ms", "p95_ms", "p99_ms", "error_rate", "min_rps", "recover_s")
 MODES = ("closed", "open", "peak", "paced")
