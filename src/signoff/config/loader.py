@@ -3,43 +3,88 @@ section read into its dataclass and checked before any command starts."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from signoff.config import schema
 from signoff.config.files import Table, defaults, find_config_file, merge
+from signoff.config.load_settings import LoadSettings
+from signoff.config.sections import (
+    AuditSettings,
+    BenchSettings,
+    CompareSettings,
+    CoverageSettings,
+    E2eSettings,
+    FuzzSettings,
+    ObservabilitySettings,
+    ReportSettings,
+    SmokeSettings,
+    StackSettings,
+)
 from signoff.declared import LayerSpec, Profile
 from signoff.errors import ConfigError
 from signoff.target import Target
 
-# Sections read into dataclasses; `profiles` and `layers` are open maps of the user's names.
-TYPED: dict[str, Any] = {
+Provider = Literal["auto", "local", "containers", "url"]
+
+# Each top-level key or section and the type it is read into; `profiles` and `layers` are open
+# maps of the user's names.
+KINDS: dict[str, Any] = {
+    "run_dir": str,
+    "provider": Provider,
+    "base_url": str,
+    "profile": str,
     "target": Target,
     "profiles": dict[str, Profile],
     "layers": dict[str, LayerSpec],
+    "audit": AuditSettings,
+    "bench": BenchSettings,
+    "compare": CompareSettings,
+    "coverage": CoverageSettings,
+    "e2e": E2eSettings,
+    "fuzz": FuzzSettings,
+    "load": LoadSettings,
+    "observability": ObservabilitySettings,
+    "report": ReportSettings,
+    "smoke": SmokeSettings,
+    "stack": StackSettings,
 }
 
 
 @dataclass(frozen=True)
 class Config:
-    """The effective configuration and where it came from."""
+    """The effective configuration, one typed attribute per section, and where it came from."""
 
-    values: Table
-    source: Path | None = None
-    root: Path = field(default_factory=Path.cwd)
-    target: Target = field(default_factory=Target)
-    layers: dict[str, LayerSpec] = field(default_factory=dict)
-    profiles: dict[str, Profile] = field(default_factory=dict)
+    values: Table = field(repr=False)  # the merged TOML, for `signoff config` to print
+    source: Path | None
+    root: Path
+    # where run directories go (relative to `root`); the stack provider; the deployment's URL
+    # for `--stack url`; the sign-off profile a run uses when none is named
+    run_dir: str
+    provider: Provider
+    base_url: str
+    profile: str
+    target: Target
+    profiles: dict[str, Profile]
+    layers: dict[str, LayerSpec]
+    audit: AuditSettings
+    bench: BenchSettings
+    compare: CompareSettings
+    coverage: CoverageSettings
+    e2e: E2eSettings
+    fuzz: FuzzSettings
+    load: LoadSettings
+    observability: ObservabilitySettings
+    report: ReportSettings
+    smoke: SmokeSettings
+    stack: StackSettings
 
-    def section(self, name: str) -> Table:
-        """One section's effective values (a copy)."""
-        try:
-            return copy.deepcopy(self.values[name])
-        except KeyError:
-            raise ConfigError(f"There is no configuration section named '{name}'.") from None
+    def section(self, name: str) -> Table:  # transition: until every use site reads attributes
+        import copy
+
+        return copy.deepcopy(self.values[name])
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -47,7 +92,7 @@ class Config:
     @property
     def run_root(self) -> Path:
         """The folder that holds the run directories."""
-        return (self.root / str(self.values["run_dir"])).resolve()
+        return (self.root / self.run_dir).resolve()
 
 
 def load(start: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Config:
@@ -60,61 +105,32 @@ def load(start: Path | None = None, overrides: Mapping[str, Any] | None = None) 
     if found is not None:
         source, table = found
         root = source.parent
-        values = merge(values, table, source, "")
+        values = merge(values, table, source)
     if overrides:
-        values = merge(values, overrides, Path("<command line>"), "")
-    where = str(source or "the defaults")
+        values = merge(values, overrides, Path("<command line>"))
+    return _typed(values, source, root)
+
+
+def _typed(values: Table, source: Path | None, root: Path) -> Config:
+    """Every section of the merged `values` read into its type and checked."""
     try:
         typed = {
-            name: schema.parse(kind, values.get(name, {}), name) for name, kind in TYPED.items()
+            name: schema.parse(kind, values.get(name, {}), name) for name, kind in KINDS.items()
         }
-        _check_load_profiles(values)
-        _check_references(values, root)
+        _check_files(typed["report"], root)
     except ConfigError as exc:
         raise ConfigError(
-            f"{where}: {exc.message}",
+            f"{source or 'the defaults'}: {exc.message}",
             hint=exc.hint or "run `signoff config --defaults` to see every setting.",
         ) from None
     return Config(values=values, source=source, root=root, **typed)
 
 
-def _check_load_profiles(values: Table) -> None:
-    """Every stage table and budget is checked now, not when the load layer reaches it."""
-    from signoff.load.plan import build
-
-    settings = values.get("load", {})
-    for name, table in settings.get("profiles", {}).items():
-        if not isinstance(table, dict):
-            raise ConfigError(f"'load.profiles.{name}' must be a table.")
-        tables = [key for key, stages in table.items() if isinstance(stages, list)]
-        if not tables:
-            raise ConfigError(
-                f"'load.profiles.{name}' has no stage table.",
-                hint=f'add e.g. pr = [{{ phase = "steady", duration_s = 15.0, users = 10 }}] '
-                f"to [tool.signoff.load.profiles.{name}].",
-            )
-        for key in tables:
-            build(settings, name, key)
-
-
-def _check_references(values: Table, root: Path) -> None:
-    """Names and files the configuration points at must exist."""
-    load = values.get("load", {})
-    profiles = load.get("profiles", {})
-    for suite, names in load.get("suites", {}).items():
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise ConfigError(f"'load.suites.{suite}' must be a list of load profile names.")
-        unknown = [name for name in names if name not in profiles]
-        if unknown:
-            raise ConfigError(
-                f"'load.suites.{suite}' names the load profile {unknown[0]!r}, which is not "
-                f"defined (known: {', '.join(profiles)}).",
-                hint=f"add [tool.signoff.load.profiles.{unknown[0]}] or remove the name.",
-            )
-    claims = str(values.get("report", {}).get("claims", ""))
-    if claims and not (root / claims).is_file():
+def _check_files(report: ReportSettings, root: Path) -> None:
+    """Files the configuration points at must exist."""
+    if report.claims and not (root / report.claims).is_file():
         raise ConfigError(
-            f"'report.claims' names {claims!r}, and there is no such file under {root}.",
+            f"'report.claims' names {report.claims!r}, and there is no such file under {root}.",
             hint='write the claims file, or set claims = "" to verify no claims.',
         )
 
@@ -122,9 +138,7 @@ def _check_references(values: Table, root: Path) -> None:
 def effective(cfg: Config, defaults_only: bool = False) -> Table:
     """The configuration to print: typed sections in full, with every default filled in."""
     if defaults_only:
-        base = defaults()
-        typed = {name: schema.parse(kind, base.get(name, {}), name) for name, kind in TYPED.items()}
-        cfg = Config(values=base, **typed)
+        cfg = _typed(defaults(), None, Path.cwd())
     values = dict(cfg.values)
     values["target"] = schema.to_table(cfg.target)
     values["profiles"] = schema.to_table(cfg.profiles)
