@@ -109,9 +109,9 @@ def _provider(config: Config, plan: Mapping[str, Any] | None, stacks: list[dict[
         return str(plan["provider"])
     if stacks and stacks[0].get("provider"):  # what the layers' stacks say they were
         return str(stacks[0]["provider"])
-    chosen = os.environ.get("SIGNOFF_STACK") or str(config["provider"])
+    chosen = os.environ.get("SIGNOFF_STACK") or config.provider
     if chosen == "auto":
-        base_url = os.environ.get("SIGNOFF_BASE_URL") or str(config["base_url"])
+        base_url = os.environ.get("SIGNOFF_BASE_URL") or config.base_url
         return "url" if base_url else "local"
     return chosen
 

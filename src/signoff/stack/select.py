@@ -28,8 +28,8 @@ def choose_provider(
     `auto` never picks containers by itself: the local stack is the embedded default.
     """
     source = "--stack" if choice else "SIGNOFF_STACK" if os.environ.get("SIGNOFF_STACK") else ""
-    choice = choice or os.environ.get("SIGNOFF_STACK") or str(config["provider"])
-    base_url = base_url or os.environ.get("SIGNOFF_BASE_URL") or str(config["base_url"])
+    choice = choice or os.environ.get("SIGNOFF_STACK") or config.provider
+    base_url = base_url or os.environ.get("SIGNOFF_BASE_URL") or config.base_url
     if choice not in CHOICES:
         raise UsageError(
             f"Unknown stack provider {choice!r} ({source or 'the provider setting'}); "
@@ -37,7 +37,7 @@ def choose_provider(
         )
     if choice == "auto":
         choice = "url" if base_url else "local"
-    settings = config.section("stack")
+    settings = config.stack
     if choice == "url":
         if not base_url:
             raise UsageError("--stack url needs a base URL (--base-url or SIGNOFF_BASE_URL).")
@@ -45,8 +45,8 @@ def choose_provider(
             base_url,
             config.target,
             config.root,
-            writes=bool(settings["url_writes"]),
-            write_operations=list(settings["url_write_operations"]),
+            writes=settings.url_writes,
+            write_operations=list(settings.url_write_operations),
         )
     if choice == "containers":
         reason = ContainersProvider.unavailable_reason()
@@ -56,8 +56,8 @@ def choose_provider(
             config.target,
             config.root,
             log_dir,
-            ready_timeout=max(float(settings["ready_timeout"]), 120.0),
-            stop_timeout=float(settings["stop_timeout"]),
+            ready_timeout=max(settings.ready_timeout, 120.0),
+            stop_timeout=settings.stop_timeout,
             service_env=service_env,
             coverage_dir=coverage_dir,
             source_root=config.target.compose.source_root,
@@ -72,8 +72,8 @@ def choose_provider(
         config.target,
         config.root,
         log_dir,
-        ready_timeout=float(settings["ready_timeout"]),
-        stop_timeout=float(settings["stop_timeout"]),
+        ready_timeout=settings.ready_timeout,
+        stop_timeout=settings.stop_timeout,
         coverage_dir=coverage_dir,
         service_env=service_env,
     )
