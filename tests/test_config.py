@@ -25,8 +25,8 @@ def test_defaults_have_every_section() -> None:
 def test_project_values_override_defaults(tmp_path: Path) -> None:
     root = write(tmp_path, "[tool.signoff.coverage]\nline = 91\n")
     cfg = config.load(root)
-    assert cfg.section("coverage")["line"] == 91
-    assert cfg.section("coverage")["branch"] == config.defaults()["coverage"]["branch"]
+    assert cfg.coverage.line == 91
+    assert cfg.coverage.branch == config.defaults()["coverage"]["branch"]
     assert cfg.source == root / "pyproject.toml"
 
 
@@ -34,7 +34,7 @@ def test_signoff_toml_is_found_from_a_subfolder(tmp_path: Path) -> None:
     (tmp_path / "signoff.toml").write_text("[coverage]\nbranch = 12.5\n", encoding="utf-8")
     sub = tmp_path / "a" / "b"
     sub.mkdir(parents=True)
-    assert config.load(sub).section("coverage")["branch"] == 12.5
+    assert config.load(sub).coverage.branch == 12.5
 
 
 def test_unknown_key_is_an_error_naming_it(tmp_path: Path) -> None:

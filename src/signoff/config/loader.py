@@ -81,14 +81,6 @@ class Config:
     smoke: SmokeSettings
     stack: StackSettings
 
-    def section(self, name: str) -> Table:  # transition: until every use site reads attributes
-        import copy
-
-        return copy.deepcopy(self.values[name])
-
-    def __getitem__(self, key: str) -> Any:
-        return self.values[key]
-
     @property
     def run_root(self) -> Path:
         """The folder that holds the run directories."""
