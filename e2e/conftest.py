@@ -27,8 +27,8 @@ _CALL_FAILED = pytest.StashKey[bool]()
 _SUITE_START = time.perf_counter()
 
 
-def e2e_settings(config: pytest.Config) -> dict[str, Any]:
-    return config_mod.load(Path(str(config.rootpath))).section("e2e")
+def e2e_settings(config: pytest.Config) -> config_mod.E2eSettings:
+    return config_mod.load(Path(str(config.rootpath))).e2e
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +54,7 @@ def browser_context_args(
 @pytest.fixture(scope="session", autouse=True)
 def _expect_timeout(pytestconfig: pytest.Config) -> None:
     # A broken page must fail its journey in seconds, not after Playwright's 30 s default.
-    expect.set_options(timeout=int(e2e_settings(pytestconfig)["timeout_ms"]))
+    expect.set_options(timeout=e2e_settings(pytestconfig).timeout_ms)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -115,7 +115,7 @@ def open_context(
     browser_context_args: dict[str, Any],
 ) -> Iterator[Callable[[], BrowserContext]]:
     """Open a traced browser context (a second one is a second person)."""
-    timeout_ms = int(e2e_settings(request.config)["timeout_ms"])
+    timeout_ms = e2e_settings(request.config).timeout_ms
     evidence = Evidence(browser, browser_context_args, timeout_ms)
     yield evidence.open
     try:

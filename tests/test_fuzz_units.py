@@ -3,12 +3,13 @@ how replay verdicts turn into checks."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from signoff import config
 from signoff.errors import UsageError
 from signoff.fuzz.checks import failures_check, flaky_check
 from signoff.fuzz.command import command, resolve_seed, seed_args
@@ -16,16 +17,17 @@ from signoff.fuzz.replay import ERROR, FLAKY, REPRODUCED, classify, findings
 from signoff.fuzz.results import junit_failures, write_failures
 from signoff.records import Status
 
-SETTINGS: dict[str, Any] = {
-    "checks": "all",
-    "exclude_checks": [],
-    "max_examples": 5,
-    "max_time": 0,
-    "phases": "examples,stateful",
-    "workers": 1,
-    "request_timeout": 2.0,
-    "config_file": "",
-}
+SETTINGS = dataclasses.replace(
+    config.from_table(config.FuzzSettings, config.defaults()["fuzz"], "fuzz"),
+    checks="all",
+    exclude_checks=(),
+    max_examples=5,
+    max_time=0,
+    phases="examples,stateful",
+    workers=1,
+    request_timeout=2.0,
+    config_file="",
+)
 
 
 def test_seed_from_the_command_line_wins_then_the_configured_one() -> None:
@@ -53,7 +55,9 @@ def test_every_pass_gets_the_seed_and_no_time_budget_by_default(tmp_path: Path) 
     assert "--seed=42" in argv
     assert "--generation-database=none" in argv
     assert not any(a.startswith("--max-time") for a in argv)
-    budget = command({**SETTINGS, "max_time": 30}, tmp_path, "http://h:1", {}, tmp_path, "m", 1)
+    budget = command(
+        dataclasses.replace(SETTINGS, max_time=30), tmp_path, "http://h:1", {}, tmp_path, "m", 1
+    )
     assert "--max-time=30" in budget
 
 

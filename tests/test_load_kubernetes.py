@@ -61,5 +61,5 @@ def test_workers_reach_the_master_that_waits_for_them(tmp_path: Path) -> None:
     assert workers["spec"]["parallelism"] == settings["remote_workers"]
     # and the configuration is one signoff accepts
     (tmp_path / "signoff.toml").write_text(text, encoding="utf-8")
-    loaded = config.load(tmp_path).section("load")
-    assert loaded["remote_workers"] == settings["remote_workers"]
+    loaded = config.load(tmp_path).load
+    assert loaded.remote_workers == settings["remote_workers"]

@@ -3,6 +3,7 @@ wrk parsing."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
@@ -47,7 +48,7 @@ def test_histograms_from_two_workers_merge_to_the_exact_percentiles() -> None:
 
 
 def test_plan_unrolls_steps_and_windows() -> None:
-    settings = config.load().section("load")
+    settings = config.load().load
     stress = plan_mod.build(settings, "stress", "pr")
     assert stress.phases[:2] == ["step-1", "step-2"]
     assert stress.stages[1].users - stress.stages[0].users == 40
@@ -58,10 +59,12 @@ def test_plan_unrolls_steps_and_windows() -> None:
 
 
 def test_unknown_profile_and_missing_budget_are_config_errors() -> None:
-    settings = config.load().section("load")
+    settings = config.load().load
     with pytest.raises(ConfigError, match="no load profile named 'nope'"):
         plan_mod.build(settings, "nope", "pr")
-    settings["profiles"]["smoke"]["pr"] = [{"phase": "other", "duration_s": 5.0, "users": 1}]
+    other = (config.StageRow(phase="other", duration_s=5.0, users=1),)
+    smoke = dataclasses.replace(settings.profiles["smoke"], tables={"pr": other})
+    settings = dataclasses.replace(settings, profiles={**settings.profiles, "smoke": smoke})
     with pytest.raises(ConfigError, match="no budget for phase 'other'"):
         plan_mod.build(settings, "smoke", "pr")
 
@@ -160,8 +163,11 @@ NOTES = [
 
 
 def _workload(
-    settings: dict[str, Any], handle: StackHandle, document: dict[str, Any] | None = None
+    table: dict[str, Any], handle: StackHandle, document: dict[str, Any] | None = None
 ) -> tuple[mix.Workload, list[int]]:
+    """A workload of the default `[load]` settings with `table` laid over them."""
+    merged = config.deep_merge(config.defaults()["load"], table)
+    settings = config.from_table(config.LoadSettings, merged, "load")
     fetched: list[int] = []
 
     def fetch() -> dict[str, Any]:
@@ -245,7 +251,7 @@ def test_mix_operations_are_checked() -> None:
     with pytest.raises(ConfigError, match="positive number"):
         mix.parse([{"name": "GET /api/notes", "weight": 0}])
     with pytest.raises(ConfigError, match="think_s"):
-        mix.think_time({"mix": {"think_s": [2.0, 1.0]}})
+        config.from_table(config.LoadMix, {"operations": [], "think_s": [2.0, 1.0]}, "load.mix")
 
 
 def test_open_requests_and_the_bench_endpoint_take_a_configured_operation() -> None:

@@ -6,6 +6,7 @@ one route without asking for a key, shows a traceback on errors and sends no sec
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -77,8 +78,8 @@ def careless() -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def settings(**changes: Any) -> dict[str, Any]:
-    return {**config.load().section("audit"), **changes}
+def settings(**changes: Any) -> config.AuditSettings:
+    return dataclasses.replace(config.load().audit, **changes)
 
 
 def failed(probes: list[Probe]) -> dict[str, Probe]:

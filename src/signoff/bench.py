@@ -13,7 +13,6 @@ from signoff.stack.local import LocalProvider
 
 def stack_cold_start(cfg: config_mod.Config, runs: int) -> int:
     """Start and stop the local stack `runs` times; print each component's ready time."""
-    settings = cfg.section("stack")
     logs = Path(tempfile.mkdtemp(prefix="signoff-bench-stack-"))
     totals: list[float] = []
     for index in range(runs):
@@ -21,7 +20,7 @@ def stack_cold_start(cfg: config_mod.Config, runs: int) -> int:
             cfg.target,
             cfg.root,
             logs / str(index),
-            ready_timeout=float(settings["ready_timeout"]),
+            ready_timeout=cfg.stack.ready_timeout,
         )
         began = time.perf_counter()
         with provider:

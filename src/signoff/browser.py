@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from signoff.config import E2eSettings
 from signoff.errors import SignoffError
 
 __all__ = [
@@ -108,10 +109,10 @@ def find(
     )
 
 
-def from_settings(settings: Mapping[str, Any], managed: str | None) -> Browser:
+def from_settings(settings: E2eSettings, managed: str | None) -> Browser:
     """`find` as the [e2e] settings ask: whether to use Playwright's, names and folders."""
     return find(
-        managed if settings["use_playwright_browser"] else None,
-        [str(name) for name in settings["browsers"]],
-        [Path(str(folder)) for folder in settings["browser_dirs"]],
+        managed if settings.use_playwright_browser else None,
+        list(settings.browsers),
+        [Path(folder) for folder in settings.browser_dirs],
     )

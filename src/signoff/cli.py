@@ -285,13 +285,13 @@ def run_layer(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     runner(args.name, cfg)  # an unknown name fails before a run directory is made
     run = rundir.choose(cfg.run_root, args.run)
     extra = [a for a in args.args if a != "--"]
-    record = _run_one(_context(cfg, args, run, str(cfg["profile"]), extra), args.name)
+    record = _run_one(_context(cfg, args, run, cfg.profile, extra), args.name)
     console.print(f"Record: {run / args.name / 'record.json'}")
     return 0 if record.status in (Status.PASS, Status.WAIVED) else 1
 
 
 def run_profile(cfg: config_mod.Config, args: argparse.Namespace) -> int:
-    profile = args.profile or str(cfg["profile"])
+    profile = args.profile or cfg.profile
     layers, required = profile_layers(cfg, profile)
     if args.layers:
         chosen = [name.strip() for name in args.layers.split(",") if name.strip()]
@@ -322,7 +322,7 @@ def report(
     from signoff.report.write import write_all
 
     run = rundir.resolve(cfg.run_root, run_name)
-    chosen = baseline or str(cfg.section("report")["baseline"]) or None
+    chosen = baseline or cfg.report.baseline or None
     results, paths = write_all(run, cfg, profile, Path(chosen) if chosen else None)
     sys.stdout.write(paths[fmt].read_text(encoding="utf-8"))
     console.print(f"Report: {paths['html']}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -19,27 +20,31 @@ from signoff.observability import (
 from suites.conftest import Samples, exposed_names
 
 
-def _files(config: pytest.Config, option: str, key: str) -> list[Path]:
+def _files(
+    config: pytest.Config,
+    option: str,
+    configured: Callable[[config_mod.ObservabilitySettings], Sequence[str]],
+) -> list[Path]:
     given = config.getoption(option)
     cfg = config_mod.load(Path(str(config.rootpath)))
-    names = given or list(cfg.section("observability")[key])
+    names = given or list(configured(cfg.observability))
     return [(cfg.root / name).resolve() for name in names]
 
 
 @pytest.fixture(scope="module")
 def dashboards(pytestconfig: pytest.Config) -> list[Path]:
-    return _files(pytestconfig, "--dashboard", "dashboards")
+    return _files(pytestconfig, "--dashboard", lambda settings: settings.dashboards)
 
 
 @pytest.fixture(scope="module")
 def rule_files(pytestconfig: pytest.Config) -> list[Path]:
-    return _files(pytestconfig, "--alert-rules", "alert_rules")
+    return _files(pytestconfig, "--alert-rules", lambda settings: settings.alert_rules)
 
 
 @pytest.fixture(scope="module")
 def documented(pytestconfig: pytest.Config) -> set[str]:
     cfg = config_mod.load(Path(str(pytestconfig.rootpath)))
-    return set(documented_metrics(str(cfg.section("observability")["documented_metrics"])))
+    return set(documented_metrics(cfg.observability.documented_metrics))
 
 
 def unknown_references(expressions: list[Expression], exposed: set[str]) -> list[str]:

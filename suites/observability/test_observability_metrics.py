@@ -15,7 +15,7 @@ from suites.conftest import Api, Samples, exposed_names, scrape, total
 
 def test_every_documented_metric_is_exposed(warm: Samples, pytestconfig: pytest.Config) -> None:
     cfg = config_mod.load(Path(str(pytestconfig.rootpath)))
-    documented = documented_metrics(str(cfg.section("observability")["documented_metrics"]))
+    documented = documented_metrics(cfg.observability.documented_metrics)
     exposed = exposed_names(warm)
     missing = [n for n in documented if not {n, f"{n}_bucket", f"{n}_count"} & exposed]
     assert not missing, f"/metrics does not expose the documented metric(s): {', '.join(missing)}"

@@ -104,7 +104,7 @@ def run_layer(
     ctx = LayerContext(
         run_dir=run,
         config=cfg,
-        profile=str(cfg["profile"]),
+        profile=cfg.profile,
         args=args,
         stack=options.get("stack"),
         base_url=None,
@@ -189,14 +189,14 @@ def interleave(
     or each pair as one load run split between the builds (`split`) — and compare them."""
     from signoff.report.results import build  # the report package imports this one
 
-    section = config.section("compare")
-    layer = layer or str(section["layer"])
-    layer_args = list(section["layer_args"]) if layer_args is None else layer_args
-    reps = repetitions or int(section["repetitions"])
+    section = config.compare
+    layer = layer or section.layer
+    layer_args = list(section.layer_args) if layer_args is None else layer_args
+    reps = repetitions or section.repetitions
     if reps < 1:
         raise UsageError("--repetitions must be at least 1.", hint="e.g. --repetitions 5.")
     runner(layer, config)  # an unknown layer fails before anything starts
-    mode = chosen_mode(config, mode or str(section["mode"]), layer, layer_args)
+    mode = chosen_mode(config, mode or section.mode, layer, layer_args)
     plan = split.plan_of(config, layer_args) if mode == "split" else None
     judge = settings(config)
     base_runs: list[Path] = []
@@ -236,13 +236,12 @@ def interleave(
                 say(f"{letter}{index + 1}: {run.name}")
     docs_a = [build(run, config).to_json() for run in base_runs]
     docs_b = [build(run, config).to_json() for run in cand_runs]
-    section_report = config.section("report")
     comparison = compare(
         docs_a,
         docs_b,
         judge,
-        required=bool(section_report["baseline_required"]),
-        max_coverage_drop=float(section_report["max_coverage_drop"]),
+        required=config.report.baseline_required,
+        max_coverage_drop=config.report.max_coverage_drop,
         paired=True,
         at_once=mode == "split",
     )

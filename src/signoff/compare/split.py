@@ -28,10 +28,10 @@ from typing import Any
 import httpx
 
 from signoff import openapi
-from signoff.config import Config
+from signoff.config import Config, LoadOpen
 from signoff.errors import ConfigError, EvidenceError, SignoffError
-from signoff.load import mix, series
 from signoff.load import plan as plan_mod
+from signoff.load import series
 from signoff.load.mix import MixOperation, Workload, remember
 from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
 from signoff.report.model import write_plan
@@ -131,13 +131,13 @@ async def play(
     plan: plan_mod.Plan,
     ops: Sequence[MixOperation],
     sides: Sequence[Side],
-    open_settings: dict[str, Any],
+    open_settings: LoadOpen,
     seed: Sequence[MixOperation] = (),
 ) -> None:
     """The plan's arrivals for every side, each arrival to one side: in blocks of one arrival
     per side in random order, so each side gets the same number at the same moments."""
-    in_flight = int(open_settings["max_in_flight"])
-    max_lag = float(open_settings["max_lag_s"])
+    in_flight = open_settings.max_in_flight
+    max_lag = open_settings.max_lag_s
     limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
     slots = asyncio.Semaphore(in_flight)
     tasks: set[asyncio.Task[None]] = set()
@@ -276,7 +276,7 @@ def profile_of(config: Config, layer_args: Sequence[str]) -> plan_mod.Plan | Non
     names = [a for a in layer_args if a != "--" and not a.startswith("-")]
     if not names:
         return None
-    return plan_mod.build(config.section(LAYER), names[0], str(config["profile"]))
+    return plan_mod.build(config.load, names[0], config.profile)
 
 
 def plan_of(config: Config, layer_args: Sequence[str]) -> plan_mod.Plan:
@@ -314,7 +314,7 @@ def pair(
             record = LayerRecord(LAYER, Status.INCONCLUSIVE, exc.message, reasons=[exc.message])
             write_record(layer_dir(run, LAYER), record)
         return
-    generator = _generator(cpu, float(sides[0][0].section(LAYER)["generator_cpu_max"]))
+    generator = _generator(cpu, sides[0][0].load.generator_cpu_max)
     for side, (_, label, run) in zip(found, sides, strict=True):
         folder = layer_dir(run, LAYER)
         record = _record(side, plan, ops, folder, label, generator)
@@ -327,7 +327,7 @@ def _measure(
     """Every side's stack up, the plan played across them, the stacks down again; with the
     generator's share of a core while it played."""
     config = sides[0][0]
-    settings = config.section(LAYER)
+    settings = config.load
     with ExitStack() as stacks:
         found: list[Side] = []
         for cfg, _, run in sides:
@@ -344,8 +344,7 @@ def _measure(
             config.target.api_prefix,
         )
         ops = workload.operations(plan.mode, True)
-        seed = mix.parse(config.section("compare")["seed"], "compare.seed")
         cpu, wall = time.process_time(), time.perf_counter()
-        asyncio.run(play(plan, ops, found, dict(settings["open"]), seed))
+        asyncio.run(play(plan, ops, found, settings.open, config.compare.seed))
         share = (time.process_time() - cpu) / max(time.perf_counter() - wall, 1e-6)
     return found, ops, share

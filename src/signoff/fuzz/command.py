@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from signoff import openapi
+from signoff.config import FuzzSettings
 from signoff.errors import UsageError
 
 # Operations that revoke the caller's own credential (`[fuzz] last_operations`) run in a pass of
@@ -31,7 +32,7 @@ def st_prefix(config_file: str = "") -> list[str]:
 
 
 def command(
-    settings: dict[str, Any],
+    settings: FuzzSettings,
     schema: Path,
     base_url: str,
     headers: dict[str, str],
@@ -43,21 +44,21 @@ def command(
     `max_examples` cases per operation, so the seed alone decides what is sent; with one,
     Schemathesis repeats fuzzing and stateful testing until it is spent, as fast as the machine
     allows, and the same seed no longer sends the same cases."""
-    max_time = int(settings["max_time"])
+    max_time = settings.max_time
     argv = [
-        *st_prefix(str(settings.get("config_file") or "")),
+        *st_prefix(settings.config_file),
         "run",
         str(schema),
         f"--url={base_url}",
-        f"--checks={settings['checks']}",
-        f"--max-examples={int(settings['max_examples'])}",
+        f"--checks={settings.checks}",
+        f"--max-examples={settings.max_examples}",
         *([f"--max-time={max_time}"] if max_time > 0 else []),
-        f"--phases={settings['phases']}",
-        f"--workers={int(settings['workers'])}",
+        f"--phases={settings.phases}",
+        f"--workers={settings.workers}",
         f"--seed={seed}",
         # Examples kept from earlier runs would be tried first and change what this seed sends.
         "--generation-database=none",
-        f"--request-timeout={float(settings['request_timeout'])}",
+        f"--request-timeout={settings.request_timeout}",
         *[item for k, v in headers.items() for item in ("--header", f"{k}: {v}")],
         "--report=junit,json",
         f"--report-junit-path={out / f'{name}-junit.xml'}",
@@ -66,7 +67,7 @@ def command(
         "--no-shrink",
         "--no-color",
     ]
-    excluded = list(settings["exclude_checks"])
+    excluded = list(settings.exclude_checks)
     if excluded:
         argv.append(f"--exclude-checks={','.join(excluded)}")
     return argv

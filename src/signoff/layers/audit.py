@@ -38,22 +38,22 @@ class _Audit:
 
     def __init__(self, ctx: LayerContext, today: date) -> None:
         self.ctx = ctx
-        self.settings = ctx.config.section(LAYER)
+        self.settings = ctx.config.audit
         self.root = ctx.config.root
         self.folder = layer_dir(ctx.run_dir, LAYER)
         self.today = today
-        self.evidence = Evidence(http_enabled=bool(self.settings["http_checks"]))
-        self.source: dict[str, Any] = {"source": str(self.settings["source"])}
+        self.evidence = Evidence(http_enabled=self.settings.http_checks)
+        self.source: dict[str, Any] = {"source": self.settings.source}
         self.warnings: list[str] = []
 
-    def path(self, key: str) -> Path | None:
-        value = str(self.settings[key])
+    def path(self, value: str) -> Path | None:
+        """A setting's file relative to the project root ("": none)."""
         return (self.root / value).resolve() if value else None
 
     def advisory_source(self) -> tuple[str, Path | None]:
         """The pip-audit source, and the OSV folder behind the offline one."""
-        source = str(self.settings["source"])
-        given = os.environ.get(DB_ENV) or str(self.settings["advisory_db"])
+        source = self.settings.source
+        given = os.environ.get(DB_ENV) or self.settings.advisory_db
         if source not in ("auto", "offline"):
             return source, None
         if not given:
@@ -77,7 +77,7 @@ class _Audit:
             self.evidence.artifacts[name] = relative(self.ctx.run_dir, path)
 
     def bandit(self) -> None:
-        config = self.path("bandit_config")
+        config = self.path(self.settings.bandit_config)
         output = self.folder / "bandit.json"
         paths = [(self.root / p).resolve() for p in self.ctx.config.target.source_paths]
         try:
@@ -91,7 +91,7 @@ class _Audit:
                 self.root,
                 output,
                 config if config is not None and config.is_file() else None,
-                float(self.settings["tool_timeout"]),
+                self.settings.tool_timeout,
             )
         except SignoffError as exc:
             self.evidence.problems["bandit"] = _problem(exc)
@@ -99,7 +99,7 @@ class _Audit:
 
     def pip_audit(self) -> None:
         output = self.folder / "pip-audit.json"
-        timeout = float(self.settings["tool_timeout"])
+        timeout = self.settings.tool_timeout
         try:
             if not self.ctx.config.target.requirements:
                 raise EvidenceError(
@@ -150,7 +150,7 @@ class _Audit:
     def snapshot(self, db: AdvisoryDB) -> None:
         info = db.info(self.today)
         self.source.update(asdict(info))
-        limit = int(self.settings["max_age_days"])
+        limit = self.settings.max_age_days
         if info.age_days is None:
             self.warnings.append(
                 f"The advisory snapshot {info.path} has no date; its age is unknown."
@@ -189,7 +189,7 @@ def run(ctx: LayerContext) -> LayerRecord:
     clock = Clock.start()
     today = date.today()
     audit = _Audit(ctx, today)
-    waivers_file = audit.path("waivers")
+    waivers_file = audit.path(audit.settings.waivers)
     # a malformed file stops before any work
     waivers = waivers_mod.load(waivers_file) if waivers_file else []
     if waivers_file:
@@ -197,7 +197,7 @@ def run(ctx: LayerContext) -> LayerRecord:
     audit.bandit()
     audit.pip_audit()
     audit.http()
-    verdict = evaluate(audit.evidence, waivers, today, float(audit.settings["threshold"]))
+    verdict = evaluate(audit.evidence, waivers, today, audit.settings.threshold)
     status, reasons = judge(verdict.checks, verdict.declared, verdict.evaluated)
     ev = audit.evidence
     tools = {

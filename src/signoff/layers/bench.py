@@ -26,22 +26,22 @@ def _benchmarks(path: Any) -> list[dict[str, Any]]:
 
 
 def run(ctx: LayerContext) -> LayerRecord:
-    settings = ctx.config.section("bench")
-    need = int(ctx.config.section("report")["min_samples"])
+    settings = ctx.config.bench
+    need = ctx.config.report.min_samples
     folder = layer_dir(ctx.run_dir, "bench")
     output = folder / "benchmark.json"
     output.unlink(missing_ok=True)  # never judge a previous attempt's numbers
     record = run_pytest_layer(
         ctx,
         "bench",
-        [str(p) for p in settings["paths"]],
+        list(settings.paths),
         extra=[
             f"--benchmark-json={output}",
             f"--benchmark-storage=file://{folder / 'storage'}",
             f"--benchmark-save={ctx.run_dir.name}",
             "--benchmark-save-data",
-            f"--benchmark-min-rounds={int(settings['min_rounds'])}",
-            f"--benchmark-max-time={float(settings['max_time'])}",
+            f"--benchmark-min-rounds={settings.min_rounds}",
+            f"--benchmark-max-time={settings.max_time}",
         ],
         coverage="none",
     )

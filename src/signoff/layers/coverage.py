@@ -41,7 +41,7 @@ def gate(name: str, figure: float | None, threshold: float, worst: str, evidence
 
 
 def run(ctx: LayerContext) -> LayerRecord:
-    settings = ctx.config.section("coverage")
+    settings = ctx.config.coverage
     data_dir = ctx.run_dir / "coverage"
     folder = layer_dir(ctx.run_dir, "coverage")
     parts = sorted(p for p in data_dir.glob(".coverage.*")) if data_dir.is_dir() else []
@@ -72,12 +72,12 @@ def run(ctx: LayerContext) -> LayerRecord:
     totals = data["totals"]
     line = _percent(totals.get("covered_lines", 0), totals.get("num_statements", 0))
     branch = _percent(totals.get("covered_branches", 0), totals.get("num_branches", 0))
-    worst = least_covered(data["files"], int(settings["show_files"]))
+    worst = least_covered(data["files"], settings.show_files)
     worst_text = ", ".join(f"{name} {pct:.0f}%" for name, pct in worst)
     evidence = relative(ctx.run_dir, report_json)
     checks = [
-        gate("line coverage", line, float(settings["line"]), worst_text, evidence),
-        gate("branch coverage", branch, float(settings["branch"]), worst_text, evidence),
+        gate("line coverage", line, settings.line, worst_text, evidence),
+        gate("branch coverage", branch, settings.branch, worst_text, evidence),
     ]
     evaluated = {"data files": len(parts)} if line is not None else {}
     status, reasons = judge(checks, declared, evaluated)

@@ -95,18 +95,18 @@ def _evidence(run_dir: Path, folder: Path) -> dict[str, str]:
 
 def run(ctx: LayerContext) -> LayerRecord:
     """A declared layer of kind `playwright`: its `paths` hold the journeys."""
-    settings = ctx.config.section("e2e")
+    settings = ctx.config.e2e
     spec = ctx.spec
     assert spec is not None
     layer = ctx.name
     # No browser: one sentence and an INCONCLUSIVE record, never skipped journeys.
-    managed = browser.managed_path() if settings["use_playwright_browser"] else None
+    managed = browser.managed_path() if settings.use_playwright_browser else None
     found = browser.from_settings(settings, managed)
     folder = layer_dir(ctx.run_dir, layer)
     journeys_file = folder / "journeys.json"
     journeys_file.unlink(missing_ok=True)
     shutil.rmtree(folder / "failures", ignore_errors=True)  # evidence of this run only
-    extra = ["-p", "signoff.layers.e2e", f"--reruns={int(settings['retries'])}", *spec.args]
+    extra = ["-p", "signoff.layers.e2e", f"--reruns={settings.retries}", *spec.args]
     began = time.perf_counter()
     base = run_pytest_layer(
         ctx,
@@ -117,7 +117,7 @@ def run(ctx: LayerContext) -> LayerRecord:
         coverage=spec.coverage,
     )
     wall_s = round(time.perf_counter() - began, 2)
-    print(f"Journey suite wall time: {wall_s:.1f} s (budget {settings['budget_s']:g} s)")
+    print(f"Journey suite wall time: {wall_s:.1f} s (budget {settings.budget_s:g} s)")
     try:
         verdicts = outcomes(json.loads(journeys_file.read_text(encoding="utf-8")))
     except (OSError, ValueError):
@@ -126,11 +126,9 @@ def run(ctx: LayerContext) -> LayerRecord:
     evidence = relative(ctx.run_dir, journeys_file)
     checks = [
         *base.checks,
-        _flaky_check(flaky, verdicts, bool(settings["fail_on_flaky"]), evidence),
+        _flaky_check(flaky, verdicts, settings.fail_on_flaky, evidence),
     ]
-    checks.append(
-        threshold_check("journey suite wall time", wall_s, "<=", float(settings["budget_s"]), " s")
-    )
+    checks.append(threshold_check("journey suite wall time", wall_s, "<=", settings.budget_s, " s"))
     status, reasons = judge(checks, base.declared, base.evaluated)
     counts = {v: sum(1 for x in verdicts.values() if x == v) for v in ("PASS", "FLAKY", "FAIL")}
     artifacts = {**base.artifacts, **_evidence(ctx.run_dir, folder)}

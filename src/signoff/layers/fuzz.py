@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from signoff import children, openapi
+from signoff.config import FuzzSettings
 from signoff.errors import SignoffError, StackError
 from signoff.fuzz.checks import failures_check, flaky_check, refs_check
 from signoff.fuzz.command import (
@@ -66,7 +67,7 @@ class _Outcome:
 
 
 def run(ctx: LayerContext) -> LayerRecord:
-    settings = ctx.config.section("fuzz")
+    settings = ctx.config.fuzz
     given, args = stack_args(ctx.args)
     seed_given, args = seed_args(args)
     ctx = replace(
@@ -76,7 +77,7 @@ def run(ctx: LayerContext) -> LayerRecord:
         args=args,
     )
     service_env, st_args = split_args(ctx.args)
-    seed = resolve_seed(int(settings["seed"]), seed_given)
+    seed = resolve_seed(settings.seed, seed_given)
     folder = layer_dir(ctx.run_dir, "fuzz")
     report_dir = folder / "schemathesis"
     # This run's evidence only: stored reproductions of an earlier run would be replayed as ours.
@@ -88,8 +89,8 @@ def run(ctx: LayerContext) -> LayerRecord:
     schema_file = folder / "openapi.json"
     log = folder / "schemathesis.log"
     log.write_text(f"seed {seed}\n", encoding="utf-8")
-    if settings["config_file"]:
-        settings["config_file"] = str(ctx.config.root / str(settings["config_file"]))
+    if settings.config_file:
+        settings = replace(settings, config_file=str(ctx.config.root / settings.config_file))
     local = ctx.stack != "url" and not ctx.base_url
     provider = choose_provider(
         ctx.config,
@@ -105,13 +106,15 @@ def run(ctx: LayerContext) -> LayerRecord:
     with provider as handle:
         document = openapi.fetch(handle, ctx.config.root, schema_file)
         allowed = None if handle.writes else [n for n in operations(document) if handle.may_send(n)]
-        plan = passes(document, list(settings["last_operations"]), allowed)
+        plan = passes(document, list(settings.last_operations), allowed)
         for name, filters in plan:
             headers = handle.headers if name == "main" else fresh_headers(handle)
-            pass_settings = dict(settings)
-            if name != "main" and int(settings["max_time"]) > 0:
+            pass_settings = settings
+            if name != "main" and settings.max_time > 0:
                 # few operations: a short budget keeps the layer near max_time
-                pass_settings["max_time"] = min(int(settings["max_time"]), LAST_PASS_MAX_TIME)
+                pass_settings = replace(
+                    settings, max_time=min(settings.max_time, LAST_PASS_MAX_TIME)
+                )
             argv = [
                 *command(
                     pass_settings, schema_file, handle.base_url, headers, report_dir, name, seed
@@ -131,8 +134,8 @@ def run(ctx: LayerContext) -> LayerRecord:
         {
             "seed": seed,
             "schema": schema_file.name,
-            "config_file": settings["config_file"],
-            "last_operations": list(settings["last_operations"]),
+            "config_file": settings.config_file,
+            "last_operations": list(settings.last_operations),
             "service_env": service_env,
             "stack": ctx.stack,
             "base_url": ctx.base_url,
@@ -143,10 +146,10 @@ def run(ctx: LayerContext) -> LayerRecord:
     return _record(ctx, folder, report_dir, outcome, started)
 
 
-def _timeout(settings: dict[str, Any]) -> float:
+def _timeout(settings: FuzzSettings) -> float:
     """How long one pass may run before it is stopped."""
-    budget = int(settings["max_time"])
-    return float(budget + 120) if budget > 0 else float(settings["timeout"])
+    budget = settings.max_time
+    return float(budget + 120) if budget > 0 else float(settings.timeout)
 
 
 def _replay_failures(ctx: LayerContext, folder: Path, report_dir: Path, out: _Outcome) -> None:
@@ -184,7 +187,7 @@ def _schemathesis(
 def _record(
     ctx: LayerContext, folder: Path, report_dir: Path, out: _Outcome, started: datetime
 ) -> LayerRecord:
-    settings = ctx.config.section("fuzz")
+    settings = ctx.config.fuzz
     declared_ops = operations(out.document) if out.allowed is None else out.allowed
     report, failures = read_passes(report_dir, [name for name, _ in out.plan])
     write_failures(folder, failures, out.verdicts)
@@ -195,7 +198,7 @@ def _record(
     evidence = relative(ctx.run_dir, folder / "failures.md")
     checks = [
         failures_check(failures, confirmed, unique, out.replay_note, evidence),
-        flaky_check(flaky, bool(settings["fail_on_flaky"]), evidence),
+        flaky_check(flaky, settings.fail_on_flaky, evidence),
         threshold_check("fuzzing errors", errors, "==", 0, "", relative(ctx.run_dir, folder)),
         threshold_check(
             "operations exercised",

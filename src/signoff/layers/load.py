@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from signoff import openapi
+from signoff.config import LoadSettings
 from signoff.errors import ControlUnsupported, SignoffError
 from signoff.layers import LayerContext
-from signoff.load import mix
 from signoff.load import plan as plan_mod
 from signoff.load.engine import BUILTIN_LOCUSTFILE, Launch, locustfile
 from signoff.load.mix import Workload
@@ -30,11 +30,11 @@ from signoff.stack.select import choose_provider
 LAYER = "load"
 
 
-def selected_profiles(ctx: LayerContext, settings: dict[str, Any]) -> list[str]:
+def selected_profiles(ctx: LayerContext, settings: LoadSettings) -> list[str]:
     chosen = [a for a in ctx.args if a != "--" and not a.startswith("-")]
     if chosen:
         return chosen
-    suites: dict[str, list[str]] = settings["suites"]
+    suites = settings.suites
     return list(suites.get(ctx.profile, suites["pr"]))
 
 
@@ -63,19 +63,14 @@ def traffic(handle: StackHandle) -> dict[str, Any]:
 def run(ctx: LayerContext) -> LayerRecord:
     clock = Clock.start()
     layer = ctx.name or LAYER
-    settings = ctx.config.section(LAYER)
-    # Locust's web UI on loopback instead of headless: the same plan, recording and record
-    settings["ui"] = "--ui" in ctx.args
+    settings = ctx.config.load
     spec = ctx.spec
     root = ctx.config.root
-    script = root / spec.paths[0] if spec else locustfile(root, str(settings["locustfile"]))
+    script = root / spec.paths[0] if spec else locustfile(root, settings.locustfile)
     folder = layer_dir(ctx.run_dir, layer)
     plans = [
         plan_mod.build(settings, name, ctx.profile) for name in selected_profiles(ctx, settings)
     ]
-    # a mistake in the mix is a config error before any stack starts
-    mix.parse(settings["mix"]["operations"])
-    mix.think_time(settings)
     outcomes: list[Outcome] = []
     failure: str | None = None
     extra: dict[str, Any] = {}
@@ -102,6 +97,7 @@ def run(ctx: LayerContext) -> LayerRecord:
                 pid,
                 dict(spec.env) if spec else {},
                 service_pids(handle),
+                ui="--ui" in ctx.args,
             )
             try:
                 for plan in plans:
@@ -134,12 +130,12 @@ def build_record(
     folder: Path,
     plans: list[plan_mod.Plan],
     outcomes: list[Outcome],
-    settings: dict[str, Any],
+    settings: LoadSettings,
     failure: str | None,
     layer: str = LAYER,
     extra: dict[str, Any] | None = None,
 ) -> LayerRecord:
-    workers = int(settings["workers"]) + int(settings["remote_workers"])
+    workers = settings.workers + settings.remote_workers
     declared = {"profiles": len(plans), "phases": sum(len(p.stages) for p in plans)}
     for outcome, plan in zip(outcomes, plans, strict=False):
         declared["phases"] += outcome.declared_phases - len(plan.stages)

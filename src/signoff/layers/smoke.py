@@ -8,12 +8,14 @@ unless the operation is public). It writes nothing, so it is safe against produc
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from signoff import openapi
+from signoff.config import SmokeSettings
 from signoff.errors import SignoffError
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative
@@ -26,20 +28,19 @@ from signoff.target import Target
 LAYER = "smoke"
 
 
-def _matches(name: str, patterns: list[str]) -> bool:
+def _matches(name: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def reads(document: dict[str, Any], settings: dict[str, Any]) -> tuple[list[str], list[str]]:
+def reads(document: dict[str, Any], settings: SmokeSettings) -> tuple[list[str], list[str]]:
     """The read operations to call, and those excluded (with why)."""
-    if settings["operations"]:
-        chosen = [str(op) for op in settings["operations"]]
-        return [n for n in chosen if not _matches(n, settings["exclude"])], []
+    if settings.operations:
+        return [n for n in settings.operations if not _matches(n, settings.exclude)], []
     chosen, excluded = [], []
     for op in openapi.operations(document):
         if op.method != "get":
             continue
-        if _matches(op.name, settings["exclude"]):
+        if _matches(op.name, settings.exclude):
             excluded.append(f"{op.name}: excluded by [smoke] exclude")
         elif op.params or op.required_query:
             excluded.append(f"{op.name}: needs parameters (name a concrete path in operations)")
@@ -62,11 +63,11 @@ def _check(name: str, ok: bool, figure: Any, expected: Any, message: str, eviden
 
 
 class Smoke:
-    def __init__(self, handle: StackHandle, target: Target, settings: dict[str, Any]) -> None:
+    def __init__(self, handle: StackHandle, target: Target, settings: SmokeSettings) -> None:
         self.handle = handle
         self.target = target
         self.settings = settings
-        self.client = httpx.Client(timeout=float(settings["timeout"]), follow_redirects=False)
+        self.client = httpx.Client(timeout=settings.timeout, follow_redirects=False)
         self.log: list[dict[str, Any]] = []
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response | None:
@@ -117,9 +118,7 @@ class Smoke:
                 )
             ]
         names |= {n.removesuffix("_total") for n in names}
-        wanted = list(self.settings["metrics"]) or [
-            v for v in vars(self.target.metrics).values() if v
-        ]
+        wanted = list(self.settings.metrics) or [v for v in vars(self.target.metrics).values() if v]
         missing = [n for n in wanted if n not in names and n.removesuffix("_total") not in names]
         return [
             _check("metrics page", True, 200, 200, "", evidence),
@@ -170,7 +169,7 @@ class Smoke:
 
 def run(ctx: LayerContext) -> LayerRecord:
     clock = Clock.start()
-    settings = ctx.config.section(LAYER)
+    settings = ctx.config.smoke
     folder = layer_dir(ctx.run_dir, LAYER)
     evidence = relative(ctx.run_dir, folder / "requests.json")
     checks: list[Check] = []

@@ -9,6 +9,7 @@ p99 that hides it, the open model (latency from intended start) shows it.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 import tempfile
 import threading
@@ -20,6 +21,7 @@ import httpx
 
 from signoff import config as config_mod
 from signoff import openapi
+from signoff.config import LoadSettings
 from signoff.errors import ConfigError, StackError
 from signoff.load import analysis, hdr
 from signoff.load.engine import Launch, LocustRun, run_locust
@@ -31,11 +33,9 @@ from signoff.stack.select import choose_provider
 from signoff.target import expand
 
 
-def load_settings(cfg: config_mod.Config, workers: int) -> dict[str, Any]:
+def load_settings(cfg: config_mod.Config, workers: int) -> LoadSettings:
     """The load section for a benchmark run: `workers` generator processes, no early abort."""
-    section = cfg.section("load")
-    section.update({"workers": workers, "abort_on_fail": False})
-    return section
+    return dataclasses.replace(cfg.load, workers=workers, abort_on_fail=False)
 
 
 def bench_endpoint(
@@ -43,7 +43,7 @@ def bench_endpoint(
 ) -> tuple[MixOperation, str]:
     """The benchmarked operation and the URL path it is sent to."""
     workload = Workload(
-        cfg.section("load"),
+        cfg.load,
         handle.may_send,
         lambda: openapi.fetch(handle, cfg.root, folder / "openapi.json"),
         cfg.target.api_prefix,
@@ -61,17 +61,6 @@ def bench_endpoint(
 
 def _payload(op: MixOperation) -> dict[str, Any]:
     return {"operations": [op.to_json()]}
-
-
-def _env(pairs: list[str]) -> dict[str, str]:
-    """`["NAME=value", ...]` (`[load.bench] stall_env`) as a mapping."""
-    env: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = str(pair).partition("=")
-        if not sep or not name:
-            raise ConfigError(f"load.bench.stall_env entries are NAME=value, not {pair!r}.")
-        env[name] = value
-    return env
 
 
 def stage_plan(name: str, mode: str, stage: Stage) -> Plan:
@@ -165,8 +154,8 @@ def bench_stall(
     cfg: config_mod.Config, seconds: int = 20, rate: float = 100.0, users: int = 10
 ) -> int:
     """One 1 s stall in the middle of two fixed-rate runs: closed model vs open model."""
-    bench = cfg.section("load")["bench"]
-    request = str(bench["stall_request"])
+    bench = cfg.load.bench
+    request = bench.stall_request
     if not request:
         raise ConfigError(
             "bench stall needs a way to make the service stall for a moment.",
@@ -176,7 +165,7 @@ def bench_stall(
     folder = Path(tempfile.mkdtemp(prefix="signoff-bench-stall-"))
     settings = load_settings(cfg, 0)
     figures: dict[str, dict[str, Any]] = {}
-    env = _env(list(bench["stall_env"]))
+    env = bench.environment()
     with choose_provider(cfg, folder / "stack-logs", "local", service_env=env) as handle:
         op, _ = bench_endpoint(cfg, handle, folder)
         probe = _stall(handle, request, 0.01)

@@ -87,16 +87,18 @@ def recovery_time(
 ) -> dict[str, Any]:
     """Seconds from the start of the recovery phase until latency is back near the baseline."""
     spec = plan.recovery
-    phase, reference = str(spec.get("phase", "")), str(spec.get("reference", ""))
+    if spec is None:
+        return {"recover_s": None, "reason": f"{plan.profile} declares no recovery"}
+    phase, reference = spec.phase, spec.reference
     windows = {w.phase: w for w in result.windows}
     if phase not in windows or reference not in summaries:
         return {"recover_s": None, "reason": f"phase {phase!r} or {reference!r} did not run"}
     base_p95 = summaries[reference]["endpoints"].get(ALL, {}).get("p95_ms")
     if base_p95 is None:
         return {"recover_s": None, "reason": f"phase {reference!r} has no latency"}
-    factor, floor = float(spec.get("factor", 1.5)), float(spec.get("floor_ms", 0.0))
+    factor, floor = spec.factor, spec.floor_ms
     limit = max(base_p95 * factor, base_p95 + floor)
-    hold = float(spec.get("hold_s", 3.0))
+    hold = spec.hold_s
     window: Window = windows[phase]
     rows = [r for r in per_second_percentiles(result) if result.phase_of(r[0]) == phase]
     run = max(int(hold), 1)

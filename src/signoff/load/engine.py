@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from signoff.children import Popen, TimeoutExpired, end_group, run_child, spawn
+from signoff.config import LoadSettings, to_table
 from signoff.errors import ConfigError
 from signoff.load import recorder as wiring
 from signoff.load.cpu import CpuSampler, Series
@@ -47,6 +48,8 @@ class Launch:
     service_pid: int | None = None
     env: dict[str, str] = field(default_factory=dict)
     service_pids: dict[str, int] = field(default_factory=dict)
+    # Locust's web UI on loopback instead of headless: the same plan, recording and record
+    ui: bool = False
 
 
 def locustfile(root: Path, setting: str) -> Path:
@@ -85,16 +88,15 @@ def _end(proc: Popen[bytes], timeout: float = 10.0) -> None:
     end_group(proc, signal.SIGTERM, timeout)
 
 
-def _master_address(settings: dict[str, Any]) -> tuple[str, int]:
-    port = int(settings["master_port"]) or free_port()
-    return str(settings["master_bind"]), port
+def _master_address(settings: LoadSettings) -> tuple[str, int]:
+    return settings.master_bind, settings.master_port or free_port()
 
 
-def _front(settings: dict[str, Any], folder: Path) -> list[str]:
+def _front(ui: bool, folder: Path) -> list[str]:
     """Headless, or Locust's web UI on loopback, started at once and quit when the plan ends:
     the same shape, recording and record either way."""
     csv = ["--csv", str(folder / "locust"), "--csv-full-history", "--only-summary"]
-    if not settings.get("ui"):
+    if not ui:
         return ["--headless", *csv]
     port = free_port()
     (folder / "web-ui.url").write_text(f"http://127.0.0.1:{port}/\n", encoding="utf-8")
@@ -108,22 +110,22 @@ def run_locust(
     payload: dict[str, Any],
     folder: Path,
     launch: Launch,
-    settings: dict[str, Any],
+    settings: LoadSettings,
 ) -> LocustRun:
-    """Run the plan against the handle's base URL with `settings['workers']` local workers and
-    `settings['remote_workers']` started elsewhere (none of either: one process). `payload`
+    """Run the plan against the handle's base URL with `settings.workers` local workers and
+    `settings.remote_workers` started elsewhere (none of either: one process). `payload`
     joins the plan file (the operations the users play)."""
     folder.mkdir(parents=True, exist_ok=True)
     handle = launch.handle
-    workers = int(settings["workers"])
-    expected = workers + int(settings["remote_workers"])
+    workers = settings.workers
+    expected = workers + settings.remote_workers
     plan_path = folder / "plan.json"
     target = {"writes": handle.writes, "write_operations": handle.write_operations}
     document = {
         **plan.to_json(),
         **payload,
         "target": target,
-        "settings": settings,
+        "settings": to_table(settings),
         "workers": max(expected, 1),
     }
     plan_path.write_text(json.dumps(document, indent=2), encoding="utf-8")
@@ -140,10 +142,10 @@ def run_locust(
         }
     )
     root = launch.root
-    common = [*_front(settings, folder), "-H", handle.base_url]
+    common = [*_front(launch.ui, folder), "-H", handle.base_url]
     procs: list[Popen[bytes]] = []
     logs: list[Path] = []
-    interval = float(settings["scrape_interval_s"])
+    interval = settings.scrape_interval_s
     scraper = Scraper(
         handle.metrics_url if launch.metrics is not None else "",
         launch.metrics or Metrics(),
@@ -151,7 +153,7 @@ def run_locust(
         interval,
     )
     service = CpuSampler(launch.service_pids, interval)
-    timeout = plan.duration_s + float(settings["grace_s"])
+    timeout = plan.duration_s + settings.grace_s
     started = time.time()
     timed_out = False
     master: CpuSampler | None = None

@@ -15,6 +15,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from signoff.config import LoadSettings
 from signoff.load import hdr
 from signoff.load.recorder import Chunk
 
@@ -76,7 +77,7 @@ class PhaseClock:
 class LiveJudge:
     """Keeps per-phase totals and decides whether a budget is broken."""
 
-    def __init__(self, plan: dict[str, Any], settings: dict[str, Any], clock: PhaseClock) -> None:
+    def __init__(self, plan: dict[str, Any], settings: LoadSettings, clock: PhaseClock) -> None:
         self.plan = plan
         self.settings = settings
         self.clock = clock
@@ -92,7 +93,7 @@ class LiveJudge:
             hdr.add_encoded(totals.histogram, data["hist"])
             totals.errors += int(data["errors"])
         totals.dropped += sum(int(n) for n in chunk.get("dropped", {}).values())
-        if self.settings.get("abort_on_fail") and self.abort is None:
+        if self.settings.abort_on_fail and self.abort is None:
             self.abort = self.clearly_broken(phase, totals)
 
     def budget(self, phase: str) -> dict[str, float]:
@@ -102,10 +103,9 @@ class LiveJudge:
         return budgets.get(phase.rsplit("-", 1)[0], {})
 
     def clearly_broken(self, phase: str, totals: PhaseTotals) -> dict[str, Any] | None:
-        if totals.count < int(self.settings.get("abort_min_requests", 200)):
+        if totals.count < self.settings.abort_min_requests:
             return None
-        factor = float(self.settings.get("abort_factor", 2.0))
-        return self._broken(phase, totals, factor)
+        return self._broken(phase, totals, self.settings.abort_factor)
 
     def step_broken(self, phase: str, duration_s: float) -> dict[str, Any] | None:
         """A finished phase judged on its aggregate against its budget (factor 1)."""

@@ -5,65 +5,32 @@ headers, a JSON body, values saved from an answer for later paths); without any,
 the OpenAPI document that needs no parameter, in equal shares. Against a read-only deployment
 only what the handle's `may_send` allows is kept, and what was left out is said.
 
-Pure data and functions: the engine chooses the mix, the Locust processes play it.
+Pure data and functions: the configuration reads and checks the operations
+(`signoff.config.operations`), the engine chooses the mix, the Locust processes play it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from signoff import openapi
-from signoff.errors import ConfigError, EvidenceError
-from signoff.schema import suggest
+from signoff.config import LoadSettings
+from signoff.config.operations import METHODS, MixOperation, parse, parse_name
+from signoff.errors import EvidenceError
 
-METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
-KEYS = ("name", "weight", "params", "query", "headers", "json", "save")
-_PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
-
-
-@dataclass(frozen=True)
-class MixOperation:
-    """One operation of the mix. Requests are named `name` ("GET /api/notes/{note_id}").
-
-    `params` fill the route's placeholders; a placeholder without one takes a value that an
-    earlier operation of the same user saved (`save`: variable -> dotted path into its JSON
-    answer, e.g. `{ note_id = "id" }`), or one the locustfile offers in `VALUES`.
-    """
-
-    name: str
-    weight: float = 1.0
-    params: dict[str, str] = field(default_factory=dict)
-    query: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-    json: Any = None
-    save: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def method(self) -> str:
-        return self.name.partition(" ")[0]
-
-    @property
-    def route(self) -> str:
-        return self.name.partition(" ")[2]
-
-    @property
-    def placeholders(self) -> list[str]:
-        return _PLACEHOLDER.findall(self.route)
-
-    def url(self, values: Mapping[str, str]) -> str | None:
-        """The path (and query) to send, or None while a placeholder has no value."""
-        known = {**values, **self.params}
-        if any(name not in known for name in self.placeholders):
-            return None
-        path = _PLACEHOLDER.sub(lambda m: quote(str(known[m.group(1)]), safe=""), self.route)
-        return f"{path}?{urlencode(self.query)}" if self.query else path
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+__all__ = [
+    "METHODS",
+    "MixOperation",
+    "Workload",
+    "extract",
+    "from_json",
+    "openapi_reads",
+    "parse",
+    "parse_name",
+    "remember",
+]
 
 
 def from_json(data: Mapping[str, Any]) -> MixOperation:
@@ -103,75 +70,6 @@ def remember(op: MixOperation, answer: Callable[[], Any], saved: dict[str, str])
         value = extract(document, path)
         if value is not None:
             saved[name] = value
-
-
-def _text_table(raw: Any, where: str) -> dict[str, str]:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where} must be a table, not {raw!r}.")
-    for key, value in raw.items():
-        if isinstance(value, dict | list) or value is None:
-            raise ConfigError(f"{where}.{key} must be a string or a number, not {value!r}.")
-    return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in raw.items()}
-
-
-def parse_name(name: Any, where: str) -> str:
-    """A "METHOD /path" operation name, checked."""
-    method, _, route = str(name).partition(" ")
-    if not isinstance(name, str) or method not in METHODS or not route.startswith("/"):
-        raise ConfigError(
-            f'{where} must be an operation "METHOD /path" (e.g. "GET /api/notes/{{id}}"), '
-            f"not {name!r}."
-        )
-    return name
-
-
-def parse(raw: Any, where: str = "load.mix.operations") -> list[MixOperation]:
-    """`[load.mix] operations` as operations; every placeholder must get a value somewhere."""
-    if not isinstance(raw, list):
-        raise ConfigError(f"{where} must be a list of tables.")
-    found: list[MixOperation] = []
-    for index, item in enumerate(raw):
-        here = f"{where}[{index}]"
-        if not isinstance(item, dict) or "name" not in item:
-            raise ConfigError(f"{here} must be a table with at least 'name' (\"METHOD /path\").")
-        unknown = sorted(set(item) - set(KEYS))
-        if unknown:
-            hint = suggest(unknown[0], list(KEYS))
-            raise ConfigError(f"{here} has an unknown key {unknown[0]!r}{hint}.")
-        weight = item.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
-            raise ConfigError(f"{here}.weight must be a positive number, not {weight!r}.")
-        found.append(
-            MixOperation(
-                name=parse_name(item["name"], f"{here}.name"),
-                weight=float(weight),
-                params=_text_table(item.get("params", {}), f"{here}.params"),
-                query=_text_table(item.get("query", {}), f"{here}.query"),
-                headers=_text_table(item.get("headers", {}), f"{here}.headers"),
-                json=item.get("json"),
-                save=_text_table(item.get("save", {}), f"{here}.save"),
-            )
-        )
-    saved = {name for op in found for name in op.save}
-    for index, op in enumerate(found):
-        for name in op.placeholders:
-            if name not in op.params and name not in saved:
-                raise ConfigError(
-                    f"{where}[{index}] ({op.name}) has no value for {{{name}}}.",
-                    hint=f'give it `params = {{ {name} = "..." }}`, or save it from an earlier '
-                    f'operation\'s answer with `save = {{ {name} = "id" }}`.',
-                )
-    return found
-
-
-def think_time(settings: Mapping[str, Any]) -> tuple[float, float]:
-    """`[load.mix] think_s`: the pause of a built-in user between two operations (seconds)."""
-    raw = settings.get("mix", {}).get("think_s", [0.5, 1.5])
-    ok = isinstance(raw, list) and len(raw) == 2
-    ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw)
-    if not ok or raw[0] < 0 or raw[0] > raw[1]:
-        raise ConfigError(f"load.mix.think_s must be [low, high] seconds, not {raw!r}.")
-    return float(raw[0]), float(raw[1])
 
 
 def openapi_reads(document: dict[str, Any], api_prefix: str = "") -> list[MixOperation]:
@@ -214,7 +112,7 @@ class Workload:
     `may_send` is the handle's rule ("METHOD /path" -> allowed); what it refused is `skipped`.
     """
 
-    settings: Mapping[str, Any]
+    settings: LoadSettings
     may_send: Callable[[str], bool]
     document: Callable[[], dict[str, Any]]
     api_prefix: str = ""
@@ -225,7 +123,7 @@ class Workload:
 
     def configured(self) -> list[MixOperation]:
         if self._configured is None:
-            self._configured = parse(self.settings.get("mix", {}).get("operations", []))
+            self._configured = list(self.settings.mix.operations)
         return self._configured
 
     def _allowed(self, operations: list[MixOperation]) -> list[MixOperation]:
@@ -269,13 +167,13 @@ class Workload:
 
     def open_requests(self) -> list[MixOperation]:
         """The open model's operations: `[load.open] requests`, else the mix."""
-        names = [str(n) for n in self.settings.get("open", {}).get("requests", [])]
+        names = list(self.settings.open.requests)
         return self.named(names, "load.open.requests") if names else self.mix()
 
     def bench(self) -> MixOperation:
         """The one operation of the peak and paced users: `[load.bench] endpoint`, else the
         first of the mix."""
-        name = str(self.settings.get("bench", {}).get("endpoint", ""))
+        name = self.settings.bench.endpoint
         return self.named([name], "load.bench.endpoint")[0] if name else self.mix()[0]
 
     def operations(self, mode: str, builtin: bool) -> list[MixOperation]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from signoff.config import LoadLeak, LoadSettings
 from signoff.load import analysis, budgets, generators, plots
 from signoff.load.engine import Launch, LocustRun, run_locust
 from signoff.load.plan import Plan
@@ -35,7 +36,7 @@ class Outcome:
 def run_profile(
     plan: Plan,
     launch: Launch,
-    settings: dict[str, Any],
+    settings: LoadSettings,
     run_dir: Path,
     folder: Path,
     payload: dict[str, Any],
@@ -45,20 +46,18 @@ def run_profile(
 
 
 def judge_run(
-    plan: Plan, run: LocustRun, settings: dict[str, Any], run_dir: Path, metrics: Metrics
+    plan: Plan, run: LocustRun, settings: LoadSettings, run_dir: Path, metrics: Metrics
 ) -> Outcome:
     folder = run.folder
     rel = _relative(run_dir)
     last = max((int(c["second"]) + 1 for c in run.chunks), default=None)
     windows = analysis.read_windows(folder / "phases.json", float(last) if last else run.finished)
     result = analysis.analyse(run.chunks, windows)
-    paths = analysis.write_artifacts(
-        result, folder, f"{plan.profile}/", int(settings["samples_cap"])
-    )
+    paths = analysis.write_artifacts(result, folder, f"{plan.profile}/", settings.samples_cap)
     summaries = analysis.phase_summaries(result)
     evidence = rel(paths["phases"])
-    by_phase = budgets.phase_checks(plan, summaries, int(settings["min_samples"]), evidence)
-    cpu_max = float(settings["generator_cpu_max"])
+    by_phase = budgets.phase_checks(plan, summaries, settings.min_samples, evidence)
+    cpu_max = settings.generator_cpu_max
     limits = generators.phase_limits(
         result, run.master_cpu, run.service_cpu, cpu_max, run.expected_workers > 0
     )
@@ -86,7 +85,7 @@ def judge_run(
     figures: dict[str, Any] = {
         "mode": plan.mode,
         "requests": result.requests,
-        "workers": int(settings["workers"]),
+        "workers": settings.workers,
         "workers_seen": len(result.workers),
         "phases": {
             p: {**_compact(s), **limits[p].figures} if p in limits else _compact(s)
@@ -121,11 +120,11 @@ def judge_run(
     if plan.recovery:
         recovery = budgets.recovery_time(plan, result, summaries)
         figures["recovery"] = recovery
-        limit = plan.budget(str(plan.recovery.get("phase", ""))).get("recover_s")
+        limit = plan.budget(plan.recovery.phase).get("recover_s")
         if limit is not None:
             out.checks.append(
                 threshold_check(
-                    f"{plan.profile} phase '{plan.recovery.get('phase')}': time to recover to "
+                    f"{plan.profile} phase '{plan.recovery.phase}': time to recover to "
                     "baseline latency",
                     recovery.get("recover_s"),
                     "<=",
@@ -135,7 +134,7 @@ def judge_run(
                 )
             )
     if plan.leak_check:
-        leak = _leak(run, result, settings)
+        leak = _leak(run, result, settings.leak)
         figures["leak"] = leak
         figures["leak_suspect"] = leak.get("suspect")
         suspect = leak.get("suspect")
@@ -147,7 +146,7 @@ def judge_run(
                 f"{plan.profile}: service memory growth (leak suspect)",
                 status,
                 leak.get("mb_per_min"),
-                float(settings["leak"]["min_mb_per_min"]),
+                settings.leak.min_mb_per_min,
                 "<",
                 " MB/min",
                 "" if status is Status.PASS else f"{plan.profile}: service RSS {leak}.",
@@ -217,12 +216,11 @@ def _server(run: LocustRun, result: analysis.Result, metrics: Metrics) -> dict[s
     return out
 
 
-def _leak(run: LocustRun, result: analysis.Result, settings: dict[str, Any]) -> dict[str, Any]:
+def _leak(run: LocustRun, result: analysis.Result, leak: LoadLeak) -> dict[str, Any]:
     # The first window is warm-up (pools, caches filling); growth is judged after it.
     after = result.windows[1].start if len(result.windows) > 1 else 0.0
     rss = [(t, v) for t, v in run.scraper.rss if t >= after]
-    leak = settings["leak"]
-    return leak_suspect(rss, float(leak["min_mb_per_min"]), float(leak["min_r2"]))
+    return leak_suspect(rss, leak.min_mb_per_min, leak.min_r2)
 
 
 def _artifacts(

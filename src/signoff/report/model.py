@@ -74,12 +74,12 @@ def read_plan(run_dir: Path) -> dict[str, Any] | None:
 
 def profile_layers(config: Config, profile: str) -> tuple[list[str], list[str]]:
     """The layers a profile runs and the ones it requires."""
-    profiles = config["profiles"]
+    profiles = config.profiles
     if profile not in profiles:
         known = ", ".join(profiles)
         raise ConfigError(f"There is no profile named {profile!r} (known: {known}).")
     entry = profiles[profile]
-    return list(entry["layers"]), list(entry["required"])
+    return list(entry.layers), list(entry.required)
 
 
 def collect(run_dir: Path, config: Config, profile: str | None = None) -> RunResult:
@@ -91,7 +91,7 @@ def collect(run_dir: Path, config: Config, profile: str | None = None) -> RunRes
         )
     plan = read_plan(run_dir)
     if profile is None:
-        profile = str(plan["profile"]) if plan else str(config["profile"])
+        profile = str(plan["profile"]) if plan else config.profile
     if plan and plan.get("profile") == profile:
         layers, required = list(plan["layers"]), list(plan["required"])
     else:

@@ -89,12 +89,12 @@ def build(
     run_dir: Path, config: Config, profile: str | None = None, baseline: Path | None = None
 ) -> Results:
     """Collect a run, judge its gates and claims and, given a baseline, compare with it."""
-    section = config.section("report")
+    section = config.report
     # The baseline is read first: a missing one must stop the command before it writes anything.
     base = load_baseline(baseline, config) if baseline is not None else None
     result = collect(run_dir, config, profile)
     records = [item.record for item in result.layers]
-    claims_file = str(section["claims"])
+    claims_file = section.claims
     judged: list[claims_mod.ClaimResult] = []
     if claims_file and (config.root / claims_file).is_file():
         judged = claims_mod.judge_all(claims_mod.load(config.root / claims_file), records)
@@ -102,7 +102,7 @@ def build(
     samples: dict[str, dict[str, list[float]]] = {}
     failures: list[str] = []
     try:
-        samples = evidence.samples(run_dir, records, int(section["max_samples"]))
+        samples = evidence.samples(run_dir, records, section.max_samples)
         failures = evidence.failed_tests(run_dir, records)
     except EvidenceError as exc:
         # Unreadable raw evidence must not vanish from the verdict: it fails closed.
@@ -124,8 +124,8 @@ def build(
         base,
         results.to_json(),
         settings(config),
-        required=bool(section["baseline_required"]),
-        max_coverage_drop=float(section["max_coverage_drop"]),
+        required=section.baseline_required,
+        max_coverage_drop=section.max_coverage_drop,
     )
     return dataclasses.replace(results, comparison=comparison)
 

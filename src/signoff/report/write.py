@@ -24,7 +24,7 @@ MODE = 0o644
 
 
 def renderers(config: Config) -> dict[str, Renderer]:
-    cap = int(config.section("report")["max_markdown_bytes"])
+    cap = config.report.max_markdown_bytes
     return {
         "md": MarkdownRenderer(cap),
         "html": HtmlRenderer(),

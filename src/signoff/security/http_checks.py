@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from signoff import openapi
+from signoff.config import AuditSettings
 from signoff.openapi import Operation
 from signoff.security.interfaces import answers, is_local, other_addresses
 from signoff.stack import auth as auth_mod
@@ -223,15 +224,15 @@ class Checker:
 
 
 def run_checks(
-    handle: StackHandle, target: Target, settings: dict[str, Any], root: Path | None = None
+    handle: StackHandle, target: Target, settings: AuditSettings, root: Path | None = None
 ) -> Checker:
     """Run every probe; the returned checker holds `probes` and `unreached` requests."""
     checker = Checker(
         handle,
         target,
-        list(settings["api_headers"]),
-        list(settings["page_headers"]),
-        list(settings["pages"]),
+        list(settings.api_headers),
+        list(settings.page_headers),
+        list(settings.pages),
     )
     try:
         checker.run(root or Path.cwd())

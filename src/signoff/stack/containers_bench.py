@@ -84,14 +84,13 @@ def main(argv: list[str] | None = None) -> int:
             build_images(cfg, logs)
         else:  # the first start builds the service image if it is missing; not a cold figure
             _timed(ContainersProvider(cfg.target, cfg.root, logs / "warm"))
-        settings = cfg.section("stack")
         local = [
             _timed(
                 LocalProvider(
                     cfg.target,
                     cfg.root,
                     logs / f"local-{i}",
-                    ready_timeout=float(settings["ready_timeout"]),
+                    ready_timeout=cfg.stack.ready_timeout,
                 )
             )
             for i in range(args.runs)

@@ -31,8 +31,8 @@ def chosen(config: Config, choice: str | None = None, base_url: str | None = Non
     given, else local: it never picks containers by itself, the local stack being the
     embedded default."""
     source = "--stack" if choice else "SIGNOFF_STACK" if os.environ.get("SIGNOFF_STACK") else ""
-    name = choice or os.environ.get("SIGNOFF_STACK") or str(config["provider"])
-    url = base_url or os.environ.get("SIGNOFF_BASE_URL") or str(config["base_url"])
+    name = choice or os.environ.get("SIGNOFF_STACK") or config.provider
+    url = base_url or os.environ.get("SIGNOFF_BASE_URL") or config.base_url
     if name == "auto":
         name = "url" if url else "local"
     return Chosen(name, url, source)
@@ -63,13 +63,13 @@ def choose_provider(
 def _url(config: Config, base_url: str) -> UrlProvider:
     if not base_url:
         raise UsageError("--stack url needs a base URL (--base-url or SIGNOFF_BASE_URL).")
-    settings = config.section("stack")
+    settings = config.stack
     return UrlProvider(
         base_url,
         config.target,
         config.root,
-        writes=bool(settings["url_writes"]),
-        write_operations=list(settings["url_write_operations"]),
+        writes=settings.url_writes,
+        write_operations=list(settings.url_write_operations),
     )
 
 
@@ -79,7 +79,7 @@ def _containers(
     coverage_dir: Path | None,
     service_env: dict[str, str] | None,
 ) -> ContainersProvider:
-    settings = config.section("stack")
+    settings = config.stack
     reason = ContainersProvider.unavailable_reason()
     if reason:
         raise ProviderUnavailable(reason, hint="use --stack local (the embedded stack).")
@@ -87,8 +87,8 @@ def _containers(
         config.target,
         config.root,
         log_dir,
-        ready_timeout=max(float(settings["ready_timeout"]), 120.0),
-        stop_timeout=float(settings["stop_timeout"]),
+        ready_timeout=max(settings.ready_timeout, 120.0),
+        stop_timeout=settings.stop_timeout,
         service_env=service_env,
         coverage_dir=coverage_dir,
         source_root=config.target.compose.source_root,
@@ -107,13 +107,13 @@ def _local(
             hint="describe how to start it (target.processes), or pass --base-url for a "
             "running deployment.",
         )
-    settings = config.section("stack")
+    settings = config.stack
     local = LocalProvider(
         config.target,
         config.root,
         log_dir,
-        ready_timeout=float(settings["ready_timeout"]),
-        stop_timeout=float(settings["stop_timeout"]),
+        ready_timeout=settings.ready_timeout,
+        stop_timeout=settings.stop_timeout,
         coverage_dir=coverage_dir,
         service_env=service_env,
     )

@@ -19,7 +19,7 @@ from locust import constant, task
 from signoff.load.locust._users import RNG, OperationsUser
 from signoff.load.locust._wiring import STATE, operations
 from signoff.load.mix import MixOperation
-from signoff.load.plan import arrivals
+from signoff.load.plan import arrivals, settings_of
 
 
 class OpenModelUser(OperationsUser):
@@ -60,6 +60,6 @@ class OpenModelUser(OperationsUser):
 
 
 def configure(plan: dict[str, Any]) -> None:
-    settings = plan.get("settings", {}).get("open", {})
-    OpenModelUser.concurrency = int(settings.get("max_in_flight", 200))
-    OpenModelUser.max_lag_s = float(settings.get("max_lag_s", 10.0))
+    settings = settings_of(plan).open
+    OpenModelUser.concurrency = settings.max_in_flight
+    OpenModelUser.max_lag_s = settings.max_lag_s

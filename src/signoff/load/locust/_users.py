@@ -16,6 +16,7 @@ from locust import FastHttpUser, between, constant, constant_throughput, task
 
 from signoff.load.locust._wiring import STATE, operations
 from signoff.load.mix import MixOperation, remember
+from signoff.load.plan import settings_of
 
 # Values for route placeholders that the locustfile offers to every user of this process
 # (e.g. ids of objects it created before the run): placeholder -> candidates.
@@ -118,8 +119,8 @@ class PacedUser(_OneOperation):
 
 def configure(plan: dict[str, Any]) -> None:
     """Think times and paces from the plan."""
-    low, high = plan.get("settings", {}).get("mix", {}).get("think_s", [0.5, 1.5])
-    MixUser.wait_time = between(float(low), float(high))
+    low, high = settings_of(plan).mix.think_s
+    MixUser.wait_time = between(low, high)
     stages = plan.get("stages", [])
     if plan.get("mode") == "paced" and stages:
         per_user = float(stages[0]["rate"]) / max(int(stages[0]["users"]), 1)

@@ -25,6 +25,7 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from signoff.load.live import LiveJudge, PhaseClock
 from signoff.load.mix import MixOperation, Workload, from_json
+from signoff.load.plan import settings_of
 from signoff.load.recorder import (
     ABORT,
     CHUNKS,
@@ -88,12 +89,11 @@ def load_plan() -> dict[str, Any]:
     from signoff.load.plan import build
 
     cfg = config.load()
-    settings = cfg.section("load")
-    stack = cfg.section("stack")
     profile = os.environ.get("SIGNOFF_LOAD_PROFILE", "smoke")
-    built = build(settings, profile, "pr").to_json()
-    target = {"writes": stack["url_writes"], "write_operations": stack["url_write_operations"]}
-    return {**built, "settings": settings, "target": target, "workers": 1}
+    built = build(cfg.load, profile, "pr").to_json()
+    stack = cfg.stack
+    target = {"writes": stack.url_writes, "write_operations": list(stack.url_write_operations)}
+    return {**built, "settings": config.to_table(cfg.load), "target": target, "workers": 1}
 
 
 def _headers() -> dict[str, str]:
@@ -151,7 +151,7 @@ def operations() -> list[MixOperation]:
         cfg = config.load()
         handle = STATE.handle
         workload = Workload(
-            STATE.plan.get("settings", {}),
+            settings_of(STATE.plan),
             handle.may_send,
             lambda: openapi.fetch(replace(handle, openapi=cfg.target.openapi), cfg.root),
             cfg.target.api_prefix,
@@ -178,7 +178,7 @@ def _on_init(environment: Environment, **_: Any) -> None:
     STATE.out.mkdir(parents=True, exist_ok=True)
     STATE.collect = ChunkFile(STATE.out / CHUNKS)
     STATE.clock = PhaseClock(STATE.out / PHASES)
-    STATE.judge = LiveJudge(STATE.plan, STATE.plan.get("settings", {}), STATE.clock)
+    STATE.judge = LiveJudge(STATE.plan, settings_of(STATE.plan), STATE.clock)
     if isinstance(runner, MasterRunner):
         runner.register_message(MESSAGE, lambda msg, **_kw: STATE.on_chunk(msg.data))
         runner.register_message(

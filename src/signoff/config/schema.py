@@ -2,7 +2,9 @@
 
 `parse(Type, table, where)` walks the dataclass's fields: an unknown key is an error that
 suggests the nearest known one ("did you mean ..."), a value of the wrong type names the key and
-the type it needs, and `dict[str, T]` fields are open maps whose keys are the user's names.
+the type it needs, a number outside its field's `bounds` names the range, and `dict[str, T]`
+fields are open maps whose keys are the user's names. A class with a `from_table` classmethod
+reads its table itself; `check(self, where)` checks what spans several fields.
 """
 
 from __future__ import annotations
@@ -27,11 +29,45 @@ def suggest(name: str, known: list[str]) -> str:
     return f" (known here: {', '.join(sorted(known)) or 'none'})"
 
 
+def bounds(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    above: float | None = None,
+    below: float | None = None,
+) -> dict[str, float]:
+    """Field metadata: the range a number setting must lie in (`above` and `below` exclusive)."""
+    given = {"low": low, "high": high, "above": above, "below": below}
+    return {key: value for key, value in given.items() if value is not None}
+
+
+_WORDS = {"low": "at least", "high": "at most", "above": "more than", "below": "less than"}
+
+
+def _in_range(value: Any, limits: Mapping[str, float], where: str) -> None:
+    if not limits or not isinstance(value, int | float) or isinstance(value, bool):
+        return
+    ok = (
+        value >= limits.get("low", value)
+        and value <= limits.get("high", value)
+        and value > limits.get("above", value - 1)
+        and value < limits.get("below", value + 1)
+    )
+    if not ok:
+        wanted = " and ".join(f"{_WORDS[key]} {limit:g}" for key, limit in limits.items())
+        if set(limits) == {"low", "high"}:
+            wanted = f"between {limits['low']:g} and {limits['high']:g}"
+        raise ConfigError(f"'{where}' must be {wanted}, not {value!r}.")
+
+
 def parse(kind: Any, value: Any, where: str) -> Any:
     """`value` checked against the type `kind`, dataclasses built from tables."""
     origin = get_origin(kind)
     if kind is Any:
         return value
+    reader = getattr(kind, "from_table", None) if isinstance(kind, type) else None
+    if reader is not None:
+        return reader(value, where)
     if dataclasses.is_dataclass(kind) and isinstance(kind, type):
         return _dataclass(kind, value, where)
     if origin is typing.Literal:
@@ -53,6 +89,8 @@ def parse(kind: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"'{where}' must be a list, not {_kind(value)} ({value!r}).")
         (item,) = get_args(kind)
         return [parse(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is tuple:
+        return _tuple(get_args(kind), value, where)
     if origin is dict:
         if not isinstance(value, Mapping):
             raise ConfigError(f"'{where}' must be a table, not {_kind(value)} ({value!r}).")
@@ -65,6 +103,12 @@ def parse(kind: Any, value: Any, where: str) -> Any:
     return _scalar(kind, value, where)
 
 
+def from_table(kind: type[T], table: Any, where: str) -> T:
+    """`parse` for a section class: its table read and checked, typed as the class."""
+    built: T = parse(kind, table, where)
+    return built
+
+
 def _scalar(kind: Any, value: Any, where: str) -> Any:
     if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
@@ -75,6 +119,19 @@ def _scalar(kind: Any, value: Any, where: str) -> Any:
     if kind is float and not isinstance(value, float):
         raise ConfigError(f"'{where}' must be a number, not {_kind(value)} ({value!r}).")
     return value
+
+
+def _tuple(items: tuple[Any, ...], value: Any, where: str) -> tuple[Any, ...]:
+    """`tuple[T, ...]` from a list of any length, `tuple[A, B]` from a list of two."""
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"'{where}' must be a list, not {_kind(value)} ({value!r}).")
+    if len(items) == 2 and items[1] is Ellipsis:
+        return tuple(parse(items[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+    if len(value) != len(items):
+        raise ConfigError(f"'{where}' must be a list of {len(items)}, not {value!r}.")
+    return tuple(
+        parse(k, v, f"{where}[{i}]") for i, (k, v) in enumerate(zip(items, value, strict=True))
+    )
 
 
 def _kind(value: Any) -> str:
@@ -100,6 +157,7 @@ def _dataclass(kind: type[T], value: Any, where: str) -> T:
         if name is None:
             raise ConfigError(f"unknown setting '{dotted}'{suggest(key, known)}.")
         args[name] = parse(hints[name], item, dotted)
+        _in_range(args[name], fields[name].metadata, dotted)
     missing = [
         name
         for name, f in fields.items()
@@ -117,7 +175,11 @@ def _dataclass(kind: type[T], value: Any, where: str) -> T:
 
 
 def to_table(value: Any) -> Any:
-    """A parsed value as plain TOML data again (dataclasses to tables), for `signoff config`."""
+    """A parsed value as plain TOML data again (dataclasses to tables), for `signoff config`
+    and for the plan file a Locust process reads its settings from."""
+    writer = getattr(value, "to_table", None)
+    if writer is not None and not isinstance(value, type):
+        return writer()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_table(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
