@@ -144,12 +144,12 @@ def judge(session: nox.Session) -> None:
     session.install("-e", ".")
     for preset in ("load", "bench"):
         session.run(
-            "python", "-m", "signoff.compare.simulate", "--preset", preset, *session.posargs
+            "python", "-m", "signoff.judge.simulate", "--preset", preset, *session.posargs
         )
     # eight endpoints at once, most of the between-run noise shared by a run's endpoints, judged
     # as `signoff compare` judges them (relative to the run level, in pairs)
     session.run(
-        "python", "-m", "signoff.compare.simulate", "--series", "8", "--shared", "0.8",
+        "python", "-m", "signoff.judge.simulate", "--series", "8", "--shared", "0.8",
         *session.posargs,
     )  # fmt: skip
 

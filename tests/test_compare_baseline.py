@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from signoff.compare import Change, compare
-from signoff.compare.fingerprint import differences
+from signoff.judge import Change, compare
+from signoff.judge.fingerprint import differences
 from signoff.records import LayerRecord, Status
 from signoff.report.results import build
 from tests.test_report_results import make_run, passing, signoff

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from signoff import config as config_mod
-from signoff.compare import Change, compare
-from signoff.compare.settings import settings
+from signoff.judge import Change, compare
+from signoff.judge.settings import settings
 from signoff.layers import LayerContext
 from signoff.layers.bench import run as run_bench
 from signoff.records import Status

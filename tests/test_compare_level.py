@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from signoff.compare import Change, compare
-from signoff.compare.level import levels, relative
-from signoff.compare.stats import Settings, judge_logs, samples_for
+from signoff.judge import Change, compare
+from signoff.judge.level import levels, relative
+from signoff.judge.stats import Settings, judge_logs, samples_for
 from signoff.records import Status
 
 ENDPOINTS = [f"GET /api/items/{i}" for i in range(8)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from signoff.compare.simulate import Design, cell
-from signoff.compare.stats import Change, Settings, figure_of, judge
+from signoff.judge.simulate import Design, cell
+from signoff.judge.stats import Change, Settings, figure_of, judge
 
 RNG = np.random.default_rng(20261125)
 

@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 run = rundir.resolve(cfg.run_root, args.replay)
                 return replay_command(cfg, run, args.stack, args.base_url)
             case "compare":
-                from signoff.compare.command import run_compare
+                from signoff.campaign.command import run_compare
 
                 return run_compare(cfg, args)
             case "config":

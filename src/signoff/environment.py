@@ -1,7 +1,7 @@
 """The environment fingerprint of a run: machine, OS, Python, tools, provider, stack version.
 
 Two runs are only comparable when the parts of their fingerprints that move timings agree
-(`signoff.compare.fingerprint`); the rest is recorded so a reader can tell what was measured.
+(`signoff.judge.fingerprint`); the rest is recorded so a reader can tell what was measured.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
-from signoff.compare import Comparison, Shift
+from signoff.judge import Comparison, Shift
 from signoff.report import plots
 from signoff.report.results import Results
 

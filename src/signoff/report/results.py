@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from signoff import claims as claims_mod
-from signoff.compare import Comparison, compare
-from signoff.compare.settings import settings
 from signoff.config import Config
 from signoff.environment import fingerprint
 from signoff.errors import EvidenceError
+from signoff.judge import Comparison, compare
+from signoff.judge.settings import settings
 from signoff.records import Status
 from signoff.report import evidence
 from signoff.report.gates import Gate, run_gates, verdict

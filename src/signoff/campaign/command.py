@@ -7,7 +7,7 @@ import sys
 
 from rich.console import Console
 
-from signoff.compare.interleave import interleave, write_report
+from signoff.campaign.interleave import interleave, write_report
 from signoff.config import Config
 from signoff.errors import UsageError
 

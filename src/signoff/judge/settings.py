@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from signoff.compare.stats import Settings
 from signoff.config import Config
+from signoff.judge.stats import Settings
 
 
 def settings(config: Config) -> Settings:

@@ -1,7 +1,7 @@
 """Compare a candidate build with a baseline build, each given as one or more results documents.
 
 Every document is one run. Latency, throughput and micro-benchmark series are judged on the
-spread of their per-run figures (`signoff.compare.stats`); coverage, security findings and
+spread of their per-run figures (`signoff.judge.stats`); coverage, security findings and
 failed tests by difference of the newest run of each side. The comparison only gates the
 verdict when the environments agree and each side has at least `min_runs` runs; otherwise it
 is shown as advisory, with the reasons.
@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from signoff.compare.fingerprint import differences
-from signoff.compare.level import MIN_SERIES, levels, relative
-from signoff.compare.stats import Change, Settings, Shift, judge_logs, per_run
+from signoff.judge.fingerprint import differences
+from signoff.judge.level import MIN_SERIES, levels, relative
+from signoff.judge.stats import Change, Settings, Shift, judge_logs, per_run
 from signoff.load import series
 from signoff.records import Status
 from signoff.report.gates import Gate

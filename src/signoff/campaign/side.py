@@ -6,7 +6,7 @@ during those seconds (a neighbour's burst, a slower clock) falls on both. The pa
 the side's configuration (already re-rooted into its tree) into the run directory; the child
 reads it back, runs the layer into that directory and exits.
 
-    python -m signoff.compare.side RUN_DIR
+    python -m signoff.campaign.side RUN_DIR
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ def write_spec(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from signoff.compare.interleave import run_layer
+    from signoff.campaign.interleave import run_layer
 
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
-        print("usage: python -m signoff.compare.side RUN_DIR", file=sys.stderr)
+        print("usage: python -m signoff.campaign.side RUN_DIR", file=sys.stderr)
         return 2
     run = Path(args[0])
     with (run / SPEC).open("rb") as spec_file:

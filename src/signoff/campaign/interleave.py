@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from signoff import children, rundir
+from signoff.campaign import split
+from signoff.campaign.side import write_spec
 from signoff.children import TEARDOWN_S, end_group, spawn
-from signoff.compare import split
-from signoff.compare.baseline import Comparison, compare
-from signoff.compare.settings import settings
-from signoff.compare.side import write_spec
 from signoff.config import Config
 from signoff.errors import ConfigError, SignoffError, UsageError
+from signoff.judge.baseline import Comparison, compare
+from signoff.judge.settings import settings
 from signoff.layers import LayerContext, runner
 from signoff.records import LayerRecord, Status, read_record, write_record
 from signoff.report.gates import Gate
@@ -135,7 +135,7 @@ def _together(
         for (cfg, label), run in zip(sides, runs, strict=True):
             write_spec(run, cfg, layer, args, label, options)
             with (run / "compare-side.log").open("wb") as log:
-                argv = [sys.executable, "-m", "signoff.compare.side", str(run)]
+                argv = [sys.executable, "-m", "signoff.campaign.side", str(run)]
                 procs.append(spawn(argv, cwd=config.root, stdout=log))
         for proc in procs:
             proc.wait()

@@ -4,7 +4,7 @@ Each trial draws the runs of two builds. A run's level moves by a lognormal fact
 between-run noise: CPU frequency, neighbours, cache state), and its samples scatter around that
 level (the within-run noise); the candidate's true change multiplies its levels. The judge then
 sees only the samples, as it does for real runs. Run it as
-`python -m signoff.compare.simulate` (the nox session `judge` does).
+`python -m signoff.judge.simulate` (the nox session `judge` does).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from signoff.compare.baseline import compare
-from signoff.compare.stats import Change, Settings, judge
+from signoff.judge.baseline import compare
+from signoff.judge.stats import Change, Settings, judge
 
 # (name, samples per run, within-run sd of log latency): a load phase of one endpoint, and a
 # pytest-benchmark series at its default of 30 rounds
@@ -120,7 +120,7 @@ def table(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m signoff.compare.simulate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m signoff.judge.simulate", description=__doc__)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="load")
     parser.add_argument("--trials", type=int, default=400, help="trials per cell (default 400)")
     parser.add_argument("--runs", type=int, default=12, help="runs per side (default 12)")

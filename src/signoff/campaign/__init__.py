@@ -1,0 +1,1 @@
+"""`signoff compare`: both builds run in worktrees, side by side, and judged by `signoff.judge`."""
