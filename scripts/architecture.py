@@ -221,9 +221,8 @@ def check_all(modules: list[Module], doc: str = "") -> dict[str, list[Violation]
 def render_graph(modules: list[Module], arrows: Mapping[str, list[Arrow]]) -> list[str]:
     by_floor: dict[int, list[str]] = {}
     for module in modules:
-        by_floor.setdefault(-1 if (f := floor_of(module.name)) is None else f, []).append(
-            module.name
-        )
+        floor = floor_of(module.name)
+        by_floor.setdefault(-1 if floor is None else floor, []).append(module.name)
     lines = []
     for floor in sorted(by_floor, key=lambda f: f if f >= 0 else 99):
         lines.append(f"floor {floor}" if floor >= 0 else "no floor")
