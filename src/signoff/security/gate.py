@@ -13,10 +13,10 @@ from datetime import date
 from typing import Any
 
 from signoff.records import Check, Status, threshold_check
-from signoff.security.bandit_runner import BanditResult
+from signoff.security.bandit_runner import BanditResult, Finding
 from signoff.security.http_checks import Probe
 from signoff.security.pip_audit_runner import AuditResult, Vulnerability
-from signoff.security.score import compute
+from signoff.security.score import Score, compute
 from signoff.security.waivers import Waiver, WaiverReport, apply
 
 SHOWN = 5  # how many ids a failing check names before "and N more"
@@ -67,131 +67,181 @@ def _count_check(
     return Check(name, Status.FAIL, len(bad), 0, "==", "", message, evidence)
 
 
-def evaluate(ev: Evidence, waivers: list[Waiver], today: date, threshold: float) -> Verdict:
+@dataclass(frozen=True)
+class _Open:
+    """What the waivers left open, and the waiver report that decided it."""
+
+    findings: list[Finding]
+    vulns: list[Vulnerability]
+    failed_probes: list[Probe]
+    open_probes: list[Probe]
+    report: WaiverReport
+
+    def high(self) -> list[str]:
+        return [f.id for f in self.findings if f.severity == "HIGH"]
+
+
+@dataclass(frozen=True)
+class _Problems:
+    """Why a part produced nothing, per part (None: it produced something)."""
+
+    bandit: str | None
+    audit: str | None
+    http: str | None
+
+    def missing(self) -> list[str]:
+        return [p for p in (self.bandit, self.audit, self.http) if p]
+
+
+def _open(ev: Evidence, waivers: list[Waiver], today: date) -> _Open:
     findings = ev.bandit.findings if ev.bandit else []
     vulns = ev.audit.vulns if ev.audit else []
     failed_probes = [p for p in ev.probes or [] if not p.ok]
     ids = [f.id for f in findings] + [i for v in vulns for i in _vuln_ids(v)]
     ids += [p.id for p in failed_probes]
     report: WaiverReport = apply(waivers, ids, today)
-    open_findings = [f for f in findings if not report.covers(f.id)]
-    open_vulns = [v for v in vulns if not any(report.covers(i) for i in _vuln_ids(v))]
-    open_probes = [p for p in failed_probes if not report.covers(p.id)]
+    return _Open(
+        findings=[f for f in findings if not report.covers(f.id)],
+        vulns=[v for v in vulns if not any(report.covers(i) for i in _vuln_ids(v))],
+        failed_probes=failed_probes,
+        open_probes=[p for p in failed_probes if not report.covers(p.id)],
+        report=report,
+    )
 
-    bandit_problem = ev.problems.get("bandit")
-    audit_problem = ev.problems.get("pip-audit")
+
+def _problems(ev: Evidence) -> _Problems:
     http_problem = ev.problems.get("http") if ev.http_enabled else None
     if ev.http_enabled and ev.probes is None and http_problem is None:
         http_problem = "the HTTP checks did not run"
+    return _Problems(ev.problems.get("bandit"), ev.problems.get("pip-audit"), http_problem)
+
+
+def evaluate(ev: Evidence, waivers: list[Waiver], today: date, threshold: float) -> Verdict:
+    """The gate's checks, counts, figures and summary from what each part produced."""
+    opened = _open(ev, waivers, today)
+    problems = _problems(ev)
+    score = compute(opened.findings, opened.vulns, len(opened.open_probes))
+    checks = [_score_check(score, problems, threshold), *_part_checks(ev, opened, problems)]
+    declared, evaluated = _counts(ev)
+    figures = _figures(ev, opened, score, problems, threshold)
+    return Verdict(
+        checks, declared, evaluated, figures, _summary(ev, opened, score, problems, threshold)
+    )
+
+
+def _score_check(score: Score, problems: _Problems, threshold: float) -> Check:
+    if problems.missing():
+        message = "security score: a part of it was not measured."
+        return Check("security score", Status.INCONCLUSIVE, None, threshold, ">=", "", message, "")
+    return threshold_check("security score", score.total, ">=", threshold)
+
+
+def _part_checks(ev: Evidence, opened: _Open, problems: _Problems) -> list[Check]:
     art = ev.artifacts
     # pip-audit's JSON, or its log when it stopped before writing one
     audit_evidence = art.get("pip_audit") or art.get("pip_audit_log", "")
-    checks: list[Check] = []
-
-    score = compute(open_findings, open_vulns, len(open_probes))
-    missing = [p for p in (bandit_problem, audit_problem, http_problem) if p]
-    if missing:
-        checks.append(
-            Check(
-                "security score",
-                Status.INCONCLUSIVE,
-                None,
-                threshold,
-                ">=",
-                "",
-                "security score: a part of it was not measured.",
-                "",
-            )
-        )
-    else:
-        checks.append(threshold_check("security score", score.total, ">=", threshold))
-
-    high = [f.id for f in open_findings if f.severity == "HIGH"]
-    checks.append(
+    high = opened.high()
+    vulns = [v.line() for v in opened.vulns]
+    checks = [
         _count_check(
             "unwaived HIGH bandit findings",
             high,
             "unwaived HIGH findings",
             art.get("bandit", ""),
-            bandit_problem,
-        )
-    )
-    checks.append(
+            problems.bandit,
+        ),
         _count_check(
             "known vulnerabilities",
-            [v.line() for v in open_vulns],
+            vulns,
             "unwaived known vulnerabilities",
             audit_evidence,
-            audit_problem,
+            problems.audit,
             sep="; ",
-        )
-    )
-    checks.append(_audited_check(ev, audit_problem))
-    expired = [f"{w.id} (expired {w.expires.isoformat()})" for w in report.expired]
-    checks.append(
-        _count_check("expired waivers", expired, "expired waivers", art.get("waivers", ""), None)
-    )
+        ),
+        _audited_check(ev, problems.audit),
+        _count_check(
+            "expired waivers", _expired(opened), "expired waivers", art.get("waivers", ""), None
+        ),
+    ]
     if ev.http_enabled:
+        failed = [f"{p.id}: {p.detail}" for p in opened.open_probes]
         checks.append(
             _count_check(
                 "failed HTTP checks",
-                [f"{p.id}: {p.detail}" for p in open_probes],
+                failed,
                 "HTTP checks failed",
                 art.get("http_checks", ""),
-                http_problem,
+                problems.http,
             )
         )
+    return checks
 
-    declared, evaluated = _counts(ev)
-    figures: dict[str, Any] = {
-        "score": None if missing else score.total,
+
+def _expired(opened: _Open) -> list[str]:
+    return [f"{w.id} (expired {w.expires.isoformat()})" for w in opened.report.expired]
+
+
+def _vuln_figure(v: Vulnerability, opened: _Open) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "aliases": v.aliases,
+        "package": v.package,
+        "version": v.version,
+        "severity": v.severity,
+        "cvss_score": v.cvss_score,
+        "fix_versions": v.fix_versions,
+        "waived": v not in opened.vulns,
+    }
+
+
+def _figures(
+    ev: Evidence, opened: _Open, score: Score, problems: _Problems, threshold: float
+) -> dict[str, Any]:
+    findings = ev.bandit.findings if ev.bandit else []
+    report = opened.report
+    return {
+        "score": None if problems.missing() else score.total,
         "threshold": threshold,
         "breakdown": score.breakdown(),
         "bandit_findings": {
-            "open": len(open_findings),
-            "high": len(high),
-            "waived": len(findings) - len(open_findings),
-            "ids": [f.id for f in open_findings],
+            "open": len(opened.findings),
+            "high": len(opened.high()),
+            "waived": len(findings) - len(opened.findings),
+            "ids": [f.id for f in opened.findings],
         },
-        "vulnerabilities": [
-            {
-                "id": v.id,
-                "aliases": v.aliases,
-                "package": v.package,
-                "version": v.version,
-                "severity": v.severity,
-                "cvss_score": v.cvss_score,
-                "fix_versions": v.fix_versions,
-                "waived": v not in open_vulns,
-            }
-            for v in vulns
-        ],
+        "vulnerabilities": [_vuln_figure(v, opened) for v in (ev.audit.vulns if ev.audit else [])],
         "not_audited": ev.audit.not_audited if ev.audit else {},
         "bandit_unparsed": ev.bandit.failed_files if ev.bandit else {},
         "http": {
             "probes": len(ev.probes or []),
-            "failed": len(open_probes),
-            "waived": len(failed_probes) - len(open_probes),
+            "failed": len(opened.open_probes),
+            "waived": len(opened.failed_probes) - len(opened.open_probes),
             "unreached": ev.unreached,
         },
         "waivers": {
             "applied": sorted(report.applied),
-            "expired": expired,
+            "expired": _expired(opened),
             "unmatched": [w.id for w in report.unmatched],
         },
         "problems": ev.problems,
     }
-    shown = "not measured" if missing else f"{score.total:g}/100"
+
+
+def _summary(
+    ev: Evidence, opened: _Open, score: Score, problems: _Problems, threshold: float
+) -> str:
+    shown = "not measured" if problems.missing() else f"{score.total:g}/100"
     parts = ", ".join(f"{p.name} -{p.deducted:g}" for p in score.parts)
+    high = len(opened.high())
     summary = (
-        f"score {shown} ({parts}; threshold {threshold:g}); {len(open_findings)} open bandit "
-        f"findings ({len(high)} HIGH), {len(open_vulns)} vulnerabilities in "
-        f"{ev.declared_dependencies} dependencies, {len(open_probes)} of "
+        f"score {shown} ({parts}; threshold {threshold:g}); {len(opened.findings)} open bandit "
+        f"findings ({high} HIGH), {len(opened.vulns)} vulnerabilities in "
+        f"{ev.declared_dependencies} dependencies, {len(opened.open_probes)} of "
         f"{len(ev.probes or [])} HTTP checks failed"
     )
-    if report.unmatched:
-        summary += f"; {len(report.unmatched)} waivers matched nothing"
-    return Verdict(checks, declared, evaluated, figures, summary)
+    if opened.report.unmatched:
+        summary += f"; {len(opened.report.unmatched)} waivers matched nothing"
+    return summary
 
 
 def _audited_check(ev: Evidence, problem: str | None) -> Check:
