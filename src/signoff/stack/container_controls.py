@@ -9,24 +9,41 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from signoff.errors import ControlUnsupported
 from signoff.stack import auth, docker
 from signoff.stack.compose import ComposeProject
 from signoff.stack.interface import StackControls
-
-if TYPE_CHECKING:
-    from signoff.stack.containers import ContainersProvider
+from signoff.target import Target
 
 # how a target command names the interpreter; inside the image it is `python`
 PYTHONS = ("python", "python3", "{python}")
 
 
+class ComposeStack(Protocol):
+    """What the controls need of the compose provider (containers.py hands the controls out, so
+    they name its shape here rather than import it)."""
+
+    @property
+    def target(self) -> Target: ...
+    @property
+    def root(self) -> Path: ...
+    @property
+    def project(self) -> ComposeProject | None: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def ready_timeout(self) -> float: ...
+    @property
+    def stop_timeout(self) -> float: ...
+
+
 class ContainerControls(StackControls):
     provider = "containers"
 
-    def __init__(self, stack: ContainersProvider) -> None:
+    def __init__(self, stack: ComposeStack) -> None:
         self.stack = stack
 
     @property

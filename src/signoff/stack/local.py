@@ -130,7 +130,7 @@ class LocalProvider(StackProvider):
             self.procs["redis"] = redis
             redis.start()
         if "postgres" in self.target.services:
-            self._start_postgres()
+            self.start_postgres()
             postgres.create_database(self.admin_dsn, DATABASE)
             self.timings["postgres"] = time.perf_counter() - began
         if "redis" in self.target.services:
@@ -167,7 +167,7 @@ class LocalProvider(StackProvider):
                 values[f"{name}_port"] = str(self.ports[name])
         return values
 
-    def _start_postgres(self) -> None:
+    def start_postgres(self) -> None:
         assert self.workdir is not None
         proc = local_services.postgres_process(
             self.ports["postgres"], self.workdir, self.log_dir, self.label

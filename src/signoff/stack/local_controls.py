@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from signoff.errors import ControlUnsupported
 from signoff.stack.interface import StackControls
 from signoff.stack.local_services import redis_pings
 from signoff.stack.procs import ManagedProcess
+from signoff.target import Target
 
-if TYPE_CHECKING:  # local.py hands these controls out, so it imports this module
-    from signoff.stack.local import LocalProvider
+
+class EmbeddedStack(Protocol):
+    """What the controls need of the embedded provider (local.py hands the controls out, so they
+    name its shape here rather than import it)."""
+
+    @property
+    def target(self) -> Target: ...
+    @property
+    def procs(self) -> dict[str, ManagedProcess]: ...
+    @property
+    def ports(self) -> dict[str, int]: ...
+    @property
+    def ready_timeout(self) -> float: ...
+    @property
+    def stop_timeout(self) -> float: ...
+    def start_postgres(self) -> None: ...
+    def start_process(self, name: str, wait: bool = True) -> None: ...
+    def new_credential(self, name: str) -> str: ...
 
 
 class LocalControls(StackControls):
@@ -18,7 +35,7 @@ class LocalControls(StackControls):
 
     provider = "local"
 
-    def __init__(self, stack: LocalProvider) -> None:
+    def __init__(self, stack: EmbeddedStack) -> None:
         self.stack = stack
 
     def names(self) -> list[str]:
@@ -37,7 +54,7 @@ class LocalControls(StackControls):
     def start(self, name: str) -> None:
         proc = self._proc(name)
         if name == "postgres":
-            self.stack._start_postgres()
+            self.stack.start_postgres()
         elif name == "redis":
             proc.start()
             port = self.stack.ports["redis"]
