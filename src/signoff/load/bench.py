@@ -154,18 +154,11 @@ def bench_stall(
     cfg: config_mod.Config, seconds: int = 20, rate: float = 100.0, users: int = 10
 ) -> int:
     """One 1 s stall in the middle of two fixed-rate runs: closed model vs open model."""
-    bench = cfg.load.bench
-    request = bench.stall_request
-    if not request:
-        raise ConfigError(
-            "bench stall needs a way to make the service stall for a moment.",
-            hint='set [tool.signoff.load.bench] stall_request ("POST /path?seconds={seconds}") '
-            'and, if the service must be started to allow it, stall_env (["NAME=value"]).',
-        )
+    request = _stall_request(cfg)
     folder = Path(tempfile.mkdtemp(prefix="signoff-bench-stall-"))
     settings = load_settings(cfg, 0)
     figures: dict[str, dict[str, Any]] = {}
-    env = bench.environment()
+    env = cfg.load.bench.environment()
     with choose_provider(cfg, folder / "stack-logs", "local", service_env=env) as handle:
         op, _ = bench_endpoint(cfg, handle, folder)
         probe = _stall(handle, request, 0.01)
@@ -200,6 +193,22 @@ def bench_stall(
         f"bench-stall: {op.name} at {rate:g} req/s for {seconds} s, "
         f"one 1 s stall at {seconds / 2:g} s"
     )
+    return 0 if _print_stall(figures, users, folder) else 1
+
+
+def _stall_request(cfg: config_mod.Config) -> str:
+    request = cfg.load.bench.stall_request
+    if not request:
+        raise ConfigError(
+            "bench stall needs a way to make the service stall for a moment.",
+            hint='set [tool.signoff.load.bench] stall_request ("POST /path?seconds={seconds}") '
+            'and, if the service must be started to allow it, stall_env (["NAME=value"]).',
+        )
+    return request
+
+
+def _print_stall(figures: dict[str, dict[str, Any]], users: int, folder: Path) -> bool:
+    """The four views of the stalled runs; True when the stall shows only in the open model."""
     print(_header())
     print(_row(f"closed model, Locust's own stats ({users} paced users)", figures["paced locust"]))
     print(_row("closed model, signoff HDR (from actual send)", figures["paced hdr"]))
@@ -216,4 +225,4 @@ def bench_stall(
         f"{'the stall shows only in the open model' if shown else 'UNEXPECTED: see the runs'}"
         f"; runs in {folder}"
     )
-    return 0 if shown else 1
+    return shown
