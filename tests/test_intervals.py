@@ -181,3 +181,16 @@ def test_an_undecided_check_says_about_how_many_samples_would_decide_it() -> Non
     )
     assert p99.status is Status.INCONCLUSIVE
     assert "about 370 samples would decide it" in p99.message
+
+
+def test_the_budget_judge_meets_its_targets_in_a_seeded_simulation() -> None:
+    from signoff.intervals_simulate import OVER, RUN_NOISE, UNDER, pr_counts, rates
+
+    judging = (0.95, 0.10)  # the [load] defaults
+    for n in (30, 300, 2000):  # a p95 10 % under its budget: at most 1 % false FAILs
+        assert rates(n, 0.95, UNDER, 1000, judging, RUN_NOISE, n)[Status.FAIL] <= 0.01
+    # 25 % over is caught where the requests allow it, and never passed
+    caught = rates(2000, 0.95, OVER, 1000, judging, RUN_NOISE, 1)
+    assert caught[Status.FAIL] >= 0.85
+    assert caught[Status.PASS] == 0.0
+    assert pr_counts()[800] == "spike 'spike'"  # 80 users for 10 s at a second's think time
