@@ -24,7 +24,7 @@ from signoff.load.analysis import (
     per_second_percentiles,
 )
 from signoff.load.plan import Plan
-from signoff.records import Check, Status
+from signoff.records import Check, Status, compare
 
 LATENCY = (("p50_ms", "p50", 0.50), ("p95_ms", "p95", 0.95), ("p99_ms", "p99", 0.99))
 ERROR_RATE = "error rate"
@@ -55,10 +55,10 @@ def phase_checks(
             if name != ALL and cell.count + cell.dropped < min_samples:
                 continue  # judged inside the aggregate: too few requests for stable percentiles
             where = f"{label}, {'all endpoints' if name == ALL else name}"
-            for check, small in _cell_checks(where, cell, budget, judging, evidence):
-                # an endpoint with too few requests to meet a budget however fast they were is
-                # judged inside the aggregate, unless it already missed the budget
-                if name == ALL or not small or check.status is Status.FAIL:
+            for check in _cell_checks(where, cell, budget, judging, evidence):
+                # an endpoint whose figure meets a budget but whose requests are too few to
+                # show it is judged inside the aggregate; one that (probably) missed it is named
+                if name == ALL or check.status is not Status.INCONCLUSIVE or not _meets(check):
                     checks.append(check)
         if "min_rps" in budget:
             checks.append(_throughput(label, result, window, budget["min_rps"], judging, evidence))
@@ -70,21 +70,26 @@ def phase_checks(
 
 def _cell_checks(
     where: str, cell: Cell, budget: dict[str, Any], judging: Judging, evidence: str
-) -> list[tuple[Check, bool]]:
-    """An endpoint's (or the aggregate's) latency and error-rate checks, each with whether
-    the cell had too few requests for the budget to be met at all."""
-    out: list[tuple[Check, bool]] = []
+) -> list[Check]:
+    """An endpoint's (or the aggregate's) latency and error-rate checks."""
+    out: list[Check] = []
     for key, short, q in LATENCY:
         if key in budget:
-            check = _latency(f"{where}: {short}", cell, q, float(budget[key]), judging, evidence)
-            out.append((check, cell.count < intervals.least_samples(q, judging.confidence)))
+            out.append(
+                _latency(f"{where}: {short}", cell, q, float(budget[key]), judging, evidence)
+            )
     if "error_rate" in budget:
         limit = float(budget["error_rate"])
-        sent = cell.count + cell.dropped
-        check = _errors(f"{where}: {ERROR_RATE}", cell, limit, judging, evidence)
-        small = sent == 0 or intervals.rate_interval(0, sent, judging.confidence).high > limit
-        out.append((check, small))
+        out.append(_errors(f"{where}: {ERROR_RATE}", cell, limit, judging, evidence))
     return out
+
+
+def _meets(check: Check) -> bool:
+    """Whether a check's point figure meets its threshold (its interval may not)."""
+    figure, threshold = check.figure, check.threshold
+    if not isinstance(figure, int | float) or not isinstance(threshold, int | float):
+        return False
+    return compare(figure, check.comparator, threshold)
 
 
 def _latency(
