@@ -166,10 +166,10 @@ def _misses(bound: float, comparator: str, threshold: float) -> bool:
 def outcome(interval: Interval, comparator: str, threshold: float) -> Status:
     """PASS when the whole interval meets the threshold, FAIL when it misses it entirely."""
     upper_limit = comparator in ("<=", "<")
-    near, far = (interval.high, interval.low) if upper_limit else (interval.low, interval.high)
-    if not _misses(near, comparator, threshold):
+    worst, best = (interval.high, interval.low) if upper_limit else (interval.low, interval.high)
+    if not _misses(worst, comparator, threshold):
         return Status.PASS
-    if _misses(far, comparator, threshold):
+    if _misses(best, comparator, threshold):
         return Status.FAIL
     return Status.INCONCLUSIVE
 
