@@ -140,7 +140,8 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, tags=["bench"], default=False)
 def judge(session: nox.Session) -> None:
-    """Benchmark: the comparison judge's false alarms and power on simulated noisy runs."""
+    """Benchmark: the comparison judge's and the budget judge's false alarms and power on
+    simulated noisy runs."""
     session.install("-e", ".")
     for preset in ("load", "bench"):
         session.run(
@@ -152,6 +153,9 @@ def judge(session: nox.Session) -> None:
         "python", "-m", "signoff.judge.simulate", "--series", "8", "--shared", "0.8",
         *session.posargs,
     )  # fmt: skip
+    # the budget judge: a percentile budget on its interval at the pr profile's sample counts
+    quantiles = ["--quantile", "0.95", "--quantile", "0.99"]
+    session.run("python", "-m", "signoff.intervals_simulate", *quantiles)
 
 
 @nox.session(name="judge-stack", python=PYTHON, tags=["bench"], default=False)

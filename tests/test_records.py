@@ -80,3 +80,21 @@ def test_record_with_unknown_schema_is_inconclusive(tmp_path: Path) -> None:
     data = LayerRecord("api", Status.PASS).to_json() | {"schema": "other/9"}
     (folder / "record.json").write_text(json.dumps(data), encoding="utf-8")
     assert read_record(folder, "api").status is Status.INCONCLUSIVE
+
+
+def test_a_checks_interval_round_trips_and_older_records_without_it_read(tmp_path: Path) -> None:
+    judged = Check("p95", Status.PASS, 120.0, 400.0, "<=", "ms", low=101.5, high=None)
+    record = LayerRecord("load", Status.PASS, "ok", {"phases": 1}, {"phases": 1}, checks=[judged])
+    write_record(tmp_path / "load", record)
+    assert read_record(tmp_path / "load", "load").checks == [judged]
+    older = record.to_json()
+    for check in older["checks"]:
+        del check["low"], check["high"]
+    (tmp_path / "load" / "record.json").write_text(json.dumps(older), encoding="utf-8")
+    again = read_record(tmp_path / "load", "load")
+    assert again.status is Status.PASS
+    assert (again.checks[0].figure, again.checks[0].low, again.checks[0].high) == (
+        120.0,
+        None,
+        None,
+    )

@@ -203,3 +203,25 @@ def test_an_inconclusive_layer_and_its_reasons_read_as_sentences(tmp_path: Path)
         "dependencies; e2e: the layer wrote no record ("
     ) in md
     assert "<li>Evaluated 20 of 25 declared dependencies.</li>" in html
+
+
+def test_a_figure_judged_on_an_interval_shows_it_beside_the_threshold(tmp_path: Path) -> None:
+    p95 = Check(
+        "spike phase 'baseline', GET /x: p95",
+        Status.FAIL,
+        405.0,
+        400.0,
+        "<=",
+        "ms",
+        "spike phase 'baseline', GET /x: p95 is 405ms, needs <= 400ms.",
+        low=401.0,
+        high=431.0,
+    )
+    rps = Check("spike phase 'baseline', all endpoints: throughput", Status.PASS, 9.5, 3.0, ">=")
+    load = LayerRecord("load", Status.FAIL, "load", {"phases": 1}, {"phases": 1}, {}, [p95, rps])
+    html, md = _written(*make_run(tmp_path, [load, passing("unit")]))
+    shown = "405 ms [401\u2013431] vs ≤ 400 ms"
+    assert f"- ❌ `{p95.name}`: {shown}" in md
+    assert f"<b>{p95.name}</b>: {shown}" in unescape(html)
+    assert '<td data-label="measured">405 ms [401\u2013431]</td>' in unescape(html)
+    assert '<td data-label="measured">9.5</td>' in html  # one without an interval as before

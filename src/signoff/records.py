@@ -38,7 +38,9 @@ class Check:
     """One judged figure inside a layer: the measured value against its threshold.
 
     `figure` is None when nothing was measured; such a check is INCONCLUSIVE.
-    `comparator` is one of ">=", "<=", ">", "<", "==".
+    `comparator` is one of ">=", "<=", ">", "<", "==". `low` and `high` bound the figure's
+    confidence interval when it was judged on one (`signoff.intervals`); None: no interval, or
+    an end the samples could not bound.
     """
 
     name: str
@@ -49,6 +51,8 @@ class Check:
     unit: str = ""
     message: str = ""
     evidence: str = ""  # a path relative to the run directory
+    low: float | None = None
+    high: float | None = None
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,9 @@ class LoadSettings:
     samples_cap: int = field(metadata=bounds(0))
     locustfile: str
     grace_s: float = field(metadata=bounds(0))
+    confidence: float = field(metadata=bounds(above=0, below=1))
+    run_margin: float = field(metadata=bounds(0))
+    busy_share_max: float = field(metadata=bounds(0, 1))
     mix: LoadMix
     open: LoadOpen
     bench: LoadBench

@@ -200,12 +200,8 @@ def write_artifacts(result: Result, folder: Path, prefix: str, cap: int) -> dict
     throughput: dict[str, list[float]] = {}
     errors: dict[str, list[int]] = {}
     for window in result.windows:
-        keys = range(math.floor(window.start), math.ceil(window.end))
-        picked = [k for k in keys if phase_of(result.windows, k) == window.phase]
-        throughput[f"{prefix}{window.phase}"] = [
-            float(result.seconds[k].histogram.get_total_count()) if k in result.seconds else 0.0
-            for k in picked
-        ]
+        picked = phase_seconds(result, window)
+        throughput[f"{prefix}{window.phase}"] = per_second_counts(result, window)
         errors[f"{prefix}{window.phase}"] = [
             result.seconds[k].errors + result.seconds[k].dropped if k in result.seconds else 0
             for k in picked
@@ -222,6 +218,20 @@ def write_artifacts(result: Result, folder: Path, prefix: str, cap: int) -> dict
     summary = phase_summaries(result)
     paths["phases"].write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return paths
+
+
+def phase_seconds(result: Result, window: Window) -> list[int]:
+    """The wall-clock seconds that belong to a phase (by their middle), with or without data."""
+    keys = range(math.floor(window.start), math.ceil(window.end))
+    return [k for k in keys if phase_of(result.windows, k) == window.phase]
+
+
+def per_second_counts(result: Result, window: Window) -> list[float]:
+    """Requests answered in each second of a phase: its throughput series."""
+    return [
+        float(result.seconds[k].histogram.get_total_count()) if k in result.seconds else 0.0
+        for k in phase_seconds(result, window)
+    ]
 
 
 def per_second_percentiles(result: Result) -> list[tuple[int, float, float, float, int, int]]:

@@ -6,80 +6,179 @@ a person needs: "spike phase 'baseline', GET /api/notes: p95 is 41.2ms, needs <=
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
-from signoff.load.analysis import ALL, Result, Window, per_second_percentiles
-from signoff.load.plan import Plan
-from signoff.records import Check, Status, threshold_check
+import numpy as np
 
-LATENCY = (("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99"))
+from signoff import intervals
+from signoff.intervals import Interval
+from signoff.load import hdr
+from signoff.load.analysis import (
+    ALL,
+    Cell,
+    Result,
+    Window,
+    per_second_counts,
+    per_second_percentiles,
+)
+from signoff.load.plan import Plan
+from signoff.records import Check, Status, compare
+
+LATENCY = (("p50_ms", "p50", 0.50), ("p95_ms", "p95", 0.95), ("p99_ms", "p99", 0.99))
+ERROR_RATE = "error rate"
+
+
+@dataclass(frozen=True)
+class Judging:
+    """How budgets are judged: the confidence of every interval, and how far a run's whole
+    latency distribution may move between runs of one build (`[load] run_margin`), which
+    no number of requests in one run averages away."""
+
+    confidence: float = intervals.CONFIDENCE
+    run_margin: float = 0.10
 
 
 def phase_checks(
-    plan: Plan, summaries: dict[str, dict[str, Any]], min_samples: int, evidence: str
+    plan: Plan, result: Result, min_samples: int, evidence: str, judging: Judging = Judging()
 ) -> dict[str, list[Check]]:
-    """The checks of every phase that ran, by phase."""
+    """The checks of every phase that ran, by phase, each budget judged on its interval."""
     out: dict[str, list[Check]] = {}
-    for phase, summary in summaries.items():
-        budget = plan.budget(phase)
+    for window in result.windows:
+        budget = plan.budget(window.phase)
+        cells = result.cells.get(window.phase, {})
+        label = f"{plan.profile} phase '{window.phase}'"
         checks: list[Check] = []
-        endpoints: dict[str, dict[str, Any]] = summary["endpoints"]
-        aggregate = endpoints.get(ALL)
-        for name in [ALL, *sorted(n for n in endpoints if n != ALL)]:
-            figures = endpoints[name]
-            if name != ALL and int(figures["count"]) + int(figures["dropped"]) < min_samples:
+        for name in [ALL, *sorted(n for n in cells if n != ALL)]:
+            cell = cells[name]
+            if name != ALL and cell.count + cell.dropped < min_samples:
                 continue  # judged inside the aggregate: too few requests for stable percentiles
-            label = f"{plan.profile} phase '{phase}', {'all endpoints' if name == ALL else name}"
-            for key, short in LATENCY:
-                if key in budget:
-                    value = figures.get(key)
-                    checks.append(
-                        threshold_check(
-                            f"{label}: {short}", _round(value), "<=", budget[key], "ms", evidence
-                        )
-                    )
-            if "error_rate" in budget:
-                checks.append(
-                    threshold_check(
-                        f"{label}: error rate",
-                        _round(figures.get("error_rate"), 5),
-                        "<=",
-                        budget["error_rate"],
-                        "",
-                        evidence,
-                    )
-                )
+            where = f"{label}, {'all endpoints' if name == ALL else name}"
+            for check in _cell_checks(where, cell, budget, judging, evidence):
+                # an endpoint whose figure meets a budget but whose requests are too few to
+                # show it is judged inside the aggregate; one that (probably) missed it is named
+                if name == ALL or check.status is not Status.INCONCLUSIVE or not _meets(check):
+                    checks.append(check)
         if "min_rps" in budget:
-            rps = aggregate["rps"] if aggregate else None
-            checks.append(
-                threshold_check(
-                    f"{plan.profile} phase '{phase}', all endpoints: throughput",
-                    _round(rps),
-                    ">=",
-                    budget["min_rps"],
-                    " req/s",
-                    evidence,
-                )
-            )
-        if aggregate is None:
-            checks.append(
-                Check(
-                    f"{plan.profile} phase '{phase}': requests",
-                    Status.INCONCLUSIVE,
-                    0,
-                    1,
-                    ">=",
-                    "",
-                    f"{plan.profile} phase '{phase}' sent no requests.",
-                    evidence,
-                )
-            )
-        out[phase] = checks
+            checks.append(_throughput(label, result, window, budget["min_rps"], judging, evidence))
+        if ALL not in cells:
+            checks.append(_nothing_sent(label, evidence))
+        out[window.phase] = checks
     return out
 
 
-def _round(value: Any, digits: int = 3) -> float | None:
-    return None if value is None else round(float(value), digits)
+def _cell_checks(
+    where: str, cell: Cell, budget: dict[str, Any], judging: Judging, evidence: str
+) -> list[Check]:
+    """An endpoint's (or the aggregate's) latency and error-rate checks."""
+    out: list[Check] = []
+    for key, short, q in LATENCY:
+        if key in budget:
+            out.append(
+                _latency(f"{where}: {short}", cell, q, float(budget[key]), judging, evidence)
+            )
+    if "error_rate" in budget:
+        limit = float(budget["error_rate"])
+        out.append(_errors(f"{where}: {ERROR_RATE}", cell, limit, judging, evidence))
+    return out
+
+
+def _meets(check: Check) -> bool:
+    """Whether a check's point figure meets its threshold (its interval may not)."""
+    figure, threshold = check.figure, check.threshold
+    if not isinstance(figure, int | float) or not isinstance(threshold, int | float):
+        return False
+    return compare(figure, check.comparator, threshold)
+
+
+def _latency(
+    name: str, cell: Cell, q: float, limit: float, judging: Judging, evidence: str
+) -> Check:
+    """A percentile on its order-statistic interval, widened by the run margin."""
+
+    def value_at(percentile: float) -> float:
+        return hdr.percentile_ms(cell.histogram, percentile) or 0.0
+
+    def resample(n: int) -> Interval:
+        found = intervals.quantile_interval_at(value_at, n, q, judging.confidence)
+        return intervals.with_run_margin(found, judging.run_margin)
+
+    interval = resample(cell.count) if cell.count else None
+    return intervals.judge_interval(
+        name, interval, "<=", limit, "ms", evidence, resample, "requests"
+    )
+
+
+def _errors(name: str, cell: Cell, limit: float, judging: Judging, evidence: str) -> Check:
+    """Failed and dropped requests of all sent, on their Clopper-Pearson interval."""
+    sent = cell.count + cell.dropped
+    rate = (cell.errors + cell.dropped) / sent if sent else 0.0
+
+    def resample(n: int) -> Interval:
+        return intervals.rate_interval(rate * n, n, judging.confidence)
+
+    interval = resample(sent) if sent else None
+    return intervals.judge_interval(name, interval, "<=", limit, "", evidence, resample, "requests")
+
+
+def _throughput(
+    label: str, result: Result, window: Window, limit: float, judging: Judging, evidence: str
+) -> Check:
+    """Requests a second over the phase, with the t interval of its per-second series."""
+    name = f"{label}, all endpoints: throughput"
+    cell = result.cells.get(window.phase, {}).get(ALL)
+    if cell is None:
+        return intervals.judge_interval(name, None, ">=", limit, " req/s", evidence)
+    rps = round(cell.count / window.duration_s, 3)
+    series = per_second_counts(result, window)
+    sd = float(np.std(series, ddof=1)) if len(series) > 1 else math.inf
+
+    def resample(n: int) -> Interval:
+        half = intervals.spread_at(sd, n, judging.confidence) if n > 1 else math.inf
+        return Interval(rps, rps - half, rps + half, n, judging.confidence)
+
+    interval = resample(len(series))
+    return intervals.judge_interval(
+        name, interval, ">=", limit, " req/s", evidence, resample, "seconds"
+    )
+
+
+def _nothing_sent(label: str, evidence: str) -> Check:
+    return Check(
+        f"{label}: requests",
+        Status.INCONCLUSIVE,
+        0,
+        1,
+        ">=",
+        "",
+        f"{label} sent no requests.",
+        evidence,
+    )
+
+
+def not_judged_when_busy(checks: list[Check], reason: str, share: float) -> list[Check]:
+    """A phase on a busy machine (others took `share` of all cores): its failed latency and
+    throughput budgets become INCONCLUSIVE naming the machine. Met budgets stay met; error
+    rates stay judged (errors are not noise); and a budget missed by more than the contention
+    could explain stays FAIL: with a share s of the cores gone, a phase slows by about
+    1 / (1 - s) for the CPU and as much again for the queue that builds behind it."""
+    slack = 1.0 / (1.0 - min(share, 0.9)) ** 2
+
+    def explained(c: Check) -> bool:
+        if c.name.endswith(f": {ERROR_RATE}") or not isinstance(c.threshold, int | float):
+            return False
+        if c.comparator in ("<=", "<"):
+            return c.low is None or c.low <= c.threshold * slack
+        return c.high is None or c.high >= c.threshold / slack
+
+    excuse = f" ({reason[0].upper()}{reason[1:]}.)"
+    return [
+        Check(**{**c.__dict__, "status": Status.INCONCLUSIVE, "message": c.message + excuse})
+        if c.status is Status.FAIL and explained(c)
+        else c
+        for c in checks
+    ]
 
 
 def recovery_time(

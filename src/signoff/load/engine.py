@@ -27,6 +27,7 @@ from signoff.load.generators import MASTER
 from signoff.load.plan import Plan
 from signoff.load.recorder import Chunk, read_chunks
 from signoff.load.scrape import Scraper
+from signoff.machine import MachineSampler
 from signoff.stack.interface import StackHandle
 from signoff.stack.procs import free_port
 from signoff.target import Metrics
@@ -73,6 +74,7 @@ class LocustRun:
     master_cpu: Series | None = None
     service_cpu: dict[str, Series] = field(default_factory=dict)
     expected_workers: int = 0
+    machine: MachineSampler | None = None  # how busy the machine was, the run's own CPU aside
 
 
 def locust_argv(locustfile: Path, *extra: str) -> list[str]:
@@ -153,6 +155,8 @@ def run_locust(
         interval,
     )
     service = CpuSampler(launch.service_pids, interval)
+    # ours: signoff with its Locust processes, and the stack's processes wherever they hang
+    machine = MachineSampler([os.getpid(), *launch.service_pids.values()], interval)
     timeout = plan.duration_s + settings.grace_s
     started = time.time()
     timed_out = False
@@ -180,7 +184,7 @@ def run_locust(
         else:
             logs.append(folder / "locust.log")
             procs.append(_spawn(locust_argv(launch.locustfile, *common), env, logs[0], root))
-        for thread in (scraper, service, master):
+        for thread in (scraper, service, master, machine):
             if thread is not None:
                 thread.start()
         try:
@@ -190,7 +194,7 @@ def run_locust(
     finally:
         for proc in procs:
             _end(proc)
-        for thread in (scraper, service, master):
+        for thread in (scraper, service, master, machine):
             if thread is not None and thread.is_alive():
                 thread.stop()
     abort_path = folder / wiring.ABORT
@@ -208,6 +212,7 @@ def run_locust(
         master_cpu=master.series[MASTER] if master is not None else None,
         service_cpu=service.series,
         expected_workers=expected,
+        machine=machine,
     )
 
 

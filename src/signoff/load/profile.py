@@ -13,6 +13,7 @@ from signoff.load import analysis, budgets, generators, plots
 from signoff.load.engine import Launch, LocustRun, run_locust
 from signoff.load.plan import Plan
 from signoff.load.scrape import leak_suspect, window_figures
+from signoff.machine import Machine, busy_reason
 from signoff.records import Check, Status, threshold_check
 from signoff.target import Metrics
 
@@ -56,7 +57,8 @@ def judge_run(
     paths = analysis.write_artifacts(result, folder, f"{plan.profile}/", settings.samples_cap)
     summaries = analysis.phase_summaries(result)
     evidence = rel(paths["phases"])
-    by_phase = budgets.phase_checks(plan, summaries, settings.min_samples, evidence)
+    judging = budgets.Judging(settings.confidence, settings.run_margin)
+    by_phase = budgets.phase_checks(plan, result, settings.min_samples, evidence, judging)
     cpu_max = settings.generator_cpu_max
     limits = generators.phase_limits(
         result, run.master_cpu, run.service_cpu, cpu_max, run.expected_workers > 0
@@ -67,6 +69,8 @@ def judge_run(
         by_phase[phase] = generators.not_judged(
             by_phase.get(phase, []), "(The load generator was saturated in this phase.)"
         )
+    machine = _machine(run, result)
+    by_phase.update(_busy(by_phase, machine, settings.busy_share_max))
     out = Outcome(plan.profile, requests=result.requests, workers_seen=len(result.workers))
     out.samples = json.loads(paths["samples"].read_text(encoding="utf-8"))
     out.throughput = json.loads(paths["throughput"].read_text(encoding="utf-8"))
@@ -98,6 +102,8 @@ def judge_run(
         "server": _server(run, result, metrics),
         "locust_returncode": run.returncode,
     }
+    for phase, seen in machine.items():
+        figures["phases"][phase]["machine"] = seen.to_json()
     if plan.profile == "stress" or plan.stop_on_break:
         point = budgets.breaking_point(plan, by_phase, summaries)
         figures["breaking_point"] = point
@@ -187,6 +193,25 @@ def judge_run(
     out.artifacts = _artifacts(plan.profile, folder, paths, run, rel)
     for kind, path in plots.write_plots(result, folder, plan.profile).items():
         out.artifacts[f"{plan.profile}_{kind}_png"] = rel(path)
+    return out
+
+
+def _machine(run: LocustRun, result: analysis.Result) -> dict[str, Machine]:
+    """How busy the machine was in each phase (phases without two readings left out)."""
+    found = {w.phase: run.machine.figures(w.start, w.end) for w in result.windows if run.machine}
+    return {phase: seen for phase, seen in found.items() if seen is not None}
+
+
+def _busy(
+    by_phase: dict[str, list[Check]], machine: dict[str, Machine], max_share: float
+) -> dict[str, list[Check]]:
+    """The checks of the phases run on a busy machine, its failed timings not judged."""
+    out: dict[str, list[Check]] = {}
+    for phase, seen in machine.items():
+        reason = busy_reason(seen, max_share)
+        if reason is not None:
+            share = seen.others_share + seen.steal_share
+            out[phase] = budgets.not_judged_when_busy(by_phase.get(phase, []), reason, share)
     return out
 
 

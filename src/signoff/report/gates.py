@@ -33,6 +33,8 @@ class Gate:
     unit: str = ""
     message: str = ""
     evidence: list[str] = field(default_factory=list)
+    low: float | None = None  # the figure's confidence interval, when it was judged on one
+    high: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -93,6 +95,8 @@ def layer_gates(item: LayerResult, run_dir: Path | None = None) -> list[Gate]:
                 unit=check.unit,
                 message=check.message,
                 evidence=[where(check.evidence)] if check.evidence else [],
+                low=check.low,
+                high=check.high,
             )
         )
     return gates

@@ -104,7 +104,7 @@ def _checks(results: Results, d: LayerDigest) -> str:
         [
             escape(c.name),
             _status(c.status),
-            escape(wording.measured(c.figure, c.unit)),
+            escape(wording.measured(c.figure, c.unit, c.low, c.high)),
             escape(wording.threshold(c.comparator, c.threshold, c.unit)),
             escape(c.message.strip().splitlines()[0]) if c.message.strip() else "",
             _link(links.locate(results.run.run_dir, d.name, c.evidence)),

@@ -18,7 +18,11 @@ from signoff.report.results import Results
 
 
 def _text(gate: Gate) -> str:
-    figure = "not measured" if gate.figure is None else wording.measured(gate.figure, gate.unit)
+    figure = (
+        "not measured"
+        if gate.figure is None
+        else wording.measured(gate.figure, gate.unit, gate.low, gate.high)
+    )
     threshold = (
         ""
         if gate.threshold is None

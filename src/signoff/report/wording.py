@@ -10,6 +10,7 @@ from typing import Any
 from signoff.records import Check
 
 NOTHING = "—"
+DASH = "\u2013"  # an en dash between an interval's ends
 SYMBOLS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
 
 
@@ -95,8 +96,16 @@ def with_unit(figure: object, unit: str = "") -> str:
     return f"{number(figure)}{'' if unit in ('', '%') else ' '}{unit}"
 
 
-def measured(figure: object, unit: str = "") -> str:
-    return NOTHING if figure is None else with_unit(figure, unit)
+def measured(
+    figure: object, unit: str = "", low: float | None = None, high: float | None = None
+) -> str:
+    """`405 ms`, or with its confidence interval `405 ms [372-431]` (an open end as ∞)."""
+    if figure is None:
+        return NOTHING
+    if low is None and high is None:
+        return with_unit(figure, unit)
+    ends = (NOTHING if low is None else number(low), "∞" if high is None else number(high))
+    return f"{with_unit(figure, unit)} [{ends[0]}{DASH}{ends[1]}]"
 
 
 def threshold(comparator: str, limit: object, unit: str = "") -> str:
@@ -108,10 +117,14 @@ def threshold(comparator: str, limit: object, unit: str = "") -> str:
 
 
 def against(check: Check) -> str:
-    """A check's figure against its threshold: `412 ms (needs ≤ 400 ms)`."""
+    """A check's figure against its threshold: `412 ms (needs ≤ 400 ms)`; judged on an
+    interval, `405 ms [372-431] vs ≤ 400 ms`."""
     figure = "not measured" if check.figure is None else measured(check.figure, check.unit)
     if check.threshold is None:
         return figure
+    if check.figure is not None and (check.low is not None or check.high is not None):
+        interval = measured(check.figure, check.unit, check.low, check.high)
+        return f"{interval} vs {threshold(check.comparator, check.threshold, check.unit)}"
     if not check.comparator:  # a threshold in words, such as `reported`
         return f"{figure} ({number(check.threshold)})"
     return f"{figure} (needs {threshold(check.comparator, check.threshold, check.unit)})"

@@ -66,6 +66,7 @@ class LocalProvider(StackProvider):
         self.token = ""
         self._lock = threading.Lock()
         self._registered = False
+        self._probe: httpx.Client | None = None
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -231,7 +232,10 @@ class LocalProvider(StackProvider):
 
     def _ready(self) -> bool:
         url = absolute(self.base_url, self.target.ready_path)
-        return httpx.get(url, timeout=1.0).status_code == self.target.ready_status
+        # one client for every poll: a new one loads the CA bundle each time (60 ms a poll)
+        if self._probe is None:
+            self._probe = httpx.Client(timeout=1.0, verify=False)
+        return self._probe.get(url).status_code == self.target.ready_status
 
     def _setup(self) -> None:
         values = self.placeholders()
@@ -270,6 +274,9 @@ class LocalProvider(StackProvider):
     # ------------------------------------------------------------------ stop
     def stop(self) -> None:
         with self._lock:
+            if self._probe is not None:
+                self._probe.close()
+                self._probe = None
             order = [*reversed(self.target.processes), "redis", "postgres"]
             try:
                 for name in order:

@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL server for the embedded stack, run as the `postgres` user when root.
 
 `initdb` takes most of a second, so a cluster is initialised once per PostgreSQL version into a
-template under the user's cache folder, and each start copies the template.
+template under the user's cache folder; each start takes a spare copy of it made in the background
+by an earlier start (`pg_spares`), or copies the template when there is none.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from signoff import children
 from signoff.errors import StackStartError
+from signoff.stack import pg_spares as spares
 from signoff.stack.procs import ManagedProcess
 from signoff.stack.reap import RunLabel
 
@@ -124,11 +126,17 @@ def prepare_data_dir(bindir: Path, workdir: Path, user: str | None, log: Path) -
             shutil.rmtree(staging / "data", ignore_errors=True)
         shutil.rmtree(staging, ignore_errors=True)
     data = workdir / "pgdata"
+    if not spares.claim(template, data):
+        _copy_template(template, data, user)
+    spares.refill(template, lambda staging: _copy_template(template, staging, user))
+    return data
+
+
+def _copy_template(template: Path, data: Path, user: str | None) -> None:
     shutil.copytree(template, data, symlinks=True)
     if user:
         _chown_tree(data, user)
     os.chmod(data, 0o700)
-    return data
 
 
 def server_process(

@@ -123,7 +123,8 @@ class ManagedProcess:
     def wait_ready(self, check: Callable[[], bool], timeout: float, what: str) -> None:
         """Poll `check` until it is true; fail fast if the process exits, or after `timeout`."""
         deadline = time.monotonic() + timeout
-        delay = 0.02
+        # polled tightly: a start waits on this several times, and each wasted poll is the stack's
+        delay = 0.01
         while True:
             if not self.running():
                 code = self.proc.returncode if self.proc else None
@@ -141,4 +142,4 @@ class ManagedProcess:
                     hint=f"last lines of the log:\n{log_tail(self.log)}",
                 )
             time.sleep(delay)
-            delay = min(delay * 1.5, 0.25)
+            delay = min(delay * 1.5, 0.05)

@@ -1,0 +1,215 @@
+"""How busy the machine was during a timed phase: CPU taken by processes that are not the run's
+own, CPU steal and load, read from `/proc`.
+
+The run's own processes (signoff, its load generator, the stack it started) are given as root
+pids; every process below a root counts as ours. The rest of the machine's CPU (another job on
+a shared runner, a test suite beside it, a compiler) can slow a timed phase without the build
+being any slower, so a phase run on a busy machine is named, never blamed on the build.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+PROC = Path("/proc")
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+TOP = 3  # other processes named in a figure
+Key = tuple[int, int]  # (pid, start time in clock ticks): a reused pid is another process
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The machine over one window. Shares are of all cores' time; `top` names the busiest
+    other processes with their share of one core."""
+
+    seconds: float
+    cores: int
+    others_share: float
+    ours_share: float
+    steal_share: float
+    load: float  # the highest 1-minute load average seen
+    top: tuple[tuple[str, float], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "top": {name: share for name, share in self.top}}
+
+
+def busy_reason(figures: Machine, max_share: float) -> str | None:
+    """Why the machine was too busy to blame a slow phase on the build, or None.
+
+    Busy: other processes and the hypervisor (steal) took more than `max_share` of all cores.
+    """
+    if figures.others_share + figures.steal_share <= max_share:
+        return None
+    top = ", ".join(f"{name} {share:.0%} of a core" for name, share in figures.top)
+    return (
+        f"the machine was busy: {figures.others_share * 100:.0f} % of {figures.cores} cores went "
+        f"to other processes{f' (top: {top})' if top else ''}, steal "
+        f"{figures.steal_share * 100:.0f} %, load {figures.load:.1f}"
+    )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One look at /proc: the machine's CPU counters (clock ticks) and every process's."""
+
+    t: float
+    busy: int  # user + nice + system over all cores
+    steal: int
+    total: int
+    load: float
+    ours: dict[Key, int]  # (pid, start) -> ticks, with reaped children's
+    others: dict[Key, int]  # (pid, start) -> its own ticks
+    names: dict[Key, str] = field(default_factory=dict)
+
+
+def _processes() -> dict[int, list[str]]:
+    """Every process's /proc/PID/stat fields after the command name (which may hold spaces),
+    with the command name appended last."""
+    found: dict[int, list[str]] = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text(encoding="ascii", errors="replace")
+        except OSError:
+            continue  # it ended between listing and reading
+        end = text.rfind(")")
+        found[int(entry.name)] = [*text[end + 2 :].split(), text[text.find("(") + 1 : end]]
+    return found
+
+
+def _descendants(roots: Iterable[int], processes: dict[int, list[str]]) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for pid, fields in processes.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    found: set[int] = set()
+    todo = [pid for pid in roots if pid in processes]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo.extend(children.get(pid, []))
+    return found
+
+
+def read(roots: Iterable[int]) -> _Reading:
+    processes = _processes()
+    ours = _descendants(roots, processes)
+    cpu = (PROC / "stat").read_text(encoding="ascii").splitlines()[0].split()[1:]
+    ticks = [int(value) for value in cpu]
+    mine: dict[Key, int] = {}
+    others: dict[Key, int] = {}
+    names: dict[Key, str] = {}
+    for pid, fields in processes.items():
+        key = (pid, int(fields[19]))
+        if pid in ours:
+            mine[key] = sum(int(f) for f in fields[11:15])
+        else:
+            others[key] = int(fields[11]) + int(fields[12])
+            names[key] = f"{fields[-1]} (pid {pid})"
+    load = float((PROC / "loadavg").read_text(encoding="ascii").split()[0])
+    steal = ticks[7] if len(ticks) > 7 else 0
+    return _Reading(time.time(), sum(ticks[:3]), steal, sum(ticks[:8]), load, mine, others, names)
+
+
+def _grown(before: dict[Key, int], after: dict[Key, int]) -> dict[Key, int]:
+    """Ticks each process used between two readings (a new process: all of its own)."""
+    return {key: max(used - before.get(key, 0), 0) for key, used in after.items()}
+
+
+def _cores() -> int:
+    lines = (PROC / "stat").read_text(encoding="ascii").splitlines()
+    return sum(1 for line in lines if line.startswith("cpu") and line[3:4].isdigit()) or 1
+
+
+class MachineSampler(threading.Thread):
+    """Reads /proc every `interval` seconds until stopped; `figures(start, end)` sums any
+    window of that time. Start/stop like a thread, or use it as a context manager."""
+
+    def __init__(self, roots: Iterable[int], interval: float = 1.0) -> None:
+        super().__init__(name="signoff-machine", daemon=True)
+        self.roots = [int(pid) for pid in roots]
+        self.interval = interval
+        self.readings: list[_Reading] = []
+        self.cores = _cores()
+        self._stop_event = threading.Event()
+
+    def sample(self) -> None:
+        self.readings.append(read(self.roots))
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.sample()
+            self._stop_event.wait(self.interval)
+        self.sample()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        if self.is_alive():
+            self.join(timeout=10.0)
+
+    def __enter__(self) -> MachineSampler:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def figures(self, start: float | None = None, end: float | None = None) -> Machine | None:
+        """The machine over [start, end] (default: all readings); None without two readings
+        that overlap the window. A step between readings counts by the share inside it."""
+        lo = -float("inf") if start is None else start
+        hi = float("inf") if end is None else end
+        sums = {"busy": 0.0, "steal": 0.0, "total": 0.0, "ours": 0.0, "seconds": 0.0}
+        others: dict[str, float] = {}
+        load = 0.0
+        for before, after in zip(self.readings, self.readings[1:], strict=False):
+            span = after.t - before.t
+            inside = min(after.t, hi) - max(before.t, lo)
+            if span <= 0 or inside <= 0:
+                continue
+            share = inside / span
+            sums["seconds"] += inside
+            sums["busy"] += share * (after.busy - before.busy)
+            sums["steal"] += share * (after.steal - before.steal)
+            sums["total"] += share * (after.total - before.total)
+            sums["ours"] += share * sum(_grown(before.ours, after.ours).values())
+            for key, used in _grown(before.others, after.others).items():
+                if used:
+                    name = after.names[key]
+                    others[name] = others.get(name, 0.0) + share * used
+            load = max(load, before.load, after.load)
+        return self._summary(sums, others, load) if sums["seconds"] > 0 else None
+
+    def _summary(self, sums: dict[str, float], others: dict[str, float], load: float) -> Machine:
+        seconds, total = sums["seconds"], max(sums["total"], 1.0)
+        # The machine's counters minus our processes: other processes, including those that
+        # started and ended between two readings, which no per-process reading would see.
+        rest = max(sums["busy"] - sums["ours"], 0.0)
+        busiest = sorted(others.items(), key=lambda item: item[1], reverse=True)[:TOP]
+        return Machine(
+            seconds=round(seconds, 3),
+            cores=self.cores,
+            others_share=round(min(rest / total, 1.0), 4),
+            ours_share=round(min(sums["ours"] / total, 1.0), 4),
+            steal_share=round(sums["steal"] / total, 4),
+            load=load,
+            top=tuple(
+                (name, round(ticks / _TICKS / seconds, 3))
+                for name, ticks in busiest
+                if ticks / _TICKS / seconds >= 0.01
+            ),
+        )
