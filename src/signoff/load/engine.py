@@ -118,9 +118,69 @@ def run_locust(
     `settings.remote_workers` started elsewhere (none of either: one process). `payload`
     joins the plan file (the operations the users play)."""
     folder.mkdir(parents=True, exist_ok=True)
+    expected = settings.workers + settings.remote_workers
+    plan_path = _write_plan(plan, payload, folder, launch, settings, expected)
+    env = _environment(launch, plan_path, folder)
+    common = [*_front(launch.ui, folder), "-H", launch.handle.base_url]
+    interval = settings.scrape_interval_s
+    scraper = _scraper(launch, interval)
+    service = CpuSampler(launch.service_pids, interval)
+    # ours: signoff with its Locust processes, and the stack's processes wherever they hang
+    machine = MachineSampler([os.getpid(), *launch.service_pids.values()], interval)
+    timeout = plan.duration_s + settings.grace_s
+    started = time.time()
+    timed_out = False
+    children = _Children()
+    try:
+        _start(children, launch, settings, common, env, folder)
+        for thread in (scraper, service, children.master, machine):
+            if thread is not None:
+                thread.start()
+        try:
+            children.procs[0].wait(timeout)
+        except TimeoutExpired:
+            timed_out = True
+    finally:
+        for proc in children.procs:
+            _end(proc)
+        for thread in (scraper, service, children.master, machine):
+            if thread is not None and thread.is_alive():
+                thread.stop()
+    abort_path = folder / wiring.ABORT
+    abort = json.loads(abort_path.read_text(encoding="utf-8")) if abort_path.is_file() else None
+    return LocustRun(
+        folder=folder,
+        returncode=children.procs[0].returncode if children.procs else None,
+        timed_out=timed_out,
+        chunks=read_chunks(folder / wiring.CHUNKS),
+        scraper=scraper,
+        abort=abort,
+        logs=children.logs,
+        started=started,
+        finished=time.time(),
+        master_cpu=children.master.series[MASTER] if children.master is not None else None,
+        service_cpu=service.series,
+        expected_workers=expected,
+        machine=machine,
+    )
+
+
+def _scraper(launch: Launch, interval: float) -> Scraper:
+    """The service's metrics page (none for a benchmark) and its memory, every `interval`."""
+    url = launch.handle.metrics_url if launch.metrics is not None else ""
+    return Scraper(url, launch.metrics or Metrics(), launch.service_pid, interval)
+
+
+def _write_plan(
+    plan: Plan,
+    payload: dict[str, Any],
+    folder: Path,
+    launch: Launch,
+    settings: LoadSettings,
+    expected: int,
+) -> Path:
+    """The plan file Locust reads, written fresh, with a previous attempt's outputs removed."""
     handle = launch.handle
-    workers = settings.workers
-    expected = workers + settings.remote_workers
     plan_path = folder / "plan.json"
     target = {"writes": handle.writes, "write_operations": handle.write_operations}
     document = {
@@ -133,87 +193,68 @@ def run_locust(
     plan_path.write_text(json.dumps(document, indent=2), encoding="utf-8")
     for stale in (wiring.CHUNKS, wiring.PHASES, wiring.ABORT):
         (folder / stale).unlink(missing_ok=True)
+    return plan_path
+
+
+def _environment(launch: Launch, plan_path: Path, folder: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(launch.env)
     env.update(
         {
             wiring.PLAN_ENV: str(plan_path),
             wiring.OUT_ENV: str(folder),
-            wiring.HEADERS_ENV: json.dumps(handle.headers),
+            wiring.HEADERS_ENV: json.dumps(launch.handle.headers),
             "PYTHONUNBUFFERED": "1",
         }
     )
-    root = launch.root
-    common = [*_front(launch.ui, folder), "-H", handle.base_url]
-    procs: list[Popen[bytes]] = []
-    logs: list[Path] = []
-    interval = settings.scrape_interval_s
-    scraper = Scraper(
-        handle.metrics_url if launch.metrics is not None else "",
-        launch.metrics or Metrics(),
-        launch.service_pid,
-        interval,
-    )
-    service = CpuSampler(launch.service_pids, interval)
-    # ours: signoff with its Locust processes, and the stack's processes wherever they hang
-    machine = MachineSampler([os.getpid(), *launch.service_pids.values()], interval)
-    timeout = plan.duration_s + settings.grace_s
-    started = time.time()
-    timed_out = False
+    return env
+
+
+@dataclass
+class _Children:
+    """The Locust processes of a run and their logs, as far as they started: every one that
+    started is ended, also when a later one fails to start. The first is the master (or the
+    only process)."""
+
+    procs: list[Popen[bytes]] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
     master: CpuSampler | None = None
-    try:
-        if expected > 0:
-            host, port = _master_address(settings)
-            argv = ["--master", "--master-bind-host", host, "--master-bind-port", str(port)]
-            argv += ["--expect-workers", str(expected)]
-            logs.append(folder / "locust-master.log")
-            procs.append(_spawn(locust_argv(launch.locustfile, *common, *argv), env, logs[0], root))
-            master = CpuSampler({MASTER: procs[0].pid}, interval)
-            if expected > workers:
-                print(
-                    f"The Locust master waits for {expected - workers} more worker(s) at "
-                    f"{host}:{port}: start each with `signoff load-worker --master "
-                    f"<this host>:{port}`.",
-                    file=sys.stderr,
-                )
-            for index in range(workers):
-                log = folder / f"locust-worker-{index + 1}.log"
-                logs.append(log)
-                worker = worker_argv(launch.locustfile, "127.0.0.1", port)
-                procs.append(_spawn(worker, env, log, root))
-        else:
-            logs.append(folder / "locust.log")
-            procs.append(_spawn(locust_argv(launch.locustfile, *common), env, logs[0], root))
-        for thread in (scraper, service, master, machine):
-            if thread is not None:
-                thread.start()
-        try:
-            procs[0].wait(timeout)
-        except TimeoutExpired:
-            timed_out = True
-    finally:
-        for proc in procs:
-            _end(proc)
-        for thread in (scraper, service, master, machine):
-            if thread is not None and thread.is_alive():
-                thread.stop()
-    abort_path = folder / wiring.ABORT
-    abort = json.loads(abort_path.read_text(encoding="utf-8")) if abort_path.is_file() else None
-    return LocustRun(
-        folder=folder,
-        returncode=procs[0].returncode if procs else None,
-        timed_out=timed_out,
-        chunks=read_chunks(folder / wiring.CHUNKS),
-        scraper=scraper,
-        abort=abort,
-        logs=logs,
-        started=started,
-        finished=time.time(),
-        master_cpu=master.series[MASTER] if master is not None else None,
-        service_cpu=service.series,
-        expected_workers=expected,
-        machine=machine,
-    )
+
+
+def _start(
+    children: _Children,
+    launch: Launch,
+    settings: LoadSettings,
+    common: list[str],
+    env: dict[str, str],
+    folder: Path,
+) -> None:
+    """A master with its local workers (and a word on the remote ones it waits for), or one
+    process when no worker is asked for."""
+    root, procs, logs = launch.root, children.procs, children.logs
+    expected = settings.workers + settings.remote_workers
+    if expected <= 0:
+        logs.append(folder / "locust.log")
+        procs.append(_spawn(locust_argv(launch.locustfile, *common), env, logs[0], root))
+        return
+    host, port = _master_address(settings)
+    argv = ["--master", "--master-bind-host", host, "--master-bind-port", str(port)]
+    argv += ["--expect-workers", str(expected)]
+    logs.append(folder / "locust-master.log")
+    procs.append(_spawn(locust_argv(launch.locustfile, *common, *argv), env, logs[0], root))
+    children.master = CpuSampler({MASTER: procs[0].pid}, settings.scrape_interval_s)
+    if expected > settings.workers:
+        print(
+            f"The Locust master waits for {expected - settings.workers} more worker(s) at "
+            f"{host}:{port}: start each with `signoff load-worker --master "
+            f"<this host>:{port}`.",
+            file=sys.stderr,
+        )
+    for index in range(settings.workers):
+        log = folder / f"locust-worker-{index + 1}.log"
+        logs.append(log)
+        worker = worker_argv(launch.locustfile, "127.0.0.1", port)
+        procs.append(_spawn(worker, env, log, root))
 
 
 def worker_argv(locustfile: Path | None, host: str, port: int) -> list[str]:
