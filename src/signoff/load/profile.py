@@ -1,4 +1,5 @@
-"""One load profile from plan to judged outcome: run, analyse, judge, plot, keep the evidence."""
+"""One load profile from plan to judged outcome: run Locust, gather the judged evidence
+(`evidence.py`), assemble the figures, checks, artifacts and plots."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from signoff.config import LoadLeak, LoadSettings
-from signoff.load import analysis, budgets, generators, plots
+from signoff.config import LoadSettings
+from signoff.load import analysis, evidence, plots
 from signoff.load.engine import Launch, LocustRun, run_locust
+from signoff.load.evidence import Evidence
 from signoff.load.plan import Plan
-from signoff.load.scrape import leak_suspect, window_figures
-from signoff.machine import Machine, busy_reason
-from signoff.records import Check, Status, threshold_check
+from signoff.load.scrape import window_figures
+from signoff.records import Check
 from signoff.target import Metrics
 
 
@@ -49,52 +50,74 @@ def run_profile(
 def judge_run(
     plan: Plan, run: LocustRun, settings: LoadSettings, run_dir: Path, metrics: Metrics
 ) -> Outcome:
-    folder = run.folder
+    """The run's evidence gathered and judged, then assembled into the profile's outcome."""
     rel = _relative(run_dir)
-    last = max((int(c["second"]) + 1 for c in run.chunks), default=None)
-    windows = analysis.read_windows(folder / "phases.json", float(last) if last else run.finished)
-    result = analysis.analyse(run.chunks, windows)
-    paths = analysis.write_artifacts(result, folder, f"{plan.profile}/", settings.samples_cap)
-    summaries = analysis.phase_summaries(result)
-    evidence = rel(paths["phases"])
-    judging = budgets.Judging(settings.confidence, settings.run_margin)
-    by_phase = budgets.phase_checks(plan, result, settings.min_samples, evidence, judging)
-    cpu_max = settings.generator_cpu_max
-    limits = generators.phase_limits(
-        result, run.master_cpu, run.service_cpu, cpu_max, run.expected_workers > 0
-    )
-    limit_checks = generators.checks(plan.profile, limits, cpu_max, evidence)
-    saturated = {p for p, limit in limits.items() if limit.saturated}
-    for phase in saturated:
-        by_phase[phase] = generators.not_judged(
-            by_phase.get(phase, []), "(The load generator was saturated in this phase.)"
-        )
-    machine = _machine(run, result)
-    by_phase.update(_busy(by_phase, machine, settings.busy_share_max))
-    out = Outcome(plan.profile, requests=result.requests, workers_seen=len(result.workers))
-    out.samples = json.loads(paths["samples"].read_text(encoding="utf-8"))
-    out.throughput = json.loads(paths["throughput"].read_text(encoding="utf-8"))
-    # In a stress run any early stop is the breaking point being found, not a failure.
-    broke = (
-        run.abort
-        if run.abort and (plan.stop_on_break or run.abort.get("kind") == "break")
-        else None
-    )
-    aborted = run.abort if run.abort and broke is None else None
+    ev = evidence.gather(plan, run, settings, rel)
+    result, summaries = ev.result, ev.summaries
     ran = [w.phase for w in result.windows]
-    out.declared_phases = len(ran) if broke else len(plan.stages)
-    out.evaluated_phases = sum(
-        1 for p in ran if summaries[p]["endpoints"].get("all", {}).get("count")
+    figures = _figures(plan, run, ev, settings, metrics)
+    checks, more = _checks(plan, run, ev, settings, rel)
+    out = Outcome(
+        plan.profile,
+        checks=checks,
+        figures={**figures, **more, "aborted": ev.aborted},
+        declared_phases=len(ran) if ev.broke else len(plan.stages),
+        evaluated_phases=sum(
+            1 for p in ran if summaries[p]["endpoints"].get("all", {}).get("count")
+        ),
+        requests=result.requests,
+        workers_seen=len(result.workers),
+        samples=json.loads(ev.paths["samples"].read_text(encoding="utf-8")),
+        throughput=json.loads(ev.paths["throughput"].read_text(encoding="utf-8")),
     )
-    figures: dict[str, Any] = {
+    out.artifacts = _artifacts(plan.profile, run.folder, ev.paths, run, rel)
+    for kind, path in plots.write_plots(result, run.folder, plan.profile).items():
+        out.artifacts[f"{plan.profile}_{kind}_png"] = rel(path)
+    return out
+
+
+def _checks(
+    plan: Plan, run: LocustRun, ev: Evidence, settings: LoadSettings, rel: evidence.Relative
+) -> tuple[list[Check], dict[str, Any]]:
+    """The profile's checks in the order the record lists them, and the figures behind the
+    breaking point, the recovery and the leak."""
+    checks: list[Check] = []
+    figures: dict[str, Any] = {}
+    if plan.profile == "stress" or plan.stop_on_break:
+        figures["breaking_point"], found = evidence.breaking_point(plan, ev)
+        checks.append(found)
+    else:
+        checks.extend(c for phase in ev.by_phase.values() for c in phase)
+    checks.extend(c for phase in ev.limit_checks.values() for c in phase)
+    if plan.recovery:
+        figures["recovery"], recovered = evidence.recovery(plan, ev)
+        checks.extend([recovered] if recovered else [])
+    if plan.leak_check:
+        figures["leak"], grown = evidence.leak(plan, run, ev, settings)
+        figures["leak_suspect"] = figures["leak"].get("suspect")
+        checks.append(grown)
+    ends = (evidence.early_stop(plan, ev), evidence.timed_out(plan, run, rel))
+    checks.extend(c for c in ends if c is not None)
+    return checks, figures
+
+
+def _figures(
+    plan: Plan, run: LocustRun, ev: Evidence, settings: LoadSettings, metrics: Metrics
+) -> dict[str, Any]:
+    """The profile's figures: per phase its endpoints, generators and machine, the senders and
+    the server's own metrics."""
+    result = ev.result
+    phases: dict[str, Any] = {}
+    for phase, summary in ev.summaries.items():
+        limits = ev.limits[phase].figures if phase in ev.limits else {}
+        seen = {"machine": ev.machine[phase].to_json()} if phase in ev.machine else {}
+        phases[phase] = {**_compact(summary), **limits, **seen}
+    return {
         "mode": plan.mode,
         "requests": result.requests,
         "workers": settings.workers,
         "workers_seen": len(result.workers),
-        "phases": {
-            p: {**_compact(s), **limits[p].figures} if p in limits else _compact(s)
-            for p, s in summaries.items()
-        },
+        "phases": phases,
         "senders": {
             name: {"requests": sum(w.sent.values()), "phases": w.sent}
             for name, w in sorted(result.senders.items())
@@ -102,120 +125,9 @@ def judge_run(
         "server": _server(run, result, metrics),
         "locust_returncode": run.returncode,
     }
-    for phase, seen in machine.items():
-        figures["phases"][phase]["machine"] = seen.to_json()
-    if plan.profile == "stress" or plan.stop_on_break:
-        point = budgets.breaking_point(plan, by_phase, summaries)
-        figures["breaking_point"] = point
-        found = threshold_check(
-            f"{plan.profile}: users at the breaking point",
-            float(point["users"]),
-            ">=",
-            float(plan.min_breaking_users),
-            " users",
-            evidence,
-        )
-        if point.get("broke_at") in saturated:
-            found = generators.not_judged(
-                [found], "(The step that broke saturated the generator.)"
-            )[0]
-        out.checks.append(found)
-    else:
-        out.checks.extend(c for checks in by_phase.values() for c in checks)
-    out.checks.extend(c for checks in limit_checks.values() for c in checks)
-    if plan.recovery:
-        recovery = budgets.recovery_time(plan, result, summaries)
-        figures["recovery"] = recovery
-        limit = plan.budget(plan.recovery.phase).get("recover_s")
-        if limit is not None:
-            out.checks.append(
-                threshold_check(
-                    f"{plan.profile} phase '{plan.recovery.phase}': time to recover to "
-                    "baseline latency",
-                    recovery.get("recover_s"),
-                    "<=",
-                    limit,
-                    " s",
-                    evidence,
-                )
-            )
-    if plan.leak_check:
-        leak = _leak(run, result, settings.leak)
-        figures["leak"] = leak
-        figures["leak_suspect"] = leak.get("suspect")
-        suspect = leak.get("suspect")
-        status = Status.INCONCLUSIVE
-        if suspect is not None:
-            status = Status.FAIL if suspect else Status.PASS
-        out.checks.append(
-            Check(
-                f"{plan.profile}: service memory growth (leak suspect)",
-                status,
-                leak.get("mb_per_min"),
-                settings.leak.min_mb_per_min,
-                "<",
-                " MB/min",
-                "" if status is Status.PASS else f"{plan.profile}: service RSS {leak}.",
-                evidence,
-            )
-        )
-    if aborted:
-        stop = Check(
-            f"{plan.profile}: run stopped early (abort_on_fail)",
-            Status.FAIL,
-            aborted.get("figure"),
-            aborted.get("threshold"),
-            "<=",
-            "",
-            f"{plan.profile} phase '{aborted.get('phase')}' broke its {aborted.get('budget')} "
-            f"budget clearly ({aborted.get('figure'):.4g} against {aborted.get('threshold'):g} "
-            f"x{aborted.get('factor')}); the run was stopped.",
-            evidence,
-        )
-        if aborted.get("phase") in saturated:
-            stop = generators.not_judged([stop], "(The load generator was saturated.)")[0]
-        out.checks.append(stop)
-    if run.timed_out:
-        out.checks.append(
-            Check(
-                f"{plan.profile}: Locust run",
-                Status.INCONCLUSIVE,
-                None,
-                None,
-                "",
-                "",
-                f"{plan.profile}: Locust did not finish in time; see its log.",
-                rel(run.logs[0]) if run.logs else "",
-            )
-        )
-    figures["aborted"] = aborted
-    out.figures = figures
-    out.artifacts = _artifacts(plan.profile, folder, paths, run, rel)
-    for kind, path in plots.write_plots(result, folder, plan.profile).items():
-        out.artifacts[f"{plan.profile}_{kind}_png"] = rel(path)
-    return out
 
 
-def _machine(run: LocustRun, result: analysis.Result) -> dict[str, Machine]:
-    """How busy the machine was in each phase (phases without two readings left out)."""
-    found = {w.phase: run.machine.figures(w.start, w.end) for w in result.windows if run.machine}
-    return {phase: seen for phase, seen in found.items() if seen is not None}
-
-
-def _busy(
-    by_phase: dict[str, list[Check]], machine: dict[str, Machine], max_share: float
-) -> dict[str, list[Check]]:
-    """The checks of the phases run on a busy machine, its failed timings not judged."""
-    out: dict[str, list[Check]] = {}
-    for phase, seen in machine.items():
-        reason = busy_reason(seen, max_share)
-        if reason is not None:
-            share = seen.others_share + seen.steal_share
-            out[phase] = budgets.not_judged_when_busy(by_phase.get(phase, []), reason, share)
-    return out
-
-
-def _relative(run_dir: Path) -> Any:
+def _relative(run_dir: Path) -> evidence.Relative:
     return lambda path: os.path.relpath(path, run_dir)
 
 
@@ -241,15 +153,8 @@ def _server(run: LocustRun, result: analysis.Result, metrics: Metrics) -> dict[s
     return out
 
 
-def _leak(run: LocustRun, result: analysis.Result, leak: LoadLeak) -> dict[str, Any]:
-    # The first window is warm-up (pools, caches filling); growth is judged after it.
-    after = result.windows[1].start if len(result.windows) > 1 else 0.0
-    rss = [(t, v) for t, v in run.scraper.rss if t >= after]
-    return leak_suspect(rss, leak.min_mb_per_min, leak.min_r2)
-
-
 def _artifacts(
-    profile: str, folder: Path, paths: dict[str, Path], run: LocustRun, rel: Any
+    profile: str, folder: Path, paths: dict[str, Path], run: LocustRun, rel: evidence.Relative
 ) -> dict[str, str]:
     found = {
         f"{profile}_phases_json": paths["phases"],
