@@ -13,10 +13,12 @@ import os
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from signoff.records import Check, Status
 
 PROC = Path("/proc")
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -54,6 +56,48 @@ def busy_reason(figures: Machine, max_share: float) -> str | None:
         f"to other processes{f' (top: {top})' if top else ''}, steal "
         f"{figures.steal_share * 100:.0f} %, load {figures.load:.1f}"
     )
+
+
+def slowdown(share: float) -> float:
+    """How much slower a timed phase can get when others took `share` of all cores: about
+    1 / (1 - s) for the CPU and as much again for the queue that builds behind it."""
+    return 1.0 / (1.0 - min(share, 0.9)) ** 2
+
+
+def excused(check: Check, reason: str, share: float) -> Check:
+    """The busy rule for one timing (others took `share` of all cores): a failed timing is
+    INCONCLUSIVE naming the machine, unless it missed its threshold by more than the
+    contention could explain. Met stays met. The bound held against the threshold is the
+    interval's end nearest it, or the figure itself when the check has no interval."""
+    if check.status is not Status.FAIL or not isinstance(check.threshold, int | float):
+        return check
+    slack = slowdown(share)
+    if check.comparator in ("<=", "<"):
+        best = check.low if check.low is not None else check.figure
+        explained = not isinstance(best, int | float) or best <= check.threshold * slack
+    else:
+        best = check.high if check.high is not None else check.figure
+        explained = not isinstance(best, int | float) or best >= check.threshold / slack
+    if not explained:
+        return check
+    excuse = f" ({reason[0].upper()}{reason[1:]}.)"
+    return replace(check, status=Status.INCONCLUSIVE, message=check.message + excuse)
+
+
+def judged_busy(check: Check, seen: Machine | None, max_share: float) -> Check:
+    """A timing check with the busy rule applied when the machine was busy while it ran."""
+    reason = busy_reason(seen, max_share) if seen is not None else None
+    if seen is None or reason is None:
+        return check
+    return excused(check, reason, seen.others_share + seen.steal_share)
+
+
+def busy_figures(seen: Machine | None, max_share: float) -> dict[str, Any] | None:
+    """The machine's figures as a record keeps them, with why it was busy (`busy`: None when
+    it was not); None when it was not sampled."""
+    if seen is None:
+        return None
+    return {**seen.to_json(), "busy": busy_reason(seen, max_share)}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from signoff import intervals
+from signoff import intervals, machine
 from signoff.intervals import Interval
 from signoff.load import hdr
 from signoff.load.analysis import (
@@ -159,24 +159,10 @@ def _nothing_sent(label: str, evidence: str) -> Check:
 
 def not_judged_when_busy(checks: list[Check], reason: str, share: float) -> list[Check]:
     """A phase on a busy machine (others took `share` of all cores): its failed latency and
-    throughput budgets become INCONCLUSIVE naming the machine. Met budgets stay met; error
-    rates stay judged (errors are not noise); and a budget missed by more than the contention
-    could explain stays FAIL: with a share s of the cores gone, a phase slows by about
-    1 / (1 - s) for the CPU and as much again for the queue that builds behind it."""
-    slack = 1.0 / (1.0 - min(share, 0.9)) ** 2
-
-    def explained(c: Check) -> bool:
-        if c.name.endswith(f": {ERROR_RATE}") or not isinstance(c.threshold, int | float):
-            return False
-        if c.comparator in ("<=", "<"):
-            return c.low is None or c.low <= c.threshold * slack
-        return c.high is None or c.high >= c.threshold / slack
-
-    excuse = f" ({reason[0].upper()}{reason[1:]}.)"
+    throughput budgets under the busy rule (`machine.excused`). Error rates stay judged:
+    errors are not noise."""
     return [
-        Check(**{**c.__dict__, "status": Status.INCONCLUSIVE, "message": c.message + excuse})
-        if c.status is Status.FAIL and explained(c)
-        else c
+        c if c.name.endswith(f": {ERROR_RATE}") else machine.excused(c, reason, share)
         for c in checks
     ]
 
