@@ -97,6 +97,12 @@ def quantile_interval(
     return quantile_interval_at(nearest_rank(sorted(values)), len(values), q, confidence)
 
 
+def median_interval(values: Sequence[float]) -> list[float | None] | None:
+    """The median's interval of raw timings as a record keeps it, `[low, high]` beside the
+    median (None: no timings)."""
+    return list(ends(quantile_interval(values, 0.5))) if values else None
+
+
 def rate_interval(events: float, n: float, confidence: float = CONFIDENCE) -> Interval:
     """A rate of events (errors per request) with its Clopper-Pearson interval.
 
@@ -254,7 +260,22 @@ def judge_interval(
             else f"more {noun} alone would not decide it"
         )
         message = _undecided(name, interval, comparator, threshold, unit.strip(), needed)
-    low, high = (None if math.isinf(b) else round(b, 6) for b in (interval.low, interval.high))
+    low, high = ends(interval)
     return Check(
         name, status, figure, threshold, comparator, unit, message, evidence, low=low, high=high
+    )
+
+
+def ends(interval: Interval) -> tuple[float | None, float | None]:
+    """An interval's ends as a record keeps them: rounded, an end the samples could not bound
+    as None."""
+    low, high = (None if math.isinf(b) else round(b, 6) for b in (interval.low, interval.high))
+    return low, high
+
+
+def from_ends(estimate: float, low: float | None, high: float | None) -> Interval:
+    """An interval read back from a record's ends (None: an end not bounded); the sample count
+    is not kept there, so it is 0."""
+    return Interval(
+        estimate, -math.inf if low is None else low, math.inf if high is None else high, 0
     )

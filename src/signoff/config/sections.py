@@ -44,6 +44,7 @@ class BenchSettings:
     paths: tuple[str, ...]
     min_rounds: int = field(metadata=bounds(1))
     max_time: float = field(metadata=bounds(0))
+    busy_share_max: float = field(metadata=bounds(0, 1))
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class E2eSettings:
     fail_on_flaky: bool
     timeout_ms: int = field(metadata=bounds(above=0))
     budget_s: float = field(metadata=bounds(above=0))
+    busy_share_max: float = field(metadata=bounds(0, 1))
 
 
 @dataclass(frozen=True)

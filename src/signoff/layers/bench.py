@@ -8,10 +8,13 @@ A benchmark with fewer raw samples than the comparison needs leaves the layer IN
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
+from signoff.intervals import median_interval
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative, run_pytest_layer
+from signoff.machine import MachineSampler, busy_figures
 from signoff.records import LayerRecord, judge, threshold_check, write_record
 from signoff.rundir import layer_dir
 
@@ -31,20 +34,21 @@ def run(ctx: LayerContext) -> LayerRecord:
     folder = layer_dir(ctx.run_dir, "bench")
     output = folder / "benchmark.json"
     output.unlink(missing_ok=True)  # never judge a previous attempt's numbers
-    record = run_pytest_layer(
-        ctx,
-        "bench",
-        list(settings.paths),
-        extra=[
-            f"--benchmark-json={output}",
-            f"--benchmark-storage=file://{folder / 'storage'}",
-            f"--benchmark-save={ctx.run_dir.name}",
-            "--benchmark-save-data",
-            f"--benchmark-min-rounds={settings.min_rounds}",
-            f"--benchmark-max-time={settings.max_time}",
-        ],
-        coverage="none",
-    )
+    with MachineSampler([os.getpid()]) as sampler:  # the benchmarks run in our children
+        record = run_pytest_layer(
+            ctx,
+            "bench",
+            list(settings.paths),
+            extra=[
+                f"--benchmark-json={output}",
+                f"--benchmark-storage=file://{folder / 'storage'}",
+                f"--benchmark-save={ctx.run_dir.name}",
+                "--benchmark-save-data",
+                f"--benchmark-min-rounds={settings.min_rounds}",
+                f"--benchmark-max-time={settings.max_time}",
+            ],
+            coverage="none",
+        )
     benches = _benchmarks(output)
     with_data = {
         str(b.get("fullname")): b["stats"]["data"]
@@ -72,12 +76,14 @@ def run(ctx: LayerContext) -> LayerRecord:
         "benchmarks": {
             str(b.get("name")): {
                 "median_s": b["stats"].get("median"),
+                "median_s_interval": median_interval(b["stats"].get("data") or []),
                 "iqr_s": b["stats"].get("iqr"),
                 "rounds": len(b["stats"].get("data") or []),
             }
             for b in benches
         },
         "min_samples": need,
+        "machine": busy_figures(sampler.figures(), settings.busy_share_max),
     }
     artifacts = {**record.artifacts}
     if output.is_file():

@@ -21,6 +21,7 @@ import pytest
 from signoff import browser
 from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import relative, run_pytest_layer
+from signoff.machine import MachineSampler, busy_figures, judged_busy
 from signoff.records import (
     Check,
     LayerRecord,
@@ -108,15 +109,17 @@ def run(ctx: LayerContext) -> LayerRecord:
     shutil.rmtree(folder / "failures", ignore_errors=True)  # evidence of this run only
     extra = ["-p", "signoff.layers.e2e", f"--reruns={settings.retries}", *spec.args]
     began = time.perf_counter()
-    base = run_pytest_layer(
-        ctx,
-        layer,
-        list(spec.paths),
-        extra=extra,
-        env={**spec.env, JOURNEYS_ENV: str(journeys_file)},
-        coverage=spec.coverage,
-    )
+    with MachineSampler([os.getpid()]) as sampler:  # the suite, its stack and browser are ours
+        base = run_pytest_layer(
+            ctx,
+            layer,
+            list(spec.paths),
+            extra=extra,
+            env={**spec.env, JOURNEYS_ENV: str(journeys_file)},
+            coverage=spec.coverage,
+        )
     wall_s = round(time.perf_counter() - began, 2)
+    seen = sampler.figures()
     print(f"Journey suite wall time: {wall_s:.1f} s (budget {settings.budget_s:g} s)")
     try:
         verdicts = outcomes(json.loads(journeys_file.read_text(encoding="utf-8")))
@@ -128,7 +131,8 @@ def run(ctx: LayerContext) -> LayerRecord:
         *base.checks,
         _flaky_check(flaky, verdicts, settings.fail_on_flaky, evidence),
     ]
-    checks.append(threshold_check("journey suite wall time", wall_s, "<=", settings.budget_s, " s"))
+    wall = threshold_check("journey suite wall time", wall_s, "<=", settings.budget_s, " s")
+    checks.append(judged_busy(wall, seen, settings.busy_share_max))
     status, reasons = judge(checks, base.declared, base.evaluated)
     counts = {v: sum(1 for x in verdicts.values() if x == v) for v in ("PASS", "FLAKY", "FAIL")}
     artifacts = {**base.artifacts, **_evidence(ctx.run_dir, folder)}
@@ -140,7 +144,13 @@ def run(ctx: LayerContext) -> LayerRecord:
         reasons=reasons,
         summary=f"{counts['PASS']} passed, {counts['FLAKY']} flaky, {counts['FAIL']} failed "
         f"of {len(verdicts)} journeys in {wall_s:.1f} s ({found.describe()})",
-        figures={**base.figures, "journeys": verdicts, "wall_time_s": wall_s, **counts},
+        figures={
+            **base.figures,
+            "journeys": verdicts,
+            "wall_time_s": wall_s,
+            **counts,
+            "machine": busy_figures(seen, settings.busy_share_max),
+        },
         checks=checks,
         artifacts=artifacts,
         tools={**base.tools, "browser": found.describe(), **_versions()},
