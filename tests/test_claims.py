@@ -127,3 +127,96 @@ def test_the_shipped_claims_file_loads_and_names_distinct_ids() -> None:
     shipped = claims.load(ROOT / "claims.toml")
     assert len(shipped) >= 10
     assert {c.layer for c in shipped} >= {"coverage", "load", "audit", "observability"}
+
+
+def _load(check: Check, figures: dict[str, object] | None = None) -> LayerRecord:
+    return LayerRecord("load", Status.PASS, "ok", figures=figures or {}, checks=[check])
+
+
+P95 = "spike phase 'spike', GET /summary: p95"
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "outcome"),
+    [
+        (150.0, 195.0, claims.Outcome.VERIFIED),  # wholly below the claimed 200 ms
+        (180.0, 230.0, claims.Outcome.UNVERIFIABLE),  # straddles it
+        (205.0, 260.0, claims.Outcome.REFUTED),  # wholly above it
+    ],
+)
+def test_a_figure_with_an_interval_is_decided_only_when_the_interval_clears(
+    low: float, high: float, outcome: claims.Outcome
+) -> None:
+    """The estimate (190 ms) is under the claim every time: only the interval decides."""
+    claim = claims.Claim("p95", "p95 under 200 ms.", "load", P95, "<", 200.0)
+    check = Check(P95, Status.PASS, 190.0, 400.0, "<=", "ms", low=low, high=high)
+    result = claims.judge_claim(claim, {"load": _load(check)})
+    assert result.outcome is outcome, result.reason
+    assert (result.measured, result.low, result.high) == (190.0, low, high)
+    assert f"[{low:g}\u2013{high:g}]" in result.reason
+    if outcome is claims.Outcome.UNVERIFIABLE:
+        assert "the interval straddles the threshold (claimed < 200)" in result.reason
+
+
+def test_an_open_end_is_unbounded_and_a_figure_carries_its_interval_beside_it() -> None:
+    open_end = Check(P95, Status.INCONCLUSIVE, 90.0, 400.0, "<=", "ms", low=60.0, high=None)
+    claim = claims.Claim("p95", "p95 under 200 ms.", "load", P95, "<", 200.0)
+    result = claims.judge_claim(claim, {"load": _load(open_end)})
+    assert result.outcome is claims.Outcome.UNVERIFIABLE
+    assert "[60\u2013\u221e]" in result.reason
+    bench = LayerRecord(
+        "bench",
+        Status.PASS,
+        "ok",
+        figures={"benchmarks": {"match": {"median_s": 1.8, "median_s_interval": [1.7, 2.1]}}},
+    )
+    median = claims.Claim("m", "Under 2 s.", "bench", "benchmarks.match.median_s", "<", 2.0)
+    result = claims.judge_claim(median, {"bench": bench})
+    assert (result.outcome, result.low, result.high) == (claims.Outcome.UNVERIFIABLE, 1.7, 2.1)
+
+
+def _bench(median_s: float, busy: str | None) -> LayerRecord:
+    machine = {"others_share": 0.4, "steal_share": 0.0, "cores": 2, "busy": busy}
+    figures = {"benchmarks": {"match": {"median_s": median_s}}, "machine": machine}
+    return LayerRecord("bench", Status.PASS, "ok", figures=figures)
+
+
+@pytest.mark.parametrize(
+    ("median_s", "busy", "outcome"),
+    [
+        (2.5, "the machine was busy: 40 % of 2 cores", claims.Outcome.UNVERIFIABLE),
+        (2.5, None, claims.Outcome.REFUTED),  # the same figure on a quiet machine
+        (9.0, "the machine was busy: 40 % of 2 cores", claims.Outcome.REFUTED),  # beyond 1/0.6²
+        (1.5, "the machine was busy: 40 % of 2 cores", claims.Outcome.VERIFIED),  # met stays met
+    ],
+)
+def test_a_timing_missed_on_a_busy_machine_does_not_refute_its_claim(
+    median_s: float, busy: str | None, outcome: claims.Outcome
+) -> None:
+    claim = claims.Claim("m", "Under 2 s.", "bench", "benchmarks.match.median_s", "<", 2.0)
+    result = claims.judge_claim(claim, {"bench": _bench(median_s, busy)})
+    assert result.outcome is outcome, result.reason
+    if outcome is claims.Outcome.UNVERIFIABLE:
+        assert result.reason.endswith("but the machine was busy: 40 % of 2 cores.")
+
+
+def test_a_busy_machine_excuses_timings_only() -> None:
+    record = _bench(2.5, "the machine was busy: 40 % of 2 cores")
+    record.figures["benchmarks"]["match"]["rounds"] = 3
+    claim = claims.Claim("r", "30 rounds.", "bench", "benchmarks.match.rounds", ">=", 30)
+    assert claims.judge_claim(claim, {"bench": record}).outcome is claims.Outcome.REFUTED
+
+
+def test_a_check_its_layer_set_aside_does_not_refute_but_an_undecided_one_can() -> None:
+    claim = claims.Claim("p95", "p95 under 200 ms.", "load", P95, "<", 200.0)
+    excused = "p95 over. (The machine was busy.)"
+    aside = Check(
+        P95, Status.INCONCLUSIVE, 450.0, 400.0, "<=", "ms", excused, low=420.0, high=480.0
+    )
+    result = claims.judge_claim(claim, {"load": _load(aside)})
+    assert result.outcome is claims.Outcome.UNVERIFIABLE
+    assert "the load layer set this check aside: p95 over. (The machine was busy.)" in result.reason
+    # undecided against its 400 ms budget, yet wholly above the claimed 200 ms
+    undecided = Check(P95, Status.INCONCLUSIVE, 390.0, 400.0, "<=", "ms", low=360.0, high=430.0)
+    result = claims.judge_claim(claim, {"load": _load(undecided)})
+    assert result.outcome is claims.Outcome.REFUTED
