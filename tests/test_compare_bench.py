@@ -41,6 +41,10 @@ def test_the_layer_keeps_raw_samples_per_benchmark(bench_run: Path) -> None:
     samples = record_doc["samples"]["benchmarks"]
     assert all(len(values) >= 20 for values in samples.values())
     assert list((bench_run / "bench" / "storage").rglob("*.json"))
+    for figures in bench["figures"]["benchmarks"].values():  # each median with its interval
+        low, high = figures["median_s_interval"]
+        assert low <= figures["median_s"] <= high
+    assert {"others_share", "steal_share", "busy"} <= set(bench["figures"]["machine"])
 
 
 def _runs(doc: dict[str, Any], levels: list[float], slowed: str = "") -> list[dict[str, Any]]:

@@ -56,6 +56,7 @@ def test_a_journey_passing_only_on_retry_is_flaky(
     assert flaky.figure == 1
     assert record.status is status, record.reasons
     assert (tmp_path / "run" / record.artifacts["journeys"]).is_file()
+    assert {"others_share", "steal_share", "busy"} <= set(record.figures["machine"])
 
 
 def test_without_retries_the_same_journey_fails(tmp_path: Path) -> None:

@@ -99,8 +99,8 @@ def quantile_interval(
 
 def median_interval(values: Sequence[float]) -> list[float | None] | None:
     """The median's interval of raw timings as a record keeps it, `[low, high]` beside the
-    median (None: no timings)."""
-    return list(ends(quantile_interval(values, 0.5))) if values else None
+    median (None: no timings); unrounded, as microbenchmarks time microseconds in seconds."""
+    return list(ends(quantile_interval(values, 0.5), None)) if values else None
 
 
 def rate_interval(events: float, n: float, confidence: float = CONFIDENCE) -> Interval:
@@ -266,10 +266,13 @@ def judge_interval(
     )
 
 
-def ends(interval: Interval) -> tuple[float | None, float | None]:
-    """An interval's ends as a record keeps them: rounded, an end the samples could not bound
-    as None."""
-    low, high = (None if math.isinf(b) else round(b, 6) for b in (interval.low, interval.high))
+def ends(interval: Interval, digits: int | None = 6) -> tuple[float | None, float | None]:
+    """An interval's ends as a record keeps them: rounded to `digits` (None: as they are),
+    an end the samples could not bound as None."""
+    low, high = (
+        None if math.isinf(b) else b if digits is None else round(b, digits)
+        for b in (interval.low, interval.high)
+    )
     return low, high
 
 
