@@ -30,8 +30,8 @@ import httpx
 from signoff import openapi
 from signoff.config import Config, LoadOpen
 from signoff.errors import ConfigError, EvidenceError, SignoffError
+from signoff.judge import series
 from signoff.load import plan as plan_mod
-from signoff.load import series
 from signoff.load.mix import MixOperation, Workload, remember
 from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
 from signoff.report.model import write_plan
