@@ -72,4 +72,3 @@ def settings_of(plan: Mapping[str, Any]) -> LoadSettings:
     """The `[load]` settings a plan file carries (the engine writes them with `to_table`); a
     plan without them gets the defaults."""
     return from_table(LoadSettings, plan.get("settings") or defaults()["load"], "load")
-
