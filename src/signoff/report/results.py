@@ -42,7 +42,7 @@ class Results:
 
     @property
     def all_gates(self) -> list[Gate]:
-        return self.gates + (self.comparison.gates if self.comparison else [])
+        return self.gates + (comparison_gates(self.comparison) if self.comparison else [])
 
     @property
     def verdict(self) -> Status:
@@ -62,11 +62,35 @@ class Results:
                 for item in self.run.layers
             ],
             "claims": [result.to_json() for result in self.claims],
-            "comparison": self.comparison.to_json() if self.comparison else None,
+            "comparison": comparison_json(self.comparison) if self.comparison else None,
             "failures": self.failures,
             "findings": self.findings,
             "samples": self.samples,
         }
+
+
+def comparison_gates(comparison: Comparison) -> list[Gate]:
+    """The comparison's judgements as the report's gates, all of the layer `baseline`."""
+    return [
+        Gate(
+            name=f"baseline / {j.check.name}",
+            layer="baseline",
+            status=j.check.status,
+            required=j.required,
+            figure=j.check.figure,
+            threshold=j.check.threshold,
+            comparator=j.check.comparator,
+            unit=j.check.unit,
+            message=j.check.message,
+            evidence=[j.check.evidence] if j.check.evidence else [],
+        )
+        for j in comparison.judgements
+    ]
+
+
+def comparison_json(comparison: Comparison) -> dict[str, Any]:
+    """The comparison in the results document, its gates included."""
+    return {**comparison.to_json(), "gates": [g.to_json() for g in comparison_gates(comparison)]}
 
 
 def _environment(run_dir: Path, config: Config, result: RunResult) -> dict[str, Any]:
