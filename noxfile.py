@@ -144,9 +144,7 @@ def judge(session: nox.Session) -> None:
     simulated noisy runs."""
     session.install("-e", ".")
     for preset in ("load", "bench"):
-        session.run(
-            "python", "-m", "signoff.judge.simulate", "--preset", preset, *session.posargs
-        )
+        session.run("python", "-m", "signoff.judge.simulate", "--preset", preset, *session.posargs)
     # eight endpoints at once, most of the between-run noise shared by a run's endpoints, judged
     # as `signoff compare` judges them (relative to the run level, in pairs)
     session.run(
