@@ -24,13 +24,14 @@ from signoff.campaign import split
 from signoff.campaign.side import write_spec
 from signoff.children import TEARDOWN_S, end_group, spawn
 from signoff.config import Config
-from signoff.errors import ConfigError, SignoffError, UsageError
+from signoff.errors import ConfigError, UsageError
 from signoff.judge.baseline import Comparison, compare
 from signoff.judge.settings import settings
-from signoff.layers import LayerContext, runner
-from signoff.records import LayerRecord, Status, read_record, write_record
-from signoff.report.gates import Gate
+from signoff.layers import LayerContext, find
+from signoff.layers.run import run_layer as run_one
+from signoff.records import Status, read_record
 from signoff.report.model import write_plan
+from signoff.verdicts import Gate
 
 Say = Callable[[str], None]
 
@@ -110,11 +111,7 @@ def run_layer(
         base_url=None,
         name=layer,
     )
-    try:
-        runner(layer, cfg)(ctx)
-    except SignoffError as exc:
-        record = LayerRecord(layer, Status.INCONCLUSIVE, exc.message, reasons=[exc.message])
-        write_record(rundir.layer_dir(run, layer), record)
+    run_one(ctx)
     (run / "compare-side.txt").write_text(label + "\n", encoding="utf-8")
     return run
 
@@ -195,7 +192,7 @@ def interleave(
     reps = repetitions or section.repetitions
     if reps < 1:
         raise UsageError("--repetitions must be at least 1.", hint="e.g. --repetitions 5.")
-    runner(layer, config)  # an unknown layer fails before anything starts
+    find(layer, config)  # an unknown layer fails before anything starts
     mode = chosen_mode(config, mode or section.mode, layer, layer_args)
     plan = split.plan_of(config, layer_args) if mode == "split" else None
     judge = settings(config)
@@ -252,9 +249,9 @@ def interleave(
         # Fail closed: runs that measured nothing must not read as "no regression".
         empty = Gate(
             "baseline / measured series",
-            "baseline",
             Status.INCONCLUSIVE,
-            True,
+            layer="baseline",
+            required=True,
             figure="0 series on both sides",
             threshold="at least 1",
             message=f"No series was measured in both builds' runs of `{layer}`; "
@@ -290,9 +287,9 @@ def _runs_gate(layer: str, base_runs: list[Path], cand_runs: list[Path]) -> Gate
     count = sum(len(names) for names in failing.values())
     return Gate(
         "baseline / runs",
-        "baseline",
         status,
-        True,
+        layer="baseline",
+        required=True,
         figure=f"{count} of {len(base_runs) + len(cand_runs)} not passing",
         threshold="every run's record passes",
         message=f"{listed}." if listed else "",

@@ -18,7 +18,7 @@ from signoff.judge.level import MIN_SERIES, levels, relative
 from signoff.judge.stats import Change, Settings, Shift, judge_logs, per_run
 from signoff.load import series
 from signoff.records import Status
-from signoff.report.gates import Gate
+from signoff.verdicts import Gate
 
 # kind -> (title, whether a higher value is better)
 KINDS = {
