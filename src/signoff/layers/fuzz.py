@@ -104,7 +104,11 @@ def _passes(
 ) -> _Outcome:
     """Schemathesis' passes over the document, the credential-revoking operations last."""
     folder = ctx.folder
-    schema_file = folder / "openapi.json"
+    schema_file, report_dir, log = (
+        folder / "openapi.json",
+        folder / "schemathesis",
+        folder / "schemathesis.log",
+    )
     document = openapi.fetch(handle, ctx.config.root, schema_file)
     allowed = None if handle.writes else [n for n in operations(document) if handle.may_send(n)]
     plan = passes(document, list(settings.last_operations), allowed)
@@ -116,14 +120,12 @@ def _passes(
         if name != "main" and settings.max_time > 0:
             # few operations: a short budget keeps the layer near max_time
             pass_settings = replace(settings, max_time=min(settings.max_time, LAST_PASS_MAX_TIME))
-        report_dir = folder / "schemathesis"
         argv = [
             *command(pass_settings, schema_file, handle.base_url, headers, report_dir, name, seed),
             *filters,
             *st_args,
         ]
         argvs.append(masked(argv, headers))
-        log = folder / "schemathesis.log"
         codes.append(_schemathesis(argv, log, _timeout(settings), folder, headers))
     mode = (
         "read and write"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from signoff.errors import SignoffError, UsageError
 from signoff.layers import Layer, LayerContext, find
-from signoff.records import Clock, Evidence, LayerRecord, Status, write_record
+from signoff.records import Clock, Evidence, LayerRecord, Status, inconclusive, write_record
 from signoff.rundir import layer_dir
 from signoff.stack.select import choose_provider
 
@@ -81,14 +81,7 @@ def error_record(
     where = f"{folder.name}/{ERROR_FILE}"
     said = str(exc).strip().rstrip(".") or "no message"
     reason = f"The layer stopped on {type(exc).__name__}: {said}; its traceback is in {where}."
-    return LayerRecord(
-        name,
-        Status.INCONCLUSIVE,
-        reason,
-        artifacts={"error": where},
-        reasons=[reason],
-        **times,
-    )
+    return inconclusive(name, reason, artifacts={"error": where}, **times)
 
 
 def stack_options(ctx: LayerContext) -> LayerContext:
