@@ -82,3 +82,7 @@ def test_record_with_unknown_schema_is_inconclusive(tmp_path: Path) -> None:
     data = LayerRecord("api", Status.INCONCLUSIVE).to_json() | {"schema": "other/9"}
     (folder / "record.json").write_text(json.dumps(data), encoding="utf-8")
     assert read_record(folder, "api").status is Status.INCONCLUSIVE
+
+
+def test_passing_is_pass_or_waived() -> None:
+    assert [status for status in Status if status.passing] == [Status.PASS, Status.WAIVED]
