@@ -12,7 +12,7 @@ from signoff import config as config_mod
 from signoff.judge import Change, compare
 from signoff.judge.settings import settings
 from signoff.layers import LayerContext
-from signoff.layers.bench import run as run_bench
+from signoff.layers.run import run_layer
 from signoff.records import Status
 from signoff.report.results import build, comparison_gates
 
@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def bench_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = tmp_path_factory.mktemp("bench-run")
     cfg = config_mod.load(ROOT)
-    ctx = LayerContext(run_dir=run, config=cfg, profile="release", args=["-k", "cache"])
-    record = run_bench(ctx)
+    ctx = LayerContext(
+        run_dir=run, config=cfg, profile="release", args=["-k", "cache"], name="bench"
+    )
+    record = run_layer(ctx)
     assert record.status is Status.PASS, record.reasons
     return run
 

@@ -19,7 +19,7 @@ import pytest
 from signoff import config
 from signoff.children import end_group, spawn
 from signoff.layers import LayerContext
-from signoff.layers.load import run
+from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status
 from signoff.stack.procs import free_port, port_open
 
@@ -60,7 +60,7 @@ def _flood(
     cfg = config.load(overrides={"load": load})
     monkeypatch.setenv(cfg.target.auth.token_env, "unused")
     args = ["flood", "--ui"] if ui else ["flood"]
-    return run(LayerContext(tmp_path, cfg, "pr", args, "url", url))
+    return run_layer(LayerContext(tmp_path, cfg, "pr", args, "url", url, "load"))
 
 
 def test_a_saturated_generator_makes_the_phase_inconclusive_naming_it(

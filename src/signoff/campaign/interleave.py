@@ -22,7 +22,7 @@ from signoff.config import Config
 from signoff.errors import ConfigError, UsageError
 from signoff.judge.baseline import Comparison, Judgement, compare
 from signoff.judge.settings import settings
-from signoff.layers import runner
+from signoff.layers import find
 from signoff.load.plan import Plan
 from signoff.records import Check, Status, read_record
 from signoff.report.results import build
@@ -112,7 +112,7 @@ def interleave(
     reps = repetitions or section.repetitions
     if reps < 1:
         raise UsageError("--repetitions must be at least 1.", hint="e.g. --repetitions 5.")
-    runner(layer, config)  # an unknown layer fails before anything starts
+    find(layer, config)  # an unknown layer fails before anything starts
     mode = chosen_mode(config, mode or section.mode, layer, layer_args)
     plan = split.plan_of(config, layer_args) if mode == "split" else None
     campaign = _Campaign(config, layer, layer_args, mode, plan, options)

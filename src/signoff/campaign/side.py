@@ -22,9 +22,8 @@ from typing import Any
 from signoff import rundir
 from signoff.children import TEARDOWN_S, end_group, spawn
 from signoff.config import Config
-from signoff.errors import SignoffError
-from signoff.layers import LayerContext, runner
-from signoff.records import LayerRecord, Status, write_record
+from signoff.layers import LayerContext
+from signoff.layers.run import run_layer as run_one
 from signoff.report.model import write_plan
 
 SPEC = "compare-side.pickle"  # the side's configuration and what to run, in the run directory
@@ -53,11 +52,7 @@ def run_layer(
         base_url=None,
         name=layer,
     )
-    try:
-        runner(layer, cfg)(ctx)
-    except SignoffError as exc:
-        record = LayerRecord(layer, Status.INCONCLUSIVE, exc.message, reasons=[exc.message])
-        write_record(rundir.layer_dir(run, layer), record)
+    run_one(ctx)
     (run / LABEL).write_text(label + "\n", encoding="utf-8")
     return run
 

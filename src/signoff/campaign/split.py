@@ -33,6 +33,7 @@ from signoff.campaign.side import LABEL
 from signoff.config import Config, LoadOpen
 from signoff.errors import ConfigError, EvidenceError, SignoffError
 from signoff.judge import series
+from signoff.layers.run import error_record
 from signoff.load import arrivals
 from signoff.load import plan as plan_mod
 from signoff.load.mix import Answer, MixOperation, Workload, answered, pick, seed
@@ -255,8 +256,7 @@ def pair(
     except SignoffError as exc:
         # a stack that did not come up: both sides' records say so, and judge nothing
         for _, _, run in sides:
-            record = LayerRecord(LAYER, Status.INCONCLUSIVE, exc.message, reasons=[exc.message])
-            write_record(layer_dir(run, LAYER), record)
+            write_record(layer_dir(run, LAYER), error_record(LAYER, layer_dir(run, LAYER), exc))
         return
     generator = _generator(cpu, sides[0][0].load.generator_cpu_max)
     for side, (_, label, run) in zip(found, sides, strict=True):

@@ -19,20 +19,11 @@ from pathlib import Path
 import pytest
 
 from signoff import browser
-from signoff.layers import LayerContext
+from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative, run_pytest_layer
-from signoff.records import (
-    Check,
-    LayerRecord,
-    Status,
-    flaky_check,
-    judge,
-    threshold_check,
-    write_record,
-)
-from signoff.rundir import layer_dir
+from signoff.records import Check, Evidence, Status, flaky_check, threshold_check
 
-__all__ = ["JOURNEYS_ENV", "JourneyLog", "outcomes", "run"]
+__all__ = ["JOURNEYS_ENV", "LAYER", "JourneyLog", "outcomes", "work"]
 
 JOURNEYS_ENV = "SIGNOFF_E2E_JOURNEYS"
 EVIDENCE = ("*.zip", "*.png", "*.log")
@@ -93,24 +84,22 @@ def _evidence(run_dir: Path, folder: Path) -> dict[str, str]:
     return found
 
 
-def run(ctx: LayerContext) -> LayerRecord:
+def work(ctx: LayerContext) -> Evidence:
     """A declared layer of kind `playwright`: its `paths` hold the journeys."""
     settings = ctx.config.e2e
     spec = ctx.spec
     assert spec is not None
-    layer = ctx.name
     # No browser: one sentence and an INCONCLUSIVE record, never skipped journeys.
     managed = browser.managed_path() if settings.use_playwright_browser else None
     found = browser.from_settings(settings, managed)
-    folder = layer_dir(ctx.run_dir, layer)
-    journeys_file = folder / "journeys.json"
+    journeys_file = ctx.folder / "journeys.json"
     journeys_file.unlink(missing_ok=True)
-    shutil.rmtree(folder / "failures", ignore_errors=True)  # evidence of this run only
+    shutil.rmtree(ctx.folder / "failures", ignore_errors=True)  # evidence of this run only
     extra = ["-p", "signoff.layers.e2e", f"--reruns={settings.retries}", *spec.args]
     began = time.perf_counter()
     base = run_pytest_layer(
         ctx,
-        layer,
+        ctx.name,
         list(spec.paths),
         extra=extra,
         env={**spec.env, JOURNEYS_ENV: str(journeys_file)},
@@ -122,31 +111,35 @@ def run(ctx: LayerContext) -> LayerRecord:
         verdicts = outcomes(json.loads(journeys_file.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         verdicts = {}
+    return _journeys(ctx, Evidence.of(base), verdicts, wall_s, found.describe())
+
+
+def _journeys(
+    ctx: LayerContext, base: Evidence, verdicts: dict[str, str], wall_s: float, used: str
+) -> Evidence:
+    """The suite's evidence with each journey's verdict, the flaky ones and the wall time."""
+    settings = ctx.config.e2e
+    journeys_file = ctx.folder / "journeys.json"
     flaky = sorted(node for node, verdict in verdicts.items() if verdict == "FLAKY")
     evidence = relative(ctx.run_dir, journeys_file)
     checks = [
         *base.checks,
         _flaky_check(flaky, verdicts, settings.fail_on_flaky, evidence),
+        threshold_check("journey suite wall time", wall_s, "<=", settings.budget_s, " s"),
     ]
-    checks.append(threshold_check("journey suite wall time", wall_s, "<=", settings.budget_s, " s"))
-    status, reasons = judge(checks, base.declared, base.evaluated)
     counts = {v: sum(1 for x in verdicts.values() if x == v) for v in ("PASS", "FLAKY", "FAIL")}
-    artifacts = {**base.artifacts, **_evidence(ctx.run_dir, folder)}
+    artifacts = {**base.artifacts, **_evidence(ctx.run_dir, ctx.folder)}
     if journeys_file.exists():
-        artifacts["journeys"] = relative(ctx.run_dir, journeys_file)
-    record = replace(
+        artifacts["journeys"] = evidence
+    return replace(
         base,
-        status=status,
-        reasons=reasons,
         summary=f"{counts['PASS']} passed, {counts['FLAKY']} flaky, {counts['FAIL']} failed "
-        f"of {len(verdicts)} journeys in {wall_s:.1f} s ({found.describe()})",
+        f"of {len(verdicts)} journeys in {wall_s:.1f} s ({used})",
         figures={**base.figures, "journeys": verdicts, "wall_time_s": wall_s, **counts},
         checks=checks,
         artifacts=artifacts,
-        tools={**base.tools, "browser": found.describe(), **_versions()},
+        tools={**base.tools, "browser": used, **_versions()},
     )
-    write_record(folder, record)
-    return record
 
 
 def _flaky_check(
@@ -176,3 +169,15 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             continue
     return found
+
+
+# The journeys' wall time is held against a budget: they run alone on the machine.
+LAYER = Layer(
+    "playwright",
+    "browser journeys",
+    work,
+    stack="own",
+    exclusive_cpu=True,
+    browser=True,
+    stack_in_child=True,
+)

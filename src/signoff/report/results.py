@@ -20,8 +20,9 @@ from signoff.judge import Comparison, compare
 from signoff.judge.settings import settings
 from signoff.records import Status
 from signoff.report import evidence
-from signoff.report.gates import Gate, run_gates, verdict
+from signoff.report.gates import run_gates
 from signoff.report.model import RunResult, collect, read_plan
+from signoff.verdicts import Gate, verdict
 
 SCHEMA = "signoff.results/1"
 DOCUMENT = "report.json"
@@ -73,16 +74,9 @@ def comparison_gates(comparison: Comparison) -> list[Gate]:
     """The comparison's judgements as the report's gates, all of the layer `baseline`."""
     return [
         Gate(
-            name=f"baseline / {j.check.name}",
+            **{**vars(j.check), "name": f"baseline / {j.check.name}"},
             layer="baseline",
-            status=j.check.status,
             required=j.required,
-            figure=j.check.figure,
-            threshold=j.check.threshold,
-            comparator=j.check.comparator,
-            unit=j.check.unit,
-            message=j.check.message,
-            evidence=[j.check.evidence] if j.check.evidence else [],
         )
         for j in comparison.judgements
     ]
@@ -131,7 +125,13 @@ def build(
     except EvidenceError as exc:
         # Unreadable raw evidence must not vanish from the verdict: it fails closed.
         gates.append(
-            Gate("report / raw evidence", "report", Status.INCONCLUSIVE, True, message=exc.message)
+            Gate(
+                "report / raw evidence",
+                Status.INCONCLUSIVE,
+                message=exc.message,
+                layer="report",
+                required=True,
+            )
         )
     results = Results(
         run=result,
