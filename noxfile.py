@@ -153,7 +153,7 @@ def judge(session: nox.Session) -> None:
     )  # fmt: skip
     # the budget judge: a percentile budget on its interval at the pr profile's sample counts
     quantiles = ["--quantile", "0.95", "--quantile", "0.99"]
-    session.run("python", "-m", "signoff.intervals_simulate", *quantiles)
+    session.run("python", "-m", "signoff.judge.budget_simulate", *quantiles)
 
 
 @nox.session(name="judge-stack", python=PYTHON, tags=["bench"], default=False)

@@ -47,7 +47,7 @@ class Check:
 
     `figure` is None when nothing was measured; such a check is INCONCLUSIVE.
     `comparator` is one of ">=", "<=", ">", "<", "==". `low` and `high` bound the figure's
-    confidence interval when it was judged on one (`signoff.intervals`); None: no interval, or
+    confidence interval when it was judged on one (`signoff.judge.intervals`); None: no interval, or
     an end the samples could not bound.
     """
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from signoff import intervals
-from signoff.intervals import Interval
+from signoff.judge import intervals
+from signoff.judge.intervals import Interval
 from signoff.load import hdr
 from signoff.load.analysis import (
     ALL,
