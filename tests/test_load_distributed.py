@@ -165,7 +165,7 @@ def _master(
         "profiles": {
             "steps": {
                 "pr": [{**stage, "spawn_rate": 20.0}],
-                "budgets": {"step": {"error_rate": 0.01}},
+                "budgets": {"step": {"error_rate": 0.05}},
             }
         },
     }

@@ -55,7 +55,7 @@ def _flood(
         "locustfile": "",
         "abort_on_fail": False,
         "mix": {"operations": [{"name": "GET /ping"}], "think_s": [0.2, 0.4]},
-        "profiles": {"flood": {"mode": mode, "pr": [stage], "budgets": {"flood": {"p99_ms": 1.0}}}},
+        "profiles": {"flood": {"mode": mode, "pr": [stage], "budgets": {"flood": {"p99_ms": 0.05}}}},
     }
     cfg = config.load(overrides={"load": load})
     monkeypatch.setenv(cfg.target.auth.token_env, "unused")
