@@ -144,9 +144,7 @@ def judge(session: nox.Session) -> None:
     simulated noisy runs."""
     session.install("-e", ".")
     for preset in ("load", "bench"):
-        session.run(
-            "python", "-m", "signoff.judge.simulate", "--preset", preset, *session.posargs
-        )
+        session.run("python", "-m", "signoff.judge.simulate", "--preset", preset, *session.posargs)
     # eight endpoints at once, most of the between-run noise shared by a run's endpoints, judged
     # as `signoff compare` judges them (relative to the run level, in pairs)
     session.run(
@@ -155,7 +153,7 @@ def judge(session: nox.Session) -> None:
     )  # fmt: skip
     # the budget judge: a percentile budget on its interval at the pr profile's sample counts
     quantiles = ["--quantile", "0.95", "--quantile", "0.99"]
-    session.run("python", "-m", "signoff.intervals_simulate", *quantiles)
+    session.run("python", "-m", "signoff.judge.budget_simulate", *quantiles)
 
 
 @nox.session(name="judge-stack", python=PYTHON, tags=["bench"], default=False)

@@ -11,7 +11,7 @@ import numpy as np
 from signoff.judge import Change, compare
 from signoff.judge.fingerprint import differences
 from signoff.records import LayerRecord, Status
-from signoff.report.results import build
+from signoff.report.results import build, comparison_gates
 from tests.test_report_results import make_run, passing, signoff
 
 ENDPOINTS = ("GET /api/v1/jobs", "GET /api/v1/jobs/{job_id}/summary", "GET /api/v1/reports/summary")
@@ -71,14 +71,14 @@ def test_runs_of_one_build_compare_the_same_and_pass(tmp_path: Path) -> None:
     # throughput of each phase
     assert len(result.rows) == (len(ENDPOINTS) + 1) * 2 + len(PHASES)
     assert {r.shift.change for r in result.rows} == {Change.SAME}
-    assert all(g.status is Status.PASS and g.required for g in result.gates)
+    assert all(g.status is Status.PASS and g.required for g in comparison_gates(result))
 
 
 def test_runs_with_one_endpoint_25_percent_slower_flag_that_endpoint_only(tmp_path: Path) -> None:
     result = compare(documents(tmp_path, 8, 1), documents(tmp_path, 8, 3, slower=SLOWED))
     slower = sorted(r.series for r in result.rows if r.shift.change is Change.SLOWER)
     assert set(slower) == {f"load: {SLOWED} | spike"}
-    gate = next(g for g in result.gates if g.name == "baseline / latency")
+    gate = next(g for g in comparison_gates(result) if g.name == "baseline / latency")
     assert gate.status is Status.FAIL
     assert gate.required is True
     for row in result.rows:
@@ -143,7 +143,7 @@ def test_coverage_delta_findings_and_new_failures(tmp_path: Path) -> None:
     assert comp.new_findings == ["audit: bandit B303"]
     assert comp.fixed_findings == ["audit: bandit B101"]
     assert comp.new_failures == ["coverage::t.x"]
-    failing = {g.name for g in comp.gates if g.status is Status.FAIL}
+    failing = {g.name for g in comparison_gates(comp) if g.status is Status.FAIL}
     assert failing == {
         "baseline / line coverage delta",
         "baseline / new security findings",

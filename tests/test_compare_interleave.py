@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from signoff import config as config_mod
-from signoff.campaign.interleave import retarget, tree
+from signoff.campaign.trees import retarget, tree
 from signoff.errors import UsageError
 from tests.test_report_results import signoff
 

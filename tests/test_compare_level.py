@@ -10,6 +10,7 @@ from signoff.judge import Change, compare
 from signoff.judge.level import levels, relative
 from signoff.judge.stats import Settings, judge_logs, samples_for
 from signoff.records import Status
+from signoff.report.results import comparison_gates
 
 ENDPOINTS = [f"GET /api/items/{i}" for i in range(8)]
 
@@ -66,7 +67,7 @@ def test_same_build_runs_on_a_noisy_machine_are_the_same_endpoint_by_endpoint() 
     found = changes(result)
     assert all(found[f"load: {e} | steady"] is Change.SAME for e in ENDPOINTS), found
     assert found["run level | steady"] is Change.INCONCLUSIVE
-    gates = {g.name: g for g in result.gates}
+    gates = {g.name: g for g in comparison_gates(result)}
     # the endpoints pass; what the machine's noise hides (a change to every endpoint alike)
     # is its own gate, inconclusive, saying how many runs would show it
     assert gates["baseline / latency"].status is Status.PASS
@@ -115,7 +116,7 @@ def test_an_endpoint_too_sparse_in_every_run_is_named_not_judged() -> None:
     result = compare(base, cand, Settings(latency_figures=("p50",)))
     row = next(r for r in result.rows if ENDPOINTS[0] in r.series)
     assert row.to_json()["verdict"] == "not judged"
-    gate = next(g for g in result.gates if g.name == "baseline / latency")
+    gate = next(g for g in comparison_gates(result) if g.name == "baseline / latency")
     assert gate.status is Status.PASS, gate.message
     assert "Not judged, too few samples in every run" in gate.message
     assert ENDPOINTS[0] in gate.message
@@ -123,7 +124,7 @@ def test_an_endpoint_too_sparse_in_every_run_is_named_not_judged() -> None:
     for doc in cand:
         doc["samples"]["latency"][f"load: {ENDPOINTS[0]} | steady/steady"] = [10.0] * 50
     gate = next(
-        g for g in compare(base, cand, Settings(latency_figures=("p50",))).gates
+        g for g in comparison_gates(compare(base, cand, Settings(latency_figures=("p50",))))
         if g.name == "baseline / latency"
     )  # fmt: skip
     assert gate.status is Status.INCONCLUSIVE
@@ -144,7 +145,7 @@ def test_a_series_whose_runs_have_no_level_stays_undecided_not_unjudged() -> Non
     row = next(r for r in result.rows if ENDPOINTS[7] in r.series)
     assert row.verdict == "inconclusive"
     assert "no level" in row.shift.reason
-    gate = next(g for g in result.gates if g.name == "baseline / latency")
+    gate = next(g for g in comparison_gates(result) if g.name == "baseline / latency")
     assert gate.status is Status.INCONCLUSIVE
     assert ENDPOINTS[7] in gate.message.split("Not judged")[0]
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from signoff import browser, cli, config
+from signoff import browser, config
 from signoff.layers import LayerContext
 from signoff.layers.e2e import outcomes
+from signoff.layers.run import run_layer
 from signoff.records import Status, read_record
 from tests.conftest import ROOT
 
@@ -56,7 +57,7 @@ def test_no_browser_makes_the_layer_inconclusive_not_skipped(tmp_path: Path) -> 
     hidden = {"browsers": ["signoff-no-such-browser"], "browser_dirs": [str(tmp_path)]}
     cfg = config.load(ROOT, overrides={"e2e": {**hidden, "use_playwright_browser": False}})
     run = tmp_path / "run"
-    record = cli._run_one(LayerContext(run_dir=run, config=cfg, profile="pr"), "e2e")
+    record = run_layer(LayerContext(run_dir=run, config=cfg, profile="pr", name="e2e"))
     assert record.status is Status.INCONCLUSIVE
     assert "No browser was found" in record.reasons[0]
     assert read_record(run / "e2e", "e2e").status is Status.INCONCLUSIVE

@@ -11,7 +11,7 @@ import pytest
 
 from signoff import config
 from signoff.layers import LayerContext
-from signoff.layers.e2e import run
+from signoff.layers.run import run_layer as run_one
 from signoff.records import LayerRecord, Status
 from tests.conftest import ROOT
 
@@ -37,7 +37,7 @@ def run_layer(tmp_path: Path, settings: dict[str, Any], args: list[str]) -> Laye
     layer = {"kind": "playwright", "paths": paths}
     cfg = config.load(ROOT, overrides={"e2e": settings, "layers": {"e2e": layer}})
     ctx = LayerContext(run_dir=tmp_path / "run", config=cfg, profile="pr", args=args, name="e2e")
-    return run(ctx)
+    return run_one(ctx)
 
 
 @pytest.mark.parametrize(("fail_on_flaky", "status"), [(False, Status.PASS), (True, Status.FAIL)])

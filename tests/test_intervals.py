@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats  # type: ignore[import-untyped]
 
-from signoff.intervals import (
+from signoff.judge.intervals import (
     Interval,
     judge_interval,
     least_samples,
@@ -184,7 +184,7 @@ def test_an_undecided_check_says_about_how_many_samples_would_decide_it() -> Non
 
 
 def test_the_budget_judge_meets_its_targets_in_a_seeded_simulation() -> None:
-    from signoff.intervals_simulate import OVER, RUN_NOISE, UNDER, pr_counts, rates
+    from signoff.judge.budget_simulate import OVER, RUN_NOISE, UNDER, pr_counts, rates
 
     judging = (0.95, 0.10)  # the [load] defaults
     for n in (30, 300, 2000):  # a p95 10 % under its budget: at most 1 % false FAILs
@@ -193,4 +193,4 @@ def test_the_budget_judge_meets_its_targets_in_a_seeded_simulation() -> None:
     caught = rates(2000, 0.95, OVER, 1000, judging, RUN_NOISE, 1)
     assert caught[Status.FAIL] >= 0.85
     assert caught[Status.PASS] == 0.0
-    assert pr_counts()[800] == "spike 'spike'"  # 80 users for 10 s at a second's think time
+    assert pr_counts()[1600] == "spike 'spike'"  # 160 users for 10 s at a second's think time

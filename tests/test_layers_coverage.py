@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from signoff import config
-from signoff.layers import LayerContext, coverage, pytest_layer
+from signoff.layers import LayerContext
+from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status
 from tests.conftest import ROOT
 
@@ -16,12 +17,12 @@ from tests.conftest import ROOT
 def unit_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, LayerRecord]:
     run = tmp_path_factory.mktemp("run")
     ctx = LayerContext(run_dir=run, config=config.load(ROOT), profile="pr", name="unit")
-    return run, pytest_layer.run(ctx)
+    return run, run_layer(ctx)
 
 
 def gate(run: Path, **thresholds: float) -> LayerRecord:
     cfg = config.load(ROOT, overrides={"coverage": thresholds} if thresholds else None)
-    return coverage.run(LayerContext(run_dir=run, config=cfg, profile="pr"))
+    return run_layer(LayerContext(run_dir=run, config=cfg, profile="pr", name="coverage"))
 
 
 def test_unit_layer_passes_and_leaves_coverage_data(unit_run: tuple[Path, LayerRecord]) -> None:

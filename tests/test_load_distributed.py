@@ -29,7 +29,7 @@ import pytest
 
 from signoff import config
 from signoff.layers import LayerContext
-from signoff.layers.load import run
+from signoff.layers.run import run_layer
 from signoff.load.engine import BUILTIN_LOCUSTFILE
 from signoff.records import LayerRecord, Status
 
@@ -165,14 +165,14 @@ def _master(
         "profiles": {
             "steps": {
                 "pr": [{**stage, "spawn_rate": 20.0}],
-                "budgets": {"step": {"error_rate": 0.01}},
+                "budgets": {"step": {"error_rate": 0.05}},
             }
         },
     }
     cfg = config.load(overrides={"load": load})
     monkeypatch.setenv(cfg.target.auth.token_env, "unused")
     with inside(hosts.ns("m")):
-        return run(LayerContext(tmp_path, cfg, "pr", ["steps"], "url", url))
+        return run_layer(LayerContext(tmp_path, cfg, "pr", ["steps"], "url", url, "load"))
 
 
 def _end(workers: dict[str, subprocess.Popen[bytes]]) -> dict[str, int | None]:

@@ -13,7 +13,7 @@ import pytest
 
 from signoff import config
 from signoff.layers import LayerContext
-from signoff.layers.load import run
+from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status
 from signoff.stack.interface import StackHandle
 from signoff.stack.select import choose_provider
@@ -46,8 +46,8 @@ def _run(
     )
     monkeypatch.setenv(cfg.target.auth.token_env, handle.token)
     monkeypatch.setenv("LEDGER_LOAD_SEED_JOBS", "1")  # the project's locustfile seeds one job
-    ctx = LayerContext(tmp_path, cfg, "pr", ["smoke"], "url", base_url or handle.base_url)
-    return run(ctx)
+    ctx = LayerContext(tmp_path, cfg, "pr", ["smoke"], "url", base_url or handle.base_url, "load")
+    return run_layer(ctx)
 
 
 def test_short_smoke_passes_its_default_budgets(

@@ -19,7 +19,7 @@ import pytest
 from signoff import config
 from signoff.children import end_group, spawn
 from signoff.layers import LayerContext
-from signoff.layers.load import run
+from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status
 from signoff.stack.procs import free_port, port_open
 
@@ -55,12 +55,12 @@ def _flood(
         "locustfile": "",
         "abort_on_fail": False,
         "mix": {"operations": [{"name": "GET /ping"}], "think_s": [0.2, 0.4]},
-        "profiles": {"flood": {"mode": mode, "pr": [stage], "budgets": {"flood": {"p99_ms": 1.0}}}},
+        "profiles": {"flood": {"mode": mode, "pr": [stage], "budgets": {"flood": {"p99_ms": 0.05}}}},
     }
     cfg = config.load(overrides={"load": load})
     monkeypatch.setenv(cfg.target.auth.token_env, "unused")
     args = ["flood", "--ui"] if ui else ["flood"]
-    return run(LayerContext(tmp_path, cfg, "pr", args, "url", url))
+    return run_layer(LayerContext(tmp_path, cfg, "pr", args, "url", url, "load"))
 
 
 def test_a_saturated_generator_makes_the_phase_inconclusive_naming_it(

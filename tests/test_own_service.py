@@ -66,10 +66,12 @@ SETTINGS: dict[str, Any] = {
     "coverage": {"line": 60.0, "branch": 40.0},
     "load": {
         "suites": {"pr": ["quick"]},
+        # several hundred requests in 8 s: enough to show a 1 % error rate met on its interval
+        "mix": {"think_s": [0.05, 0.1]},
         "profiles": {
             "quick": {
                 "mode": "closed",
-                "pr": [{"phase": "steady", "duration_s": 8.0, "users": 5, "spawn_rate": 5.0}],
+                "pr": [{"phase": "steady", "duration_s": 8.0, "users": 10, "spawn_rate": 10.0}],
                 "budgets": {
                     "steady": {"p95_ms": 1000.0, "error_rate": 0.01, "min_rps": 1.0},
                 },

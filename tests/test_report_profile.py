@@ -7,7 +7,9 @@ from pathlib import Path
 from signoff import config as config_mod
 from signoff import rundir
 from signoff.records import Status, write_record
+from signoff.report.gates import run_gates
 from signoff.report.model import collect, write_plan
+from signoff.verdicts import verdict
 from tests.test_report_results import passing, project
 
 
@@ -21,7 +23,7 @@ def test_a_partial_run_does_not_pass_its_profile(tmp_path: Path) -> None:
 
     result = collect(run, cfg)
 
-    assert result.verdict is Status.INCONCLUSIVE
+    assert verdict(run_gates(result.layers)) is Status.INCONCLUSIVE
     by_name = {item.record.layer: item for item in result.layers}
     assert by_name["api"].record.status is Status.PASS
     for left_out in ("unit", "audit"):
@@ -38,7 +40,7 @@ def test_the_whole_profile_passes_when_every_required_layer_ran(tmp_path: Path) 
     for name in ("unit", "api"):
         write_record(run / name, passing(name))
 
-    assert collect(run, cfg).verdict is Status.PASS
+    assert verdict(run_gates(collect(run, cfg).layers)) is Status.PASS
 
 
 def test_a_planned_layer_that_wrote_nothing_says_so(tmp_path: Path) -> None:
@@ -49,5 +51,5 @@ def test_a_planned_layer_that_wrote_nothing_says_so(tmp_path: Path) -> None:
     write_record(run / "unit", passing("unit"))
 
     result = collect(run, cfg)
-    assert result.verdict is Status.INCONCLUSIVE
+    assert verdict(run_gates(result.layers)) is Status.INCONCLUSIVE
     assert "wrote no record" in result.layers[1].record.reasons[0]

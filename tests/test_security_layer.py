@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from signoff import config
-from signoff.errors import ConfigError
 from signoff.layers import LayerContext
-from signoff.layers.audit import run
+from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status, read_record
 from tests.conftest import ROOT
 
@@ -47,7 +44,9 @@ def audit(
     target = 'source_paths = ["src"]\nrequirements = "requirements.txt"\n'
     (tmp_path / "signoff.toml").write_text(f"[target]\n{target}\n[audit]\n{table}\n")
     cfg = config.load(tmp_path)
-    record = run(LayerContext(run_dir=tmp_path / "run", config=cfg, profile="pr"))
+    record = run_layer(
+        LayerContext(run_dir=tmp_path / "run", config=cfg, profile="pr", name="audit")
+    )
     assert read_record(tmp_path / "run" / "audit", "audit") == record  # written as returned
     return record
 
@@ -106,9 +105,12 @@ def test_a_waiver_that_matches_nothing_is_reported(tmp_path: Path) -> None:
     assert "1 waivers matched nothing" in record.summary
 
 
-def test_a_malformed_waiver_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="has no owner"):
-        audit(tmp_path, waivers='[[waiver]]\nid = "x"\nreason = "y"\nexpires = 2999-01-01\n')
+def test_a_malformed_waiver_stops_the_layer_before_any_work(tmp_path: Path) -> None:
+    entry = '[[waiver]]\nid = "x"\nreason = "y"\nexpires = 2999-01-01\n'
+    record = audit(tmp_path, waivers=entry)
+    assert record.status is Status.INCONCLUSIVE
+    assert "has no owner" in record.reasons[0], record.reasons
+    assert not (tmp_path / "run" / "audit" / "bandit.json").exists()
 
 
 def test_a_vulnerability_with_a_fix_fails(tmp_path: Path) -> None:

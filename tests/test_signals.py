@@ -25,7 +25,8 @@ import httpx
 import pytest
 
 from signoff import config
-from signoff.layers import LayerContext, command
+from signoff.layers import LayerContext
+from signoff.layers.run import run_layer
 from signoff.records import Status
 from signoff.stack.procs import port_open
 from tests.conftest import ROOT, in_the_foreground
@@ -387,7 +388,7 @@ def test_command_past_its_timeout_is_ended_with_its_whole_group(tmp_path: Path) 
     cfg = config.load(ROOT, overrides={"layers": {"slow": declared}})
     ctx = LayerContext(run_dir=tmp_path / "run", config=cfg, profile="pr", name="slow")
     began = time.monotonic()
-    record = command.run(ctx)
+    record = run_layer(ctx)
     assert record.status is Status.INCONCLUSIVE
     assert "did not finish within 1 s" in record.checks[0].message
     assert time.monotonic() - began < 10

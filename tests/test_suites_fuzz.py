@@ -12,7 +12,7 @@ import pytest
 from signoff import cli, config
 from signoff.fuzz.replay import FLAKY, PLAN, REPRODUCED
 from signoff.layers import LayerContext
-from signoff.layers.fuzz import run
+from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status
 from tests.conftest import ROOT
 
@@ -29,7 +29,8 @@ BROKEN = [
 
 def _fuzz(run_dir: Path, args: list[str]) -> LayerRecord:
     cfg = config.load(ROOT, overrides={"fuzz": {"max_examples": 10}})
-    return run(LayerContext(run_dir=run_dir, config=cfg, profile="release", args=args))
+    ctx = LayerContext(run_dir=run_dir, config=cfg, profile="release", args=args, name="fuzz")
+    return run_layer(ctx)
 
 
 @pytest.fixture(scope="module")

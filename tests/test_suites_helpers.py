@@ -7,15 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from signoff.errors import UsageError
 from signoff.fuzz import (
     external_refs,
     junit_failures,
     merge_reports,
     operations,
     passes,
-    split_args,
-    stack_args,
 )
 from signoff.observability import (
     base_name,
@@ -56,20 +53,6 @@ def test_external_refs_are_found_anywhere() -> None:
     assert external_refs(DOC) == []
     remote = {"a": [{"b": {"$ref": "https://cdn.example/schema.json#/X"}}]}
     assert external_refs(remote) == ["https://cdn.example/schema.json#/X"]
-
-
-def test_service_env_items_are_taken_out_of_the_schemathesis_arguments() -> None:
-    env, rest = split_args(["--signoff-service-env=LEDGER_FAULTS=a=b", "--max-examples=3"])
-    assert env == {"LEDGER_FAULTS": "a=b"}
-    assert rest == ["--max-examples=3"]
-    with pytest.raises(UsageError, match="KEY=VALUE"):
-        split_args(["--signoff-service-env=oops"])
-
-
-def test_stack_options_after_the_layer_name_choose_the_stack() -> None:
-    found, rest = stack_args(["--stack", "url", "--base-url=http://h:1", "-n", "3"])
-    assert found == {"--stack": "url", "--base-url": "http://h:1"}
-    assert rest == ["-n", "3"]
 
 
 def test_a_missing_pass_report_makes_the_merge_empty() -> None:

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from signoff import config
-from signoff.layers import LayerContext, smoke
+from signoff.layers import LayerContext
 from signoff.layers.pytest_layer import run_pytest_layer
+from signoff.layers.run import run_layer
 from signoff.records import Status
 from tests.conftest import ROOT
 
@@ -59,7 +60,7 @@ def test_smoke_passes_against_a_separately_started_stack(
 ) -> None:
     run = tmp_path / "run"
     monkeypatch.setenv("SIGNOFF_API_KEY", deployment["token"])
-    record = smoke.run(replace(url_context(run, deployment["base_url"]), name="smoke"))
+    record = run_layer(replace(url_context(run, deployment["base_url"]), name="smoke"))
     assert record.status is Status.PASS, record.reasons
     assert record.evaluated["operations"] == record.declared["operations"] >= 4
     assert not (run / "smoke" / "stack-logs").exists(), "the url provider starts nothing"
@@ -70,7 +71,7 @@ def test_smoke_without_a_key_fails_with_a_clear_message(
 ) -> None:
     run = tmp_path / "run"
     monkeypatch.delenv("SIGNOFF_API_KEY", raising=False)
-    record = smoke.run(replace(url_context(run, deployment["base_url"]), name="smoke"))
+    record = run_layer(replace(url_context(run, deployment["base_url"]), name="smoke"))
     assert record.status is Status.INCONCLUSIVE
     assert any("ledger" in r or "auth command" in r for r in record.reasons), record.reasons
 
@@ -89,7 +90,7 @@ def test_smoke_fails_a_read_that_answers_without_a_credential(
         config=replace(cfg, target=replace(cfg.target, public_operations=public)),
         name="smoke",
     )
-    record = smoke.run(ctx)
+    record = run_layer(ctx)
     assert record.status is Status.FAIL
     failed = [c for c in record.checks if c.status is Status.FAIL]
     assert [c.name for c in failed] == ["GET /api/v1/adapters: refuses no credential"]

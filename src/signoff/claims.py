@@ -22,8 +22,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from signoff import intervals, machine
+from signoff import machine
 from signoff.errors import ConfigError
+from signoff.judge import intervals
 from signoff.records import Check, LayerRecord, Status, compare
 
 COMPARATORS = (">=", "<=", ">", "<", "==")

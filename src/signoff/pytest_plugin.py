@@ -2,7 +2,8 @@
 
 `--signoff-layer NAME` makes the session write `reports/<run>/NAME/record.json` at its end:
 what was collected (declared), what really ran (evaluated: passed, failed, xfailed), and a
-verdict by `records.judge`, so a suite whose tests were all skipped is INCONCLUSIVE.
+verdict by the one rule (`LayerRecord.judged`), so a suite whose tests were all skipped is
+INCONCLUSIVE. Run by signoff, the harness reads that record back and judges it the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from signoff import config as config_mod
 from signoff import rundir
 from signoff.cache_contract import CacheContract
 from signoff.errors import SignoffError
-from signoff.records import FAILED_TESTS, Check, Clock, LayerRecord, Status, judge, write_record
+from signoff.records import (
+    FAILED_TESTS,
+    Check,
+    Clock,
+    Evidence,
+    LayerRecord,
+    Status,
+    write_record,
+)
 from signoff.stack.interface import StackHandle
 from signoff.stack.select import CHOICES, choose_provider
 
@@ -114,8 +123,9 @@ class _Recorder:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         run = _run_dir(session.config)
         folder = rundir.layer_dir(run, self.layer)
-        record = build_record(self.layer, self.tally, len(session.items), exitstatus, folder, run)
-        write_record(folder, record)
+        found = session_evidence(self.tally, len(session.items), exitstatus, folder, run)
+        # the same rule the harness judges with: a plain `pytest --signoff-layer` run's record
+        write_record(folder, LayerRecord.judged(self.layer, found, self.tally.clock.times()))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -127,24 +137,20 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
-def build_record(
-    layer: str, tally: _Tally, collected: int, exitstatus: int, folder: Path, run: Path
-) -> LayerRecord:
-    passed, failed = tally.count("passed"), tally.count("failed") + tally.count("error")
-    skipped, xfailed = tally.count("skipped"), tally.count("xfailed")
-    declared = {"tests": collected}
-    evaluated = {"tests": passed + failed + xfailed}
-    junit = folder / "junit.xml"
-    evidence = str(junit.relative_to(run))
+def _checks(tally: _Tally, collected: int, exitstatus: int, evidence: str) -> list[Check]:
+    """The failed-tests count, each failed test by name (up to NAMED_FAILURES), and a check of
+    the session itself when it could not collect or ended early."""
+    failed = tally.count("failed") + tally.count("error")
+    message = "" if failed == 0 else f"{failed} of {collected} tests failed."
     checks = [
         Check(
             FAILED_TESTS,
-            Status.PASS if failed == 0 else Status.FAIL,
+            Status.FAIL if failed else Status.PASS,
             failed,
             0,
             "==",
             "",
-            "" if failed == 0 else f"{failed} of {collected} tests failed.",
+            message,
             evidence,
         )
     ]
@@ -157,60 +163,43 @@ def build_record(
         more = len(failures) - NAMED_FAILURES
         message = f"{more} more tests failed; {evidence} names them."
         checks.append(Check("more failed tests", Status.FAIL, more, 0, "==", "", message, evidence))
-    if tally.collect_errors:
-        checks.append(
-            Check(
-                "collection",
-                Status.FAIL,
-                tally.collect_errors,
-                0,
-                "==",
-                "",
-                f"{tally.collect_errors} test modules could not be collected.",
-            )
-        )
-    elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
-        checks.append(
-            Check(
-                "session",
-                Status.INCONCLUSIVE,
-                exitstatus,
-                0,
-                "==",
-                "",
-                f"pytest ended early (exit status {exitstatus}).",
-            )
-        )
-    elif exitstatus == pytest.ExitCode.USAGE_ERROR or (collected == 0 and exitstatus != 5):
-        checks.append(
-            Check(
-                "collection",
-                Status.FAIL,
-                exitstatus,
-                0,
-                "==",
-                "",
-                f"pytest could not collect the suite (exit status {exitstatus}).",
-            )
-        )
-    status, reasons = judge(checks, declared, evaluated)
+    session = _session_check(tally.collect_errors, collected, exitstatus)
+    return [*checks, *([session] if session else [])]
+
+
+def _session_check(collect_errors: int, collected: int, exitstatus: int) -> Check | None:
+    if collect_errors:
+        message = f"{collect_errors} test modules could not be collected."
+        return Check("collection", Status.FAIL, collect_errors, 0, "==", "", message)
+    if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+        message = f"pytest ended early (exit status {exitstatus})."
+        return Check("session", Status.INCONCLUSIVE, exitstatus, 0, "==", "", message)
+    if exitstatus == pytest.ExitCode.USAGE_ERROR or (collected == 0 and exitstatus != 5):
+        message = f"pytest could not collect the suite (exit status {exitstatus})."
+        return Check("collection", Status.FAIL, exitstatus, 0, "==", "", message)
+    return None
+
+
+def session_evidence(
+    tally: _Tally, collected: int, exitstatus: int, folder: Path, run: Path
+) -> Evidence:
+    """What the session found: collected tests declared, those that ran evaluated."""
+    passed, failed = tally.count("passed"), tally.count("failed") + tally.count("error")
+    skipped, xfailed = tally.count("skipped"), tally.count("xfailed")
+    junit = folder / "junit.xml"
     artifacts = {"junit": str(junit.relative_to(run))} if junit.exists() else {}
     logs = folder / "stack-logs"
     if logs.is_dir():
         artifacts["stack_logs"] = str(logs.relative_to(run))
-    return LayerRecord(
-        layer=layer,
-        status=status,
-        summary=f"{passed} passed, {failed} failed, {skipped} skipped, {xfailed} xfailed "
-        f"of {collected} collected",
-        declared=declared,
-        evaluated=evaluated,
+    return Evidence(
+        checks=_checks(tally, collected, exitstatus, str(junit.relative_to(run))),
+        declared={"tests": collected},
+        evaluated={"tests": passed + failed + xfailed},
         figures={"passed": passed, "failed": failed, "skipped": skipped, "xfailed": xfailed},
-        checks=checks,
         artifacts=artifacts,
         tools={"pytest": pytest.__version__, "python": platform.python_version()},
-        reasons=reasons,
-        **tally.clock.times(),
+        summary=f"{passed} passed, {failed} failed, {skipped} skipped, {xfailed} xfailed "
+        f"of {collected} collected",
     )
 
 

@@ -2,7 +2,8 @@
 
 A record is the only thing the report reads from a layer. Its format is documented in
 `docs/records.md`; `SCHEMA` names its version. A record that is missing, unreadable or
-does not follow the format is read as INCONCLUSIVE, never skipped.
+does not follow the format is read as INCONCLUSIVE, never skipped. A layer's work gives its
+`Evidence`; `LayerRecord.judged` makes the record of it by the one rule, `judge`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from signoff.errors import EvidenceError
+
 SCHEMA = "signoff.record/1"
 RECORD_NAME = "record.json"
 # the check of every test-running layer that counts its failed tests (claims name it too)
@@ -32,6 +35,11 @@ class Status(StrEnum):
     INCONCLUSIVE = "INCONCLUSIVE"
     WAIVED = "WAIVED"
 
+    @property
+    def passing(self) -> bool:
+        """PASS, or a failure a valid waiver covers: the one home of "passing"."""
+        return self in (Status.PASS, Status.WAIVED)
+
 
 @dataclass(frozen=True)
 class Check:
@@ -39,7 +47,7 @@ class Check:
 
     `figure` is None when nothing was measured; such a check is INCONCLUSIVE.
     `comparator` is one of ">=", "<=", ">", "<", "==". `low` and `high` bound the figure's
-    confidence interval when it was judged on one (`signoff.intervals`); None: no interval, or
+    confidence interval when it was judged on one (`signoff.judge.intervals`); None: no interval, or
     an end the samples could not bound.
     """
 
@@ -80,6 +88,20 @@ class LayerRecord:
     duration_s: float = 0.0
     schema: str = SCHEMA
 
+    def __post_init__(self) -> None:
+        # No builder may call a record passing that the rule does not pass.
+        ruled, _ = judge(self.checks, self.declared, self.evaluated)
+        if self.status.passing and ruled is not Status.PASS:
+            raise ValueError(f"the record of {self.layer!r} says {self.status}, the rule {ruled}")
+
+    @classmethod
+    def judged(
+        cls, layer: str, evidence: Evidence, times: Mapping[str, Any] | None = None
+    ) -> LayerRecord:
+        """The record of a layer's evidence: its status and reasons by the one rule."""
+        status, reasons = judge(evidence.checks, evidence.declared, evidence.evaluated)
+        return cls(layer, status, reasons=reasons, **vars(evidence), **(times or {}))
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -90,6 +112,26 @@ class LayerRecord:
         checks = [Check(**{**c, "status": Status(c["status"])}) for c in data.get("checks", [])]
         fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**{**fields, "status": Status(data["status"]), "checks": checks})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a layer's work found, for the one rule to judge: its checks, what it declared it
+    would evaluate and what it did (counts by kind), and what the record shows beside the
+    verdict (figures, artifacts relative to the run directory, tool versions, a summary)."""
+
+    checks: list[Check] = field(default_factory=list)
+    declared: dict[str, int] = field(default_factory=dict)
+    evaluated: dict[str, int] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+    artifacts: dict[str, str] = field(default_factory=dict)
+    tools: dict[str, str] = field(default_factory=dict)
+    summary: str = ""
+
+    @classmethod
+    def of(cls, record: LayerRecord) -> Evidence:
+        """A record's evidence, to be judged again (a child's record, with checks added)."""
+        return cls(**{name: getattr(record, name) for name in cls.__dataclass_fields__})
 
 
 @dataclass(frozen=True)
@@ -220,20 +262,28 @@ def write_record(layer_dir: Path, record: LayerRecord) -> Path:
     return target
 
 
-def read_record(layer_dir: Path, layer: str) -> LayerRecord:
-    """Read a layer's record; a missing or malformed one becomes an INCONCLUSIVE record."""
+def load_record(layer_dir: Path, layer: str) -> LayerRecord:
+    """Read a layer's record; EvidenceError says why when it is missing or malformed."""
     path = layer_dir / RECORD_NAME
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        record = LayerRecord.from_json(data)
+        record = LayerRecord.from_json(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
-        return _unreadable(layer, f"The layer wrote no record ({path} is missing).")
+        raise EvidenceError(f"The layer wrote no record ({path} is missing).") from None
     except (OSError, ValueError, TypeError, KeyError) as exc:
-        return _unreadable(layer, f"The record {path} is unreadable: {exc}.")
+        raise EvidenceError(f"The record {path} is unreadable: {exc}.") from None
     if record.layer != layer:
-        return _unreadable(layer, f"The record {path} names layer {record.layer!r}.")
+        raise EvidenceError(f"The record {path} names layer {record.layer!r}.")
     return record
 
 
-def _unreadable(layer: str, reason: str) -> LayerRecord:
-    return LayerRecord(layer=layer, status=Status.INCONCLUSIVE, summary=reason, reasons=[reason])
+def read_record(layer_dir: Path, layer: str) -> LayerRecord:
+    """Read a layer's record; a missing or malformed one becomes an INCONCLUSIVE record."""
+    try:
+        return load_record(layer_dir, layer)
+    except EvidenceError as exc:
+        return inconclusive(layer, exc.message)
+
+
+def inconclusive(layer: str, reason: str, **fields: Any) -> LayerRecord:
+    """The record of a layer that left nothing to judge: why, in one sentence."""
+    return LayerRecord(layer, Status.INCONCLUSIVE, reason, reasons=[reason], **fields)

@@ -10,6 +10,7 @@ from rich.console import Console
 from signoff.campaign.interleave import interleave, write_report
 from signoff.config import Config
 from signoff.errors import UsageError
+from signoff.report.results import comparison_gates
 
 console = Console(stderr=True)
 
@@ -51,6 +52,7 @@ def run_compare(config: Config, args: argparse.Namespace) -> int:
     paths = write_report(config, comparison, cand_runs[-1])
     sys.stdout.write(paths["md"].read_text(encoding="utf-8"))
     console.print(f"Report: {paths['html']}")
-    for gate in comparison.gates:
+    gates = comparison_gates(comparison)
+    for gate in gates:
         console.print(f"{gate.name}: {gate.status.value} ({gate.figure}) {gate.message}")
-    return 0 if all(g.ok or not g.required for g in comparison.gates) else 1
+    return 0 if all(g.ok or not g.required for g in gates) else 1

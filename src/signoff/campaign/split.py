@@ -8,31 +8,35 @@ and only each stack's own noise is left. Each pair of runs is one split run; eac
 of it is written as an ordinary load run directory (samples, record), so the judge
 and the report read it like any other.
 
-The generator is the package's open model in one asyncio process: the load profile's arrival
-rate for each build, the operations of `[load.open]` (or the mix), latency counted from the
-intended start. A project locustfile is not played; its data seeding with it.
+The generator is the package's open model (`signoff.load.arrivals`) in its asyncio mode: the
+load profile's arrival rate for each build, the operations of `[load.open]` (or the mix),
+latency counted from the intended start. A project locustfile is not played; its data
+seeding with it: `[compare] seed` is sent to each build before the load instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from signoff import openapi
+from signoff.campaign.side import LABEL
 from signoff.config import Config, LoadOpen
 from signoff.errors import ConfigError, EvidenceError, SignoffError
+from signoff.judge import series
+from signoff.layers.run import error_record
+from signoff.load import arrivals
 from signoff.load import plan as plan_mod
-from signoff.load import series
-from signoff.load.mix import MixOperation, Workload, remember
+from signoff.load.mix import Answer, MixOperation, Workload, answered, pick, seed
 from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
 from signoff.report.model import write_plan
 from signoff.rundir import layer_dir
@@ -40,7 +44,7 @@ from signoff.stack.interface import StackHandle
 from signoff.stack.select import choose_provider
 
 LAYER = "load"
-RNG = random.SystemRandom()  # which side gets a request: no reproducible sequence needed
+Chosen = tuple["Side", MixOperation, str]
 
 
 @dataclass
@@ -54,41 +58,20 @@ class Side:
     errors: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, int] = field(default_factory=dict)  # place -> arrivals not sent in time
 
-    def values(self) -> dict[str, str]:
-        return dict(self.saved)
-
-
-def schedule(plan: plan_mod.Plan, start: float, share: float) -> Iterator[tuple[float, str]]:
-    """(intended start, phase) of every arrival of the plan, at `share` of its rates."""
-    offset = start
-    for stage in plan.stages:
-        table = [{"duration_s": stage.duration_s, "rate": stage.rate, "rate_end": stage.rate_end}]
-        for t in plan_mod.arrivals(table, offset, share):
-            yield t, stage.phase
-        offset += stage.duration_s
-
-
-def _pick(ops: Sequence[MixOperation], side: Side) -> tuple[MixOperation, str] | None:
-    ready = [(op, url) for op in ops if (url := op.url(side.values())) is not None]
-    if not ready:
-        return None
-    return RNG.choices(ready, weights=[op.weight for op, _ in ready])[0]
+    def request(self, op: MixOperation, url: str) -> dict[str, Any]:
+        """The keywords of httpx's `request` that send `op` to this side."""
+        headers = {**self.handle.headers, **op.headers}
+        url = self.handle.base_url + url
+        return {"method": op.method, "url": url, "headers": headers, "json": op.json}
 
 
 async def _send(
-    client: httpx.AsyncClient,
-    side: Side,
-    op: MixOperation,
-    url: str,
-    intended: float,
-    where: str,
+    client: httpx.AsyncClient, profile: str, arrival: arrivals.Arrival, chosen: Chosen
 ) -> None:
-    key = series.key(op.name, where)
-    headers = {**side.handle.headers, **op.headers}
+    side, op, url = chosen
+    key = series.key(op.name, f"{profile}/{arrival.phase}")
     try:
-        response = await client.request(
-            op.method, side.handle.base_url + url, headers=headers, json=op.json
-        )
+        response = await client.request(**side.request(op, url))
         ok = response.status_code < 400
     except httpx.HTTPError:
         ok, response = False, None
@@ -96,81 +79,48 @@ async def _send(
     if not ok:
         side.errors[key] = side.errors.get(key, 0) + 1
         return
-    side.samples.setdefault(key, []).append((finished - intended) * 1000.0)
+    side.samples.setdefault(key, []).append(arrivals.latency_ms(arrival.intended, finished))
     if response is not None:
-        remember(op, response.json, side.saved)
+        answered(op, response.status_code, response.json, side.saved)
 
 
-async def _seed(client: httpx.AsyncClient, side: Side, ops: Sequence[MixOperation]) -> None:
+def _seed(side: Side, ops: Sequence[MixOperation], timeout: float) -> None:
     """`[compare] seed`: each operation sent once to the side, in order, before the load; the
     values it saves fill the placeholders of the measured requests."""
-    for op in ops:
-        url = op.url(side.values())
-        if url is None:
-            raise EvidenceError(
-                f"The seed request {op.name} has no value for {', '.join(op.placeholders)}.",
-                hint="save it from an earlier seed request's answer (save = { name = path }).",
-            )
-        headers = {**side.handle.headers, **op.headers}
+
+    def send(op: MixOperation, url: str) -> Answer:
         try:
-            response = await client.request(
-                op.method, side.handle.base_url + url, headers=headers, json=op.json
-            )
+            response = client.request(**side.request(op, url))
         except httpx.HTTPError as exc:
             raise EvidenceError(f"The seed request {op.name} failed: {exc}.") from exc
-        if response.status_code >= 400:
-            raise EvidenceError(
-                f"The seed request {op.name} to {side.handle.base_url} answered "
-                f"{response.status_code}: {response.text[:200]}",
-                hint="give it the body the service expects ([load.mix] operations, json).",
-            )
-        remember(op, response.json, side.saved)
+        return Answer(response.status_code, response.text, response.json)
+
+    with httpx.Client(timeout=timeout, trust_env=False) as client:
+        seed(ops, send, side.saved, side.handle.base_url)
 
 
 async def play(
-    plan: plan_mod.Plan,
-    ops: Sequence[MixOperation],
-    sides: Sequence[Side],
-    open_settings: LoadOpen,
-    seed: Sequence[MixOperation] = (),
+    plan: plan_mod.Plan, ops: Sequence[MixOperation], sides: Sequence[Side], limits: LoadOpen
 ) -> None:
     """The plan's arrivals for every side, each arrival to one side: in blocks of one arrival
     per side in random order, so each side gets the same number at the same moments."""
-    in_flight = open_settings.max_in_flight
-    max_lag = open_settings.max_lag_s
-    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
-    slots = asyncio.Semaphore(in_flight)
-    tasks: set[asyncio.Task[None]] = set()
+    in_flight = limits.max_in_flight
+    pool = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
 
-    async def sent(side: Side, op: MixOperation, url: str, intended: float, where: str) -> None:
-        try:
-            await _send(client, side, op, url, intended, where)
-        finally:
-            slots.release()
+    def chosen(arrival: arrivals.Arrival) -> Chosen | None:
+        side = sides[arrival.target]
+        ready = pick(ops, side.saved)
+        return None if ready is None else (side, *ready)
 
-    async with httpx.AsyncClient(timeout=max_lag, limits=limits, trust_env=False) as client:
-        for side in sides:
-            await _seed(client, side, seed)
-        start = time.perf_counter() + 0.2
-        order: list[Side] = []
-        for intended, phase in schedule(plan, start, len(sides)):
-            if not order:
-                order = RNG.sample(list(sides), len(sides))
-            side = order.pop()
-            where = f"{plan.profile}/{phase}"
-            delay = intended - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            chosen = _pick(ops, side)
-            if chosen is None or slots.locked() or time.perf_counter() - intended > max_lag:
-                side.dropped[where] = side.dropped.get(where, 0) + 1
-                continue
-            await slots.acquire()
-            task = asyncio.create_task(sent(side, *chosen, intended, where))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        if tasks:
-            await asyncio.wait(tasks, timeout=max_lag)
+    def drop(arrival: arrivals.Arrival, _: Chosen | None) -> None:
+        side, place = sides[arrival.target], f"{plan.profile}/{arrival.phase}"
+        side.dropped[place] = side.dropped.get(place, 0) + 1
+
+    stages = [asdict(stage) for stage in plan.stages]
+    async with httpx.AsyncClient(timeout=limits.max_lag_s, limits=pool, trust_env=False) as client:
+        schedule = arrivals.schedule(stages, time.perf_counter() + 0.2, len(sides), len(sides))
+        send = functools.partial(_send, client, plan.profile)
+        await arrivals.play_async(schedule, limits, chosen, send, drop)
 
 
 def _unsent(side: Side, ops: Sequence[MixOperation]) -> list[Check]:
@@ -201,6 +151,28 @@ def _generator(cpu: float, limit: float) -> Check:
     return Check("generator CPU (share of a core)", status, round(cpu, 3), limit, "<=", "", why)
 
 
+def _phases(side: Side, plan: plan_mod.Plan, label: str) -> tuple[list[Check], int]:
+    """Per phase, the share of arrivals that failed or were not sent in time against the
+    profile's error budget; and how many phases had any."""
+    checks: list[Check] = []
+    evaluated = 0
+    for phase in plan.phases:
+        where = f"{plan.profile}/{phase}"
+        ok = sum(len(v) for k, v in side.samples.items() if series.place(k) == where)
+        bad = sum(n for k, n in side.errors.items() if series.place(k) == where)
+        bad += side.dropped.get(where, 0)
+        limit = plan.budget(phase).get("error_rate", 0.0)
+        if ok + bad == 0:
+            why = f"No request of phase {phase} reached {label}."
+            checks.append(Check(f"{where}: requests", Status.INCONCLUSIVE, 0, 1, ">=", "", why))
+            continue
+        evaluated += 1
+        rate = bad / (ok + bad)
+        status = Status.PASS if rate <= limit else Status.FAIL
+        checks.append(Check(f"{where}: error rate", status, round(rate, 4), limit, "<=", ""))
+    return checks, evaluated
+
+
 def _record(
     side: Side,
     plan: plan_mod.Plan,
@@ -212,37 +184,15 @@ def _record(
     """The side's load record: every operation sent, and per phase the share of arrivals that
     failed or were not sent in time against the profile's error budget. An open model's
     throughput is its arrival rate, so none is recorded: what fell short shows as dropped."""
-    checks: list[Check] = [*_unsent(side, ops), generator]
-    evaluated = 0
-    for phase in plan.phases:
-        where = f"{plan.profile}/{phase}"
-        ok = sum(len(v) for k, v in side.samples.items() if series.place(k) == where)
-        bad = sum(n for k, n in side.errors.items() if series.place(k) == where)
-        bad += side.dropped.get(where, 0)
-        limit = plan.budget(phase).get("error_rate", 0.0)
-        if ok + bad == 0:
-            checks.append(
-                Check(
-                    f"{where}: requests",
-                    Status.INCONCLUSIVE,
-                    0,
-                    1,
-                    ">=",
-                    "",
-                    f"No request of phase {phase} reached {label}.",
-                )
-            )
-            continue
-        evaluated += 1
-        rate = bad / (ok + bad)
-        status = Status.PASS if rate <= limit else Status.FAIL
-        checks.append(Check(f"{where}: error rate", status, round(rate, 4), limit, "<=", ""))
+    phases, evaluated = _phases(side, plan, label)
+    checks = [*_unsent(side, ops), generator, *phases]
     declared = {"phases": len(plan.phases)}
     status, reasons = judge(checks, declared, {"phases": evaluated})
     (folder / "samples.json").write_text(json.dumps(side.samples), encoding="utf-8")
     requests = sum(len(v) for v in side.samples.values())
     errors = sum(side.errors.values())
     dropped = sum(side.dropped.values())
+    split = {"side": label, "requests": requests, "errors": errors, "dropped": dropped}
     return LayerRecord(
         layer=LAYER,
         status=status,
@@ -251,12 +201,7 @@ def _record(
         declared=declared,
         evaluated={"phases": evaluated},
         figures={
-            "split": {
-                "side": label,
-                "requests": requests,
-                "errors": errors,
-                "dropped": dropped,
-            },
+            "split": split,
             "errors": side.errors,
             "dropped": side.dropped,
             "generator_cpu_core": generator.figure,
@@ -305,14 +250,13 @@ def pair(
     clock = Clock.start()
     for _, label, run in sides:
         write_plan(run, "compare", [LAYER], [LAYER])
-        (run / "compare-side.txt").write_text(label + "\n", encoding="utf-8")
+        (run / LABEL).write_text(label + "\n", encoding="utf-8")
     try:
         found, ops, cpu = _measure(sides, plan, options)
     except SignoffError as exc:
         # a stack that did not come up: both sides' records say so, and judge nothing
         for _, _, run in sides:
-            record = LayerRecord(LAYER, Status.INCONCLUSIVE, exc.message, reasons=[exc.message])
-            write_record(layer_dir(run, LAYER), record)
+            write_record(layer_dir(run, LAYER), error_record(LAYER, layer_dir(run, LAYER), exc))
         return
     generator = _generator(cpu, sides[0][0].load.generator_cpu_max)
     for side, (_, label, run) in zip(found, sides, strict=True):
@@ -344,7 +288,9 @@ def _measure(
             config.target.api_prefix,
         )
         ops = workload.operations(plan.mode, True)
+        for side in found:
+            _seed(side, config.compare.seed, settings.open.max_lag_s)
         cpu, wall = time.process_time(), time.perf_counter()
-        asyncio.run(play(plan, ops, found, settings.open, config.compare.seed))
+        asyncio.run(play(plan, ops, found, settings.open))
         share = (time.process_time() - cpu) / max(time.perf_counter() - wall, 1e-6)
     return found, ops, share

@@ -13,8 +13,6 @@ from signoff.fuzz.command import (
     passes,
     resolve_seed,
     seed_args,
-    split_args,
-    stack_args,
 )
 from signoff.fuzz.replay import Finding, classify, replay_command, replay_run
 from signoff.fuzz.results import external_refs, junit_failures, merge_reports
@@ -32,6 +30,4 @@ __all__ = [
     "replay_run",
     "resolve_seed",
     "seed_args",
-    "split_args",
-    "stack_args",
 ]

@@ -15,7 +15,6 @@ from signoff.errors import UsageError
 # Operations that revoke the caller's own credential (`[fuzz] last_operations`) run in a pass of
 # their own, last, with a fresh credential: the first pass keeps a valid one for every other.
 LAST_PASS_MAX_TIME = 8
-SERVICE_ENV = "--signoff-service-env="
 
 
 def operations(document: dict[str, Any]) -> list[str]:
@@ -101,27 +100,6 @@ def masked(argv: list[str], headers: dict[str, str] | None = None) -> list[str]:
         scheme, _, rest = value.partition(" ")
         shown[f"{key}: {value}"] = f"{key}: {scheme} ***" if rest else f"{key}: ***"
     return [shown.get(a, a) for a in argv]
-
-
-def split_args(args: list[str]) -> tuple[dict[str, str], list[str]]:
-    """`--signoff-service-env=KEY=VALUE` items (the embedded service's environment) and the rest,
-    which go to Schemathesis."""
-    env: dict[str, str] = {}
-    rest: list[str] = []
-    for arg in args:
-        if not arg.startswith(SERVICE_ENV):
-            rest.append(arg)
-            continue
-        key, sep, value = arg.removeprefix(SERVICE_ENV).partition("=")
-        if not sep or not key:
-            raise UsageError(f"{SERVICE_ENV}KEY=VALUE is needed, not {arg!r}.")
-        env[key] = value
-    return env, rest
-
-
-def stack_args(args: list[str]) -> tuple[dict[str, str], list[str]]:
-    """`--stack` and `--base-url` given after the layer's name (as `nox -s fuzz -- ...` does)."""
-    return _options(args, ("--stack", "--base-url"))
 
 
 def seed_args(args: list[str]) -> tuple[int | None, list[str]]:

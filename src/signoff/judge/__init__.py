@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from signoff.judge.baseline import Comparison, Row, compare
+from signoff.judge.baseline import Comparison, Judgement, compare
+from signoff.judge.rows import Row
 from signoff.judge.stats import Change, Settings, Shift, judge
 
-__all__ = ["Change", "Comparison", "Row", "Settings", "Shift", "compare", "judge"]
+__all__ = ["Change", "Comparison", "Judgement", "Row", "Settings", "Shift", "compare", "judge"]

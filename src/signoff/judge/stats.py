@@ -167,6 +167,10 @@ class _Spread:
     def se(self) -> float:
         return self.sd * math.sqrt(1 / self.n_a + 1 / self.n_b)
 
+    def half(self, alpha: float) -> float:
+        """The half-width of the change's two-sided 1-alpha interval (log scale)."""
+        return _critical(1 - alpha / 2, self.df) * self.se
+
 
 def _spread(
     baseline: Sequence[float | None],
@@ -197,6 +201,51 @@ def _spread(
     return _Spread(diff, sd, len(a), len(b), False, df > 0)
 
 
+def _no_runs(figure: str, s: Settings, a: list[float], b: list[float]) -> str:
+    """Why a series is not judged when a side has no run that gave it a value."""
+    where = "either side" if not a and not b else "one side"
+    return f"no run with at least {samples_for(figure, s.min_samples)} positive samples on {where}"
+
+
+def _classify(
+    spread: _Spread, s: Settings, family: int, higher: bool, floor: float, needed: int | None
+) -> tuple[Change, str]:
+    """The change and why: the minimum effect applied to the series' own interval for `same`,
+    to the familywise one for a flag."""
+    diff = spread.diff
+    # `same` rests on this series' own interval; a flag must survive the familywise one, so
+    # judging forty series at once does not make forty chances of a false alarm.
+    half, wide = spread.half(s.alpha), spread.half(s.alpha / family)
+    low, high = diff - half, diff + half
+    sign = -1.0 if higher else 1.0
+    worse_low, worse_high = sorted((sign * (diff - wide), sign * (diff + wide)))
+    edge = math.log1p(s.min_effect)
+    band = f"{math.expm1(low):+.1%}..{math.expm1(high):+.1%}"
+    flagband = f"{math.expm1(diff - wide):+.1%}..{math.expm1(diff + wide):+.1%}"
+    among = f" (widened for {family} series judged together)" if family > 1 else ""
+    if max(abs(low), abs(high)) < edge:
+        change, why = Change.SAME, f"interval {band} lies within ±{s.min_effect:.0%}"
+    elif worse_low > 0:
+        change, why = Change.SLOWER, f"interval {flagband}{among} lies wholly on the worse side"
+    elif worse_high < 0:
+        change, why = Change.FASTER, f"interval {flagband}{among} lies wholly on the better side"
+    elif floor > edge:
+        change = Change.INCONCLUSIVE
+        more = f"about {needed} runs per side" if needed else f"more than {_MAX_RUNS} runs a side"
+        why = (
+            f"noise floor: the smallest detectable change is ±{math.expm1(floor):.0%}, above "
+            f"the ±{s.min_effect:.0%} minimum effect; {more} would reach it"
+        )
+    else:
+        change = Change.INCONCLUSIVE
+        why = f"interval {band} reaches past ±{s.min_effect:.0%} without excluding no change"
+    if spread.paired:
+        why += f" (on {spread.n_a} pairs of neighbouring runs)"
+    if not spread.measured:
+        why += f" (between-run noise assumed {s.assumed_noise:.0%}: one run a side measures none)"
+    return change, why
+
+
 def judge_logs(
     baseline: Sequence[float | None],
     candidate: Sequence[float | None],
@@ -222,49 +271,15 @@ def judge_logs(
     value_a = _geomean([v for v in show_a if v is not None])
     value_b = _geomean([v for v in show_b if v is not None])
     if not a or not b:
-        reason = (
-            f"no run with at least {samples_for(figure, s.min_samples)} positive samples on "
-            f"{'either side' if not a and not b else 'one side'}"
-        )
         return Shift(
             Change.INCONCLUSIVE, figure, len(a), len(b), value_a, value_b,
-            None, None, None, None, None, None, False, reason,
+            None, None, None, None, None, None, False, _no_runs(figure, s, a, b),
         )  # fmt: skip
     spread = _spread(baseline, candidate, s, paired)
-    diff, sd, df = spread.diff, spread.sd, spread.df
-    # `same` rests on this series' own interval; a flag must survive the familywise one, so
-    # judging forty series at once does not make forty chances of a false alarm.
-    half = _critical(1 - s.alpha / 2, df) * spread.se
-    wide = _critical(1 - s.alpha / (2 * family), df) * spread.se
-    low, high = diff - half, diff + half
-    sign = -1.0 if higher_is_better else 1.0
-    worse_low, worse_high = sorted((sign * (diff - wide), sign * (diff + wide)))
-    floor = mde(sd, spread.n_a, spread.n_b, s, family, spread.paired)
-    needed = runs_needed(sd, s, family, spread.paired)
-    edge = math.log1p(s.min_effect)
-    band = f"{math.expm1(low):+.1%}..{math.expm1(high):+.1%}"
-    flagband = f"{math.expm1(diff - wide):+.1%}..{math.expm1(diff + wide):+.1%}"
-    among = f" (widened for {family} series judged together)" if family > 1 else ""
-    if max(abs(low), abs(high)) < edge:
-        change, why = Change.SAME, f"interval {band} lies within ±{s.min_effect:.0%}"
-    elif worse_low > 0:
-        change, why = Change.SLOWER, f"interval {flagband}{among} lies wholly on the worse side"
-    elif worse_high < 0:
-        change, why = Change.FASTER, f"interval {flagband}{among} lies wholly on the better side"
-    elif floor > edge:
-        change = Change.INCONCLUSIVE
-        more = f"about {needed} runs per side" if needed else f"more than {_MAX_RUNS} runs a side"
-        why = (
-            f"noise floor: the smallest detectable change is ±{math.expm1(floor):.0%}, above "
-            f"the ±{s.min_effect:.0%} minimum effect; {more} would reach it"
-        )
-    else:
-        change = Change.INCONCLUSIVE
-        why = f"interval {band} reaches past ±{s.min_effect:.0%} without excluding no change"
-    if spread.paired:
-        why += f" (on {spread.n_a} pairs of neighbouring runs)"
-    if not spread.measured:
-        why += f" (between-run noise assumed {s.assumed_noise:.0%}: one run a side measures none)"
+    floor = mde(spread.sd, spread.n_a, spread.n_b, s, family, spread.paired)
+    needed = runs_needed(spread.sd, s, family, spread.paired)
+    change, why = _classify(spread, s, family, higher_is_better, floor, needed)
+    half = spread.half(s.alpha)
     return Shift(
         change=change,
         figure=figure,
@@ -272,10 +287,10 @@ def judge_logs(
         runs_candidate=len(b),
         value_baseline=value_a,
         value_candidate=value_b,
-        relative=math.expm1(diff),
-        ci_low=math.expm1(low),
-        ci_high=math.expm1(high),
-        noise=math.expm1(sd),
+        relative=math.expm1(spread.diff),
+        ci_low=math.expm1(spread.diff - half),
+        ci_high=math.expm1(spread.diff + half),
+        noise=math.expm1(spread.sd),
         mde=math.expm1(floor),
         runs_needed=needed,
         measured_noise=spread.measured,

@@ -11,21 +11,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from signoff.config import Config
 from signoff.errors import EvidenceError, SignoffError
-from signoff.layers import LayerContext
+from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
-from signoff.records import Clock, LayerRecord, judge, write_record
-from signoff.rundir import layer_dir
+from signoff.records import Evidence
+from signoff.security import gate
 from signoff.security import waivers as waivers_mod
 from signoff.security.advisories import AdvisoryDB
 from signoff.security.bandit_runner import run_bandit
-from signoff.security.gate import Evidence, evaluate
 from signoff.security.http_checks import run_checks
 from signoff.security.osv_server import OsvServer
 from signoff.security.pip_audit_runner import AuditResult, requirement_names, run_pip_audit
-from signoff.stack.select import choose_provider
 
-LAYER = "audit"
 DB_ENV = "SIGNOFF_ADVISORY_DB"
 
 
@@ -40,9 +38,9 @@ class _Audit:
         self.ctx = ctx
         self.settings = ctx.config.audit
         self.root = ctx.config.root
-        self.folder = layer_dir(ctx.run_dir, LAYER)
+        self.folder = ctx.folder
         self.today = today
-        self.evidence = Evidence(http_enabled=self.settings.http_checks)
+        self.evidence = gate.Evidence(http_enabled=self.settings.http_checks)
         self.source: dict[str, Any] = {"source": self.settings.source}
         self.warnings: list[str] = []
 
@@ -163,14 +161,13 @@ class _Audit:
             )
 
     def http(self) -> None:
-        if not self.evidence.http_enabled:
+        """The live HTTP checks, on the stack the harness started for them."""
+        handle = self.ctx.handle
+        if not self.evidence.http_enabled or handle is None:
             return
         output = self.folder / "http-checks.json"
         try:
-            with choose_provider(
-                self.ctx.config, self.folder / "stack-logs", self.ctx.stack, self.ctx.base_url
-            ) as handle:
-                checker = run_checks(handle, self.ctx.config.target, self.settings, self.root)
+            checker = run_checks(handle, self.ctx.config.target, self.settings, self.root)
         except SignoffError as exc:
             self.evidence.problems["http"] = _problem(exc)
             return
@@ -185,8 +182,8 @@ class _Audit:
         self.keep("http_checks", output)
 
 
-def run(ctx: LayerContext) -> LayerRecord:
-    clock = Clock.start()
+def work(ctx: LayerContext) -> Evidence:
+    """Bandit, pip-audit and the live HTTP checks, each part's evidence judged with the waivers."""
     today = date.today()
     audit = _Audit(ctx, today)
     waivers_file = audit.path(audit.settings.waivers)
@@ -197,8 +194,7 @@ def run(ctx: LayerContext) -> LayerRecord:
     audit.bandit()
     audit.pip_audit()
     audit.http()
-    verdict = evaluate(audit.evidence, waivers, today, audit.settings.threshold)
-    status, reasons = judge(verdict.checks, verdict.declared, verdict.evaluated)
+    verdict = gate.evaluate(audit.evidence, waivers, today, audit.settings.threshold)
     ev = audit.evidence
     tools = {
         "bandit": ev.bandit.version if ev.bandit else "",
@@ -207,18 +203,26 @@ def run(ctx: LayerContext) -> LayerRecord:
     summary = verdict.summary
     if audit.warnings:
         summary += f"; warning: {audit.warnings[0]}"
-    record = LayerRecord(
-        layer=LAYER,
-        status=status,
-        summary=summary,
+    return Evidence(
+        checks=verdict.checks,
         declared=verdict.declared,
         evaluated=verdict.evaluated,
         figures={**verdict.figures, "advisory_source": audit.source, "warnings": audit.warnings},
-        checks=verdict.checks,
         artifacts=ev.artifacts,
         tools={name: version for name, version in tools.items() if version},
-        reasons=reasons,
-        **clock.times(),
+        summary=summary,
     )
-    write_record(audit.folder, record)
-    return record
+
+
+def _http_checks(config: Config) -> bool:
+    return config.audit.http_checks
+
+
+# The HTTP checks send writes too (without a credential, or with bad bodies): a stack of its own.
+LAYER = Layer(
+    "audit",
+    "Security: bandit, pip-audit (advisory database), live HTTP checks, waivers, score.",
+    work,
+    stack="own",
+    stack_when=_http_checks,
+)

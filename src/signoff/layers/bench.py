@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from typing import Any
 
-from signoff.intervals import median_interval
-from signoff.layers import LayerContext
+from signoff.judge.intervals import median_interval
+from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative, run_pytest_layer
 from signoff.machine import MachineSampler, busy_figures
-from signoff.records import LayerRecord, judge, threshold_check, write_record
-from signoff.rundir import layer_dir
+from signoff.records import Evidence, threshold_check
 
 
 def _benchmarks(path: Any) -> list[dict[str, Any]]:
@@ -28,20 +28,19 @@ def _benchmarks(path: Any) -> list[dict[str, Any]]:
     return [b for b in found if isinstance(b, dict)]
 
 
-def run(ctx: LayerContext) -> LayerRecord:
+def work(ctx: LayerContext) -> Evidence:
+    """The benchmark suites in a pytest child; every benchmark needs enough raw samples."""
     settings = ctx.config.bench
-    need = ctx.config.report.min_samples
-    folder = layer_dir(ctx.run_dir, "bench")
-    output = folder / "benchmark.json"
+    output = ctx.folder / "benchmark.json"
     output.unlink(missing_ok=True)  # never judge a previous attempt's numbers
     with MachineSampler([os.getpid()]) as sampler:  # the benchmarks run in our children
-        record = run_pytest_layer(
+        base = run_pytest_layer(
             ctx,
-            "bench",
+            ctx.name,
             list(settings.paths),
             extra=[
                 f"--benchmark-json={output}",
-                f"--benchmark-storage=file://{folder / 'storage'}",
+                f"--benchmark-storage=file://{ctx.folder / 'storage'}",
                 f"--benchmark-save={ctx.run_dir.name}",
                 "--benchmark-save-data",
                 f"--benchmark-min-rounds={settings.min_rounds}",
@@ -49,7 +48,19 @@ def run(ctx: LayerContext) -> LayerRecord:
             ],
             coverage="none",
         )
-    benches = _benchmarks(output)
+    machine = busy_figures(sampler.figures(), settings.busy_share_max)
+    return _samples(ctx, Evidence.of(base), _benchmarks(output), machine)
+
+
+def _samples(
+    ctx: LayerContext,
+    base: Evidence,
+    benches: list[dict[str, Any]],
+    machine: dict[str, Any] | None,
+) -> Evidence:
+    """The suite's evidence with the check that each benchmark kept enough raw samples."""
+    need = ctx.config.report.min_samples
+    output = ctx.folder / "benchmark.json"
     with_data = {
         str(b.get("fullname")): b["stats"]["data"]
         for b in benches
@@ -57,22 +68,16 @@ def run(ctx: LayerContext) -> LayerRecord:
     }
     enough = [name for name, data in with_data.items() if len(data) >= need]
     evidence = relative(ctx.run_dir, output)
-    checks = [
-        *record.checks,
-        threshold_check(
-            "benchmarks with enough raw samples",
-            len(enough) if benches else None,
-            ">=",
-            float(max(len(benches), 1)),
-            "",
-            evidence,
-        ),
-    ]
-    declared = {**record.declared, "benchmarks": record.declared.get("tests", 0)}
-    evaluated = {**record.evaluated, "benchmarks": len(enough)}
-    status, reasons = judge(checks, declared, evaluated)
+    check = threshold_check(
+        "benchmarks with enough raw samples",
+        len(enough) if benches else None,
+        ">=",
+        float(max(len(benches), 1)),
+        "",
+        evidence,
+    )
     figures = {
-        **record.figures,
+        **base.figures,
         "benchmarks": {
             str(b.get("name")): {
                 "median_s": b["stats"].get("median"),
@@ -83,26 +88,23 @@ def run(ctx: LayerContext) -> LayerRecord:
             for b in benches
         },
         "min_samples": need,
-        "machine": busy_figures(sampler.figures(), settings.busy_share_max),
+        "machine": machine,
     }
-    artifacts = {**record.artifacts}
-    if output.is_file():
-        artifacts["benchmark_json"] = evidence
-    final = LayerRecord(
-        layer="bench",
-        status=status,
-        summary=f"{len(benches)} benchmarks, {len(enough)} with at least {need} raw samples; "
-        + record.summary,
-        declared=declared,
-        evaluated=evaluated,
+    return replace(
+        base,
+        checks=[*base.checks, check],
+        declared={**base.declared, "benchmarks": base.declared.get("tests", 0)},
+        evaluated={**base.evaluated, "benchmarks": len(enough)},
         figures=figures,
-        checks=checks,
-        artifacts=artifacts,
-        tools=record.tools,
-        reasons=reasons,
-        started_at=record.started_at,
-        finished_at=record.finished_at,
-        duration_s=record.duration_s,
+        artifacts={**base.artifacts, **({"benchmark_json": evidence} if output.is_file() else {})},
+        summary=f"{len(benches)} benchmarks, {len(enough)} with at least {need} raw samples; "
+        + base.summary,
     )
-    write_record(folder, final)
-    return final
+
+
+LAYER = Layer(
+    "bench",
+    "pytest-benchmark micro-benchmarks, raw samples kept.",
+    work,
+    exclusive_cpu=True,
+)

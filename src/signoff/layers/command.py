@@ -3,89 +3,87 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from pathlib import Path
 
 from signoff.children import TimeoutExpired, run_child
-from signoff.layers import LayerContext
+from signoff.declared import LayerSpec
+from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import junit_counts, relative
-from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
-from signoff.rundir import ENV_VAR, layer_dir
+from signoff.records import FAILED_TESTS, Check, Evidence, Status
+from signoff.rundir import ENV_VAR
 from signoff.target import expand
 
 
-def run(ctx: LayerContext) -> LayerRecord:
-    spec = ctx.spec
-    assert spec is not None
-    folder = layer_dir(ctx.run_dir, ctx.name)
-    values = {"layer_dir": str(folder), "run_dir": str(ctx.run_dir), "root": str(ctx.config.root)}
-    argv = [expand(p, values, f"layers.{ctx.name}.command") for p in [*spec.command, *spec.args]]
-    argv += ctx.args
+def _status(failed: int | None) -> Status:
+    """A count of failures as a verdict: unknown is INCONCLUSIVE, none is PASS."""
+    if failed is None:
+        return Status.INCONCLUSIVE
+    return Status.PASS if failed == 0 else Status.FAIL
+
+
+def _run(ctx: LayerContext, spec: LayerSpec, argv: list[str], log: Path) -> tuple[int | None, str]:
+    """The program's exit code (None when it did not finish) and why it did not pass."""
     env = {**os.environ, **spec.env, ENV_VAR: str(ctx.run_dir)}
-    log = folder / "output.log"
-    clock = Clock.start()
     with log.open("w", encoding="utf-8") as out:
         try:
-            code: int | None = run_child(
-                argv, ctx.config.root, env, stdout=out, timeout=spec.timeout_s
-            )
-            problem = "" if code == 0 else f"{argv[0]} exited with code {code}; read output.log."
+            code = run_child(argv, ctx.config.root, env, stdout=out, timeout=spec.timeout_s)
         except FileNotFoundError:
-            code, problem = None, f"The command {argv[0]!r} was not found."
+            return None, f"The command {argv[0]!r} was not found."
         except TimeoutExpired:
-            code, problem = None, f"The command did not finish within {spec.timeout_s:g} s."
-    checks = [
-        Check(
-            "exit code",
-            Status.INCONCLUSIVE if code is None else Status.PASS if code == 0 else Status.FAIL,
-            code,
-            0,
-            "==",
-            "",
-            problem,
-            relative(ctx.run_dir, log),
-        )
-    ]
-    declared: dict[str, int] = {"commands": 1}
-    evaluated: dict[str, int] = {"commands": 0 if code is None else 1}
-    artifacts = {"output": relative(ctx.run_dir, log)}
-    if spec.junit:
-        junit = folder / expand(spec.junit, values, f"layers.{ctx.name}.junit")
-        counts = junit_counts(junit)
-        declared["tests"] = counts["tests"] if counts else 1
-        evaluated["tests"] = counts["tests"] - counts["skipped"] if counts else 0
-        failed = counts["failed"] if counts else None
-        checks.append(
-            Check(
-                "failed tests",
-                Status.INCONCLUSIVE
-                if failed is None
-                else Status.PASS
-                if failed == 0
-                else Status.FAIL,
-                failed,
-                0,
-                "==",
-                "",
-                f"The JUnit file {junit.name} is missing or unreadable."
-                if failed is None
-                else f"{failed} of {counts['tests'] if counts else 0} tests failed."
-                if failed
-                else "",
-                relative(ctx.run_dir, junit),
-            )
-        )
-        if junit.exists():
-            artifacts["junit"] = relative(ctx.run_dir, junit)
-    status, reasons = judge(checks, declared, evaluated)
-    record = LayerRecord(
-        layer=ctx.name,
-        status=status,
-        summary=f"{' '.join(argv)[:120]} exited {code}",
-        declared=declared,
-        evaluated=evaluated,
-        checks=checks,
-        artifacts=artifacts,
-        reasons=reasons,
-        **clock.times(),
+            return None, f"The command did not finish within {spec.timeout_s:g} s."
+    return code, "" if code == 0 else f"{argv[0]} exited with code {code}; read output.log."
+
+
+def _junit(ctx: LayerContext, junit: Path, found: Evidence) -> Evidence:
+    """The program's JUnit file: its tests declared and evaluated, its failures a check."""
+    counts = junit_counts(junit)
+    failed = counts["failed"] if counts else None
+    if failed is None:
+        message = f"The JUnit file {junit.name} is missing or unreadable."
+    else:
+        message = f"{failed} of {counts['tests'] if counts else 0} tests failed." if failed else ""
+    check = Check(
+        FAILED_TESTS, _status(failed), failed, 0, "==", "", message, relative(ctx.run_dir, junit)
     )
-    write_record(folder, record)
-    return record
+    counted = counts["tests"] - counts["skipped"] if counts else 0
+    kept = {"junit": relative(ctx.run_dir, junit)} if junit.exists() else {}
+    return replace(
+        found,
+        checks=[*found.checks, check],
+        declared={**found.declared, "tests": counts["tests"] if counts else 1},
+        evaluated={**found.evaluated, "tests": counted},
+        artifacts={**found.artifacts, **kept},
+    )
+
+
+def work(ctx: LayerContext) -> Evidence:
+    spec = ctx.spec
+    assert spec is not None
+    values = {
+        "layer_dir": str(ctx.folder),
+        "run_dir": str(ctx.run_dir),
+        "root": str(ctx.config.root),
+    }
+    argv = [expand(p, values, f"layers.{ctx.name}.command") for p in [*spec.command, *spec.args]]
+    argv += ctx.args
+    log = ctx.folder / "output.log"
+    code, problem = _run(ctx, spec, argv, log)
+    exit_status = _status(None if code is None else int(code != 0))
+    found = Evidence(
+        checks=[
+            Check("exit code", exit_status, code, 0, "==", "", problem, relative(ctx.run_dir, log))
+        ],
+        declared={"commands": 1},
+        evaluated={"commands": 0 if code is None else 1},
+        artifacts={"output": relative(ctx.run_dir, log)},
+        summary=f"{' '.join(argv)[:120]} exited {code}",
+    )
+    if spec.junit:
+        found = _junit(
+            ctx, ctx.folder / expand(spec.junit, values, f"layers.{ctx.name}.junit"), found
+        )
+    return found
+
+
+LAYER = Layer("command", "a program of the user's", work)

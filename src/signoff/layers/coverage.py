@@ -14,10 +14,10 @@ from typing import Any
 import coverage
 
 from signoff import covrc
-from signoff.layers import LayerContext
+from signoff.errors import EvidenceError
+from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
-from signoff.records import Check, LayerRecord, Status, judge, threshold_check, write_record
-from signoff.rundir import layer_dir
+from signoff.records import Check, Evidence, Status, threshold_check
 
 
 def least_covered(files: dict[str, Any], count: int) -> list[tuple[str, float]]:
@@ -40,54 +40,44 @@ def gate(name: str, figure: float | None, threshold: float, worst: str, evidence
     return replace(check, figure=round(figure, 2), message=message)
 
 
-def run(ctx: LayerContext) -> LayerRecord:
-    settings = ctx.config.coverage
-    data_dir = ctx.run_dir / "coverage"
-    folder = layer_dir(ctx.run_dir, "coverage")
-    parts = sorted(p for p in data_dir.glob(".coverage.*")) if data_dir.is_dir() else []
-    declared = {"data files": max(len(parts), 1)}
-    if not parts:
-        reason = f"No coverage data was found in {data_dir}; run the unit layer first."
-        record = LayerRecord(
-            "coverage", Status.INCONCLUSIVE, reason, declared, {}, reasons=[reason]
-        )
-        write_record(folder, record)
-        return record
+def combined(ctx: LayerContext, data_dir: Path, parts: list[Path]) -> dict[str, Any]:
+    """Every suite's data combined, as coverage.py's JSON report (kept in the layer's folder)."""
     rcfile = covrc.rcfile(data_dir, ctx.config.target)
-    combined = folder / ".coverage"
-    report_json = folder / "coverage.json"
+    report_json = ctx.folder / "coverage.json"
     try:
-        cov = coverage.Coverage(data_file=str(combined), config_file=str(rcfile))
+        cov = coverage.Coverage(data_file=str(ctx.folder / ".coverage"), config_file=str(rcfile))
         cov.combine([str(p) for p in parts], keep=True)
         cov.save()
         cov.json_report(outfile=str(report_json))
-        data = json.loads(report_json.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(report_json.read_text(encoding="utf-8"))
     except (coverage.CoverageException, OSError, ValueError) as exc:
-        reason = f"The coverage data in {data_dir} could not be combined: {exc}"
-        record = LayerRecord(
-            "coverage", Status.INCONCLUSIVE, reason, declared, {}, reasons=[reason]
-        )
-        write_record(folder, record)
-        return record
+        raise EvidenceError(
+            f"The coverage data in {data_dir} could not be combined: {exc}"
+        ) from exc
+    return data
+
+
+def work(ctx: LayerContext) -> Evidence:
+    """Line and branch coverage of the service over every suite's data, on the thresholds."""
+    settings = ctx.config.coverage
+    data_dir = ctx.run_dir / "coverage"
+    parts = sorted(p for p in data_dir.glob(".coverage.*")) if data_dir.is_dir() else []
+    if not parts:
+        raise EvidenceError(f"No coverage data was found in {data_dir}; run the unit layer first.")
+    data = combined(ctx, data_dir, parts)
     totals = data["totals"]
     line = _percent(totals.get("covered_lines", 0), totals.get("num_statements", 0))
     branch = _percent(totals.get("covered_branches", 0), totals.get("num_branches", 0))
     worst = least_covered(data["files"], settings.show_files)
     worst_text = ", ".join(f"{name} {pct:.0f}%" for name, pct in worst)
-    evidence = relative(ctx.run_dir, report_json)
-    checks = [
-        gate("line coverage", line, settings.line, worst_text, evidence),
-        gate("branch coverage", branch, settings.branch, worst_text, evidence),
-    ]
-    evaluated = {"data files": len(parts)} if line is not None else {}
-    status, reasons = judge(checks, declared, evaluated)
-    record = LayerRecord(
-        layer="coverage",
-        status=status,
-        summary=f"line {_fmt(line)}, branch {_fmt(branch)} over {len(data['files'])} files "
-        f"from {len(parts)} data files",
-        declared=declared,
-        evaluated=evaluated,
+    evidence = relative(ctx.run_dir, ctx.folder / "coverage.json")
+    return Evidence(
+        checks=[
+            gate("line coverage", line, settings.line, worst_text, evidence),
+            gate("branch coverage", branch, settings.branch, worst_text, evidence),
+        ],
+        declared={"data files": len(parts)},
+        evaluated={"data files": len(parts)} if line is not None else {},
         figures={
             "line_percent": line,
             "branch_percent": branch,
@@ -96,13 +86,11 @@ def run(ctx: LayerContext) -> LayerRecord:
             "data_files": [p.name for p in parts],
             "by_package": _by_package(data["files"]),
         },
-        checks=checks,
         artifacts={"coverage_json": evidence},
         tools={"coverage": coverage.__version__},
-        reasons=reasons,
+        summary=f"line {_fmt(line)}, branch {_fmt(branch)} over {len(data['files'])} files "
+        f"from {len(parts)} data files",
     )
-    write_record(folder, record)
-    return record
 
 
 def _percent(covered: int, total: int) -> float | None:
@@ -121,3 +109,6 @@ def _by_package(files: dict[str, Any]) -> dict[str, float]:
         entry[0] += int(data["summary"]["covered_lines"])
         entry[1] += int(data["summary"]["num_statements"])
     return {pkg: round(100.0 * c / t, 1) for pkg, (c, t) in sorted(sums.items()) if t}
+
+
+LAYER = Layer("coverage", "Combine coverage data of every suite and gate it.", work)

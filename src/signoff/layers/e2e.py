@@ -21,21 +21,12 @@ import pytest
 
 from signoff import browser
 from signoff.config import E2eSettings
-from signoff.layers import LayerContext
+from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative, run_pytest_layer
 from signoff.machine import Machine, MachineSampler, busy_figures, judged_busy
-from signoff.records import (
-    Check,
-    LayerRecord,
-    Status,
-    flaky_check,
-    judge,
-    threshold_check,
-    write_record,
-)
-from signoff.rundir import layer_dir
+from signoff.records import Check, Evidence, Status, flaky_check, threshold_check
 
-__all__ = ["JOURNEYS_ENV", "JourneyLog", "outcomes", "run"]
+__all__ = ["JOURNEYS_ENV", "LAYER", "JourneyLog", "outcomes", "work"]
 
 JOURNEYS_ENV = "SIGNOFF_E2E_JOURNEYS"
 EVIDENCE = ("*.zip", "*.png", "*.log")
@@ -96,25 +87,23 @@ def _evidence(run_dir: Path, folder: Path) -> dict[str, str]:
     return found
 
 
-def run(ctx: LayerContext) -> LayerRecord:
+def work(ctx: LayerContext) -> Evidence:
     """A declared layer of kind `playwright`: its `paths` hold the journeys."""
     settings = ctx.config.e2e
     spec = ctx.spec
     assert spec is not None
-    layer = ctx.name
     # No browser: one sentence and an INCONCLUSIVE record, never skipped journeys.
     managed = browser.managed_path() if settings.use_playwright_browser else None
     found = browser.from_settings(settings, managed)
-    folder = layer_dir(ctx.run_dir, layer)
-    journeys_file = folder / "journeys.json"
+    journeys_file = ctx.folder / "journeys.json"
     journeys_file.unlink(missing_ok=True)
-    shutil.rmtree(folder / "failures", ignore_errors=True)  # evidence of this run only
+    shutil.rmtree(ctx.folder / "failures", ignore_errors=True)  # evidence of this run only
     extra = ["-p", "signoff.layers.e2e", f"--reruns={settings.retries}", *spec.args]
     began = time.perf_counter()
     with MachineSampler([os.getpid()]) as sampler:  # the suite, its stack and browser are ours
         base = run_pytest_layer(
             ctx,
-            layer,
+            ctx.name,
             list(spec.paths),
             extra=extra,
             env={**spec.env, JOURNEYS_ENV: str(journeys_file)},
@@ -126,32 +115,40 @@ def run(ctx: LayerContext) -> LayerRecord:
         verdicts = outcomes(json.loads(journeys_file.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         verdicts = {}
+    wall = _wall_time(wall_s, sampler.figures(), settings)
+    return _journeys(ctx, Evidence.of(base), verdicts, wall, found.describe())
+
+
+def _journeys(
+    ctx: LayerContext,
+    base: Evidence,
+    verdicts: dict[str, str],
+    wall: tuple[Check, dict[str, Any]],
+    used: str,
+) -> Evidence:
+    """The suite's evidence with each journey's verdict, the flaky ones and the wall time."""
+    settings = ctx.config.e2e
+    journeys_file = ctx.folder / "journeys.json"
     flaky = sorted(node for node, verdict in verdicts.items() if verdict == "FLAKY")
     evidence = relative(ctx.run_dir, journeys_file)
     checks = [
         *base.checks,
         _flaky_check(flaky, verdicts, settings.fail_on_flaky, evidence),
+        wall[0],
     ]
-    wall, timing = _wall_time(wall_s, sampler.figures(), settings)
-    checks.append(wall)
-    status, reasons = judge(checks, base.declared, base.evaluated)
     counts = {v: sum(1 for x in verdicts.values() if x == v) for v in ("PASS", "FLAKY", "FAIL")}
-    artifacts = {**base.artifacts, **_evidence(ctx.run_dir, folder)}
+    artifacts = {**base.artifacts, **_evidence(ctx.run_dir, ctx.folder)}
     if journeys_file.exists():
-        artifacts["journeys"] = relative(ctx.run_dir, journeys_file)
-    record = replace(
+        artifacts["journeys"] = evidence
+    return replace(
         base,
-        status=status,
-        reasons=reasons,
         summary=f"{counts['PASS']} passed, {counts['FLAKY']} flaky, {counts['FAIL']} failed "
-        f"of {len(verdicts)} journeys in {wall_s:.1f} s ({found.describe()})",
-        figures={**base.figures, "journeys": verdicts, **timing, **counts},
+        f"of {len(verdicts)} journeys in {wall[1]['wall_time_s']:.1f} s ({used})",
+        figures={**base.figures, "journeys": verdicts, **wall[1], **counts},
         checks=checks,
         artifacts=artifacts,
-        tools={**base.tools, "browser": found.describe(), **_versions()},
+        tools={**base.tools, "browser": used, **_versions()},
     )
-    write_record(folder, record)
-    return record
 
 
 def _wall_time(
@@ -191,3 +188,15 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             continue
     return found
+
+
+# The journeys' wall time is held against a budget: they run alone on the machine.
+LAYER = Layer(
+    "playwright",
+    "browser journeys",
+    work,
+    stack="own",
+    exclusive_cpu=True,
+    browser=True,
+    stack_in_child=True,
+)

@@ -32,8 +32,6 @@ from signoff.fuzz.command import (
     passes,
     resolve_seed,
     seed_args,
-    split_args,
-    stack_args,
 )
 from signoff.fuzz.replay import CRASHES, classify, fresh_headers, replay_run, write_plan
 from signoff.fuzz.results import (
@@ -42,13 +40,12 @@ from signoff.fuzz.results import (
     read_passes,
     write_failures,
 )
-from signoff.layers import LayerContext
+from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
-from signoff.records import LayerRecord, judge, threshold_check, write_record
-from signoff.rundir import layer_dir
-from signoff.stack.select import choose_provider
+from signoff.records import Check, Evidence, threshold_check
+from signoff.stack.interface import StackHandle
 
-__all__ = ["run"]
+__all__ = ["LAYER", "work"]
 
 
 @dataclass
@@ -66,19 +63,14 @@ class _Outcome:
     replay_note: str = ""
 
 
-def run(ctx: LayerContext) -> LayerRecord:
+def work(ctx: LayerContext) -> Evidence:
+    """Every Schemathesis pass on the stack the harness started, then the failures replayed."""
+    handle = ctx.handle
+    assert handle is not None  # the harness starts a stack for this layer
     settings = ctx.config.fuzz
-    given, args = stack_args(ctx.args)
-    seed_given, args = seed_args(args)
-    ctx = replace(
-        ctx,
-        stack=given.get("--stack", ctx.stack),
-        base_url=given.get("--base-url", ctx.base_url),
-        args=args,
-    )
-    service_env, st_args = split_args(ctx.args)
+    seed_given, st_args = seed_args(ctx.args)
     seed = resolve_seed(settings.seed, seed_given)
-    folder = layer_dir(ctx.run_dir, "fuzz")
+    folder = ctx.folder
     report_dir = folder / "schemathesis"
     # This run's evidence only: stored reproductions of an earlier run would be replayed as ours.
     for stale in (report_dir, folder / CRASHES, folder / ".hypothesis"):
@@ -86,64 +78,61 @@ def run(ctx: LayerContext) -> LayerRecord:
     for stale_file in ("replay.json", "replay.log"):
         (folder / stale_file).unlink(missing_ok=True)
     report_dir.mkdir()
-    schema_file = folder / "openapi.json"
-    log = folder / "schemathesis.log"
-    log.write_text(f"seed {seed}\n", encoding="utf-8")
+    (folder / "schemathesis.log").write_text(f"seed {seed}\n", encoding="utf-8")
     if settings.config_file:
         settings = replace(settings, config_file=str(ctx.config.root / settings.config_file))
-    local = ctx.stack != "url" and not ctx.base_url
-    provider = choose_provider(
-        ctx.config,
-        folder / "stack-logs",
-        ctx.stack,
-        ctx.base_url,
-        coverage_dir=ctx.run_dir / "coverage" if local else None,
-        service_env=service_env or None,
-    )
-    codes: list[int] = []
-    argvs: list[list[str]] = []
     started = datetime.now(UTC)
-    with provider as handle:
-        document = openapi.fetch(handle, ctx.config.root, schema_file)
-        allowed = None if handle.writes else [n for n in operations(document) if handle.may_send(n)]
-        plan = passes(document, list(settings.last_operations), allowed)
-        for name, filters in plan:
-            headers = handle.headers if name == "main" else fresh_headers(handle)
-            pass_settings = settings
-            if name != "main" and settings.max_time > 0:
-                # few operations: a short budget keeps the layer near max_time
-                pass_settings = replace(
-                    settings, max_time=min(settings.max_time, LAST_PASS_MAX_TIME)
-                )
-            argv = [
-                *command(
-                    pass_settings, schema_file, handle.base_url, headers, report_dir, name, seed
-                ),
-                *filters,
-                *st_args,
-            ]
-            argvs.append(masked(argv, headers))
-            codes.append(_schemathesis(argv, log, _timeout(settings), folder, headers))
-        mode = (
-            "read and write"
-            if handle.writes
-            else f"read-only ({len(allowed or [])} operations allowed)"
-        )
+    outcome = _passes(ctx, handle, settings, seed, st_args)
     write_plan(
         folder,
         {
             "seed": seed,
-            "schema": schema_file.name,
+            "schema": "openapi.json",
             "config_file": settings.config_file,
             "last_operations": list(settings.last_operations),
-            "service_env": service_env,
+            "service_env": ctx.service_env,
             "stack": ctx.stack,
             "base_url": ctx.base_url,
         },
     )
-    outcome = _Outcome(document, plan, allowed, mode, seed, codes, argvs, {})
     _replay_failures(ctx, folder, report_dir, outcome)
-    return _record(ctx, folder, report_dir, outcome, started)
+    return _evidence(ctx, folder, report_dir, outcome, started)
+
+
+def _passes(
+    ctx: LayerContext, handle: StackHandle, settings: FuzzSettings, seed: int, st_args: list[str]
+) -> _Outcome:
+    """Schemathesis' passes over the document, the credential-revoking operations last."""
+    folder = ctx.folder
+    schema_file, report_dir, log = (
+        folder / "openapi.json",
+        folder / "schemathesis",
+        folder / "schemathesis.log",
+    )
+    document = openapi.fetch(handle, ctx.config.root, schema_file)
+    allowed = None if handle.writes else [n for n in operations(document) if handle.may_send(n)]
+    plan = passes(document, list(settings.last_operations), allowed)
+    codes: list[int] = []
+    argvs: list[list[str]] = []
+    for name, filters in plan:
+        headers = handle.headers if name == "main" else fresh_headers(handle)
+        pass_settings = settings
+        if name != "main" and settings.max_time > 0:
+            # few operations: a short budget keeps the layer near max_time
+            pass_settings = replace(settings, max_time=min(settings.max_time, LAST_PASS_MAX_TIME))
+        argv = [
+            *command(pass_settings, schema_file, handle.base_url, headers, report_dir, name, seed),
+            *filters,
+            *st_args,
+        ]
+        argvs.append(masked(argv, headers))
+        codes.append(_schemathesis(argv, log, _timeout(settings), folder, headers))
+    mode = (
+        "read and write"
+        if handle.writes
+        else f"read-only ({len(allowed or [])} operations allowed)"
+    )
+    return _Outcome(document, plan, allowed, mode, seed, codes, argvs, {})
 
 
 def _timeout(settings: FuzzSettings) -> float:
@@ -184,81 +173,85 @@ def _schemathesis(
     return done.returncode
 
 
-def _record(
-    ctx: LayerContext, folder: Path, report_dir: Path, out: _Outcome, started: datetime
-) -> LayerRecord:
-    settings = ctx.config.fuzz
-    declared_ops = operations(out.document) if out.allowed is None else out.allowed
-    report, failures = read_passes(report_dir, [name for name, _ in out.plan])
-    write_failures(folder, failures, out.verdicts)
+def _checks(
+    ctx: LayerContext, report: dict[str, Any], failures: list[dict[str, Any]], out: _Outcome
+) -> list[Check]:
+    folder = ctx.folder
+    report_dir = folder / "schemathesis"
     confirmed, flaky = classify(failures, out.verdicts)
     tested = int(report["operations"]["tested"]) if report else None
     unique = int(report["test_cases"]["unique_failures"]) if report else None
     errors = sum(int(e.get("count", 0)) for e in report.get("errors", [])) if report else None
     evidence = relative(ctx.run_dir, folder / "failures.md")
-    checks = [
+    return [
         failures_check(failures, confirmed, unique, out.replay_note, evidence),
-        flaky_check(flaky, settings.fail_on_flaky, evidence),
+        flaky_check(flaky, ctx.config.fuzz.fail_on_flaky, evidence),
         threshold_check("fuzzing errors", errors, "==", 0, "", relative(ctx.run_dir, folder)),
         threshold_check(
             "operations exercised",
             tested,
             ">=",
-            len(declared_ops),
+            len(_declared(out)),
             "",
             relative(ctx.run_dir, report_dir),
         ),
         refs_check(external_refs(out.document), relative(ctx.run_dir, folder / "openapi.json")),
     ]
-    declared = {"operations": len(declared_ops)}
-    evaluated = {"operations": tested or 0}
-    status, reasons = judge(checks, declared, evaluated)
-    cases = report.get("test_cases") or {}
-    artifacts = {
-        path.name: relative(ctx.run_dir, path)
-        for path in [
-            folder / "failures.json",
-            folder / "failures.md",
-            folder / "schemathesis.log",
-            folder / "openapi.json",
-            folder / "replay.json",
-            folder / "replay.log",
-            *report_dir.iterdir(),
-        ]
-        if path.exists()
-    }
+
+
+def _declared(out: _Outcome) -> list[str]:
+    """The operations the run had to exercise: all of them, or those a deployment allows."""
+    return operations(out.document) if out.allowed is None else out.allowed
+
+
+def _artifacts(ctx: LayerContext, folder: Path, report_dir: Path) -> dict[str, str]:
+    kept = ["failures.json", "failures.md", "schemathesis.log", "openapi.json", "replay.json"]
+    paths = [*(folder / name for name in [*kept, "replay.log"]), *report_dir.iterdir()]
+    artifacts = {path.name: relative(ctx.run_dir, path) for path in paths if path.exists()}
     artifacts["failures"] = artifacts.pop("failures.json")
-    finished = datetime.now(UTC)
-    record = LayerRecord(
-        layer="fuzz",
-        status=status,
-        summary=f"{tested or 0} of {len(declared_ops)} operations, "
-        f"{cases.get('generated', 0)} test cases, {len(confirmed)} failing and {len(flaky)} "
-        f"flaky test cases, seed {out.seed} ({out.mode})",
-        declared=declared,
-        evaluated=evaluated,
+    return artifacts
+
+
+def _evidence(
+    ctx: LayerContext, folder: Path, report_dir: Path, out: _Outcome, started: datetime
+) -> Evidence:
+    declared_ops = _declared(out)
+    report, failures = read_passes(report_dir, [name for name, _ in out.plan])
+    write_failures(folder, failures, out.verdicts)
+    confirmed, flaky = classify(failures, out.verdicts)
+    tested = int(report["operations"]["tested"]) if report else None
+    cases = report.get("test_cases") or {}
+    return Evidence(
+        checks=_checks(ctx, report, failures, out),
+        declared={"operations": len(declared_ops)},
+        evaluated={"operations": tested or 0},
         figures={
             "seed": out.seed,
             "test_cases": cases.get("generated"),
-            "unique_failures": unique,
+            "unique_failures": int(report["test_cases"]["unique_failures"]) if report else None,
             "failing_test_cases": confirmed,
             "flaky_test_cases": flaky,
             "replay": out.verdicts,
             "failing_operations": len({f["operation"] for f in failures}),
             "running_time_s": report.get("running_time"),
-            "wall_time_s": round((finished - started).total_seconds(), 3),
+            "wall_time_s": round((datetime.now(UTC) - started).total_seconds(), 3),
             "exit_codes": out.codes,
             "commands": [" ".join(a) for a in out.argvs],
             "mode": out.mode,
             "excluded_operations": sorted(set(operations(out.document)) - set(declared_ops)),
         },
-        checks=checks,
-        artifacts=artifacts,
+        artifacts=_artifacts(ctx, folder, report_dir),
         tools={"schemathesis": version("schemathesis")},
-        reasons=reasons,
-        started_at=started.isoformat(),
-        finished_at=finished.isoformat(),
-        duration_s=round((finished - started).total_seconds(), 3),
+        summary=f"{tested or 0} of {len(declared_ops)} operations, "
+        f"{cases.get('generated', 0)} test cases, {len(confirmed)} failing and {len(flaky)} "
+        f"flaky test cases, seed {out.seed} ({out.mode})",
     )
-    write_record(folder, record)
-    return record
+
+
+LAYER = Layer(
+    "fuzz",
+    "Schemathesis property-based fuzzing of the OpenAPI document.",
+    work,
+    stack="own",
+    service_coverage=True,
+)

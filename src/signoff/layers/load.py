@@ -16,18 +16,14 @@ from typing import Any
 
 from signoff import openapi
 from signoff.config import LoadSettings
-from signoff.errors import ControlUnsupported, SignoffError
-from signoff.layers import LayerContext
+from signoff.errors import ControlUnsupported
+from signoff.layers import Layer, LayerContext
 from signoff.load import plan as plan_mod
 from signoff.load.engine import BUILTIN_LOCUSTFILE, Launch, locustfile
 from signoff.load.mix import Workload
 from signoff.load.profile import Outcome, run_profile
-from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
-from signoff.rundir import layer_dir
+from signoff.records import Check, Evidence, Status
 from signoff.stack.interface import StackHandle
-from signoff.stack.select import choose_provider
-
-LAYER = "load"
 
 
 def selected_profiles(ctx: LayerContext, settings: LoadSettings) -> list[str]:
@@ -60,81 +56,67 @@ def traffic(handle: StackHandle) -> dict[str, Any]:
     return out
 
 
-def run(ctx: LayerContext) -> LayerRecord:
-    clock = Clock.start()
-    layer = ctx.name or LAYER
-    settings = ctx.config.load
+def _script(ctx: LayerContext) -> Path:
+    """The locustfile: a declared layer's `paths[0]`, else `[load] locustfile` or the built-in."""
     spec = ctx.spec
-    root = ctx.config.root
-    script = root / spec.paths[0] if spec else locustfile(root, settings.locustfile)
-    folder = layer_dir(ctx.run_dir, layer)
+    if spec:
+        return ctx.config.root / spec.paths[0]
+    return locustfile(ctx.config.root, ctx.config.load.locustfile)
+
+
+def work(ctx: LayerContext) -> Evidence:
+    """Every selected load profile on the stack the harness started, judged per phase."""
+    handle = ctx.handle
+    assert handle is not None  # the harness starts a stack for this layer
+    settings = ctx.config.load
     plans = [
         plan_mod.build(settings, name, ctx.profile) for name in selected_profiles(ctx, settings)
     ]
-    outcomes: list[Outcome] = []
-    failure: str | None = None
-    extra: dict[str, Any] = {}
-    try:
-        provider = choose_provider(ctx.config, folder / "stack-logs", ctx.stack, ctx.base_url)
-        with provider as handle:
-            extra = traffic(handle)
-            try:
-                pid: int | None = handle.controls.service_pid()
-            except ControlUnsupported:
-                pid = None
-            target = ctx.config.target
-            workload = Workload(
-                settings,
-                handle.may_send,
-                lambda: openapi.fetch(handle, root, folder / "openapi.json"),
-                target.api_prefix,
-            )
-            launch = Launch(
-                handle,
-                root,
-                script,
-                target.metrics,
-                pid,
-                dict(spec.env) if spec else {},
-                service_pids(handle),
-                ui="--ui" in ctx.args,
-            )
-            try:
-                for plan in plans:
-                    ops = workload.operations(plan.mode, script == BUILTIN_LOCUSTFILE)
-                    payload = {"operations": [op.to_json() for op in ops]}
-                    outcomes.append(
-                        run_profile(
-                            plan, launch, settings, ctx.run_dir, folder / plan.profile, payload
-                        )
-                    )
-            finally:
-                chosen = workload.figures()
-                if chosen:
-                    extra["mix"] = chosen
-    except SignoffError as exc:
-        failure = exc.message
-    record = build_record(ctx.run_dir, folder, plans, outcomes, settings, failure, layer, extra)
-    record = LayerRecord(
-        **{
-            **record.__dict__,
-            **clock.times(),
-        }
+    script = _script(ctx)
+    workload = Workload(
+        settings,
+        handle.may_send,
+        lambda: openapi.fetch(handle, ctx.config.root, ctx.folder / "openapi.json"),
+        ctx.config.target.api_prefix,
     )
-    write_record(folder, record)
-    return record
+    launch = _launch(ctx, handle, script)
+    extra = traffic(handle)
+    outcomes: list[Outcome] = []
+    try:
+        for plan in plans:
+            ops = workload.operations(plan.mode, script == BUILTIN_LOCUSTFILE)
+            payload = {"operations": [op.to_json() for op in ops]}
+            folder = ctx.folder / plan.profile
+            outcomes.append(run_profile(plan, launch, settings, ctx.run_dir, folder, payload))
+    finally:
+        chosen = workload.figures()
+        if chosen:
+            extra["mix"] = chosen
+    return evidence(ctx.run_dir, ctx.folder, plans, outcomes, settings, extra)
 
 
-def build_record(
-    run_dir: Path,
-    folder: Path,
-    plans: list[plan_mod.Plan],
-    outcomes: list[Outcome],
-    settings: LoadSettings,
-    failure: str | None,
-    layer: str = LAYER,
-    extra: dict[str, Any] | None = None,
-) -> LayerRecord:
+def _launch(ctx: LayerContext, handle: StackHandle, script: Path) -> Launch:
+    try:
+        pid: int | None = handle.controls.service_pid()
+    except ControlUnsupported:
+        pid = None
+    spec = ctx.spec
+    return Launch(
+        handle,
+        ctx.config.root,
+        script,
+        ctx.config.target.metrics,
+        pid,
+        dict(spec.env) if spec else {},
+        service_pids(handle),
+        ui="--ui" in ctx.args,
+    )
+
+
+def _counts(
+    plans: list[plan_mod.Plan], outcomes: list[Outcome], settings: LoadSettings
+) -> tuple[dict[str, int], dict[str, int]]:
+    """What the profiles declared (profiles, phases, workers) and what they evaluated."""
     workers = settings.workers + settings.remote_workers
     declared = {"profiles": len(plans), "phases": sum(len(p.stages) for p in plans)}
     for outcome, plan in zip(outcomes, plans, strict=False):
@@ -146,9 +128,12 @@ def build_record(
     if workers > 0:
         declared["workers"] = workers * len(plans)
         evaluated["workers"] = sum(min(o.workers_seen, workers) for o in outcomes)
+    return declared, evaluated
+
+
+def _checks(plans: list[plan_mod.Plan], outcomes: list[Outcome]) -> list[Check]:
+    """Every profile's checks, and an inconclusive one for a profile that sent nothing."""
     checks = [c for o in outcomes for c in o.checks]
-    if failure:
-        checks.append(Check("load run", Status.INCONCLUSIVE, None, None, "", "", failure))
     for plan, outcome in zip(plans, outcomes, strict=False):
         if outcome.requests == 0:
             checks.append(
@@ -162,7 +147,12 @@ def build_record(
                     f"The {plan.profile} run sent no requests.",
                 )
             )
-    status, reasons = judge(checks, declared, evaluated)
+    return checks
+
+
+def _artifacts(run_dir: Path, folder: Path, outcomes: list[Outcome]) -> dict[str, str]:
+    """Every profile's artifacts, and the samples and throughput of all of them in one file
+    each (what a later comparison reads)."""
     samples: dict[str, list[float]] = {}
     throughput: dict[str, list[float]] = {}
     artifacts: dict[str, str] = {}
@@ -172,40 +162,56 @@ def build_record(
         artifacts.update(outcome.artifacts)
     (folder / "samples.json").write_text(json.dumps(samples), encoding="utf-8")
     (folder / "throughput.json").write_text(json.dumps(throughput), encoding="utf-8")
-    artifacts["samples_json"] = str((folder / "samples.json").relative_to(run_dir))
-    artifacts["throughput_json"] = str((folder / "throughput.json").relative_to(run_dir))
-    if (folder / "openapi.json").is_file():
-        artifacts["openapi_json"] = str((folder / "openapi.json").relative_to(run_dir))
-    if (folder / "stack-logs").is_dir():
-        artifacts["stack_logs"] = str((folder / "stack-logs").relative_to(run_dir))
-    figures: dict[str, Any] = {
-        **(extra or {}),
-        "profiles": {o.profile: o.figures for o in outcomes},
+    kept = {
+        "samples_json": folder / "samples.json",
+        "throughput_json": folder / "throughput.json",
+        "openapi_json": folder / "openapi.json",
+        "stack_logs": folder / "stack-logs",
     }
+    artifacts |= {
+        key: str(path.relative_to(run_dir)) for key, path in kept.items() if path.exists()
+    }
+    return artifacts
+
+
+def evidence(
+    run_dir: Path,
+    folder: Path,
+    plans: list[plan_mod.Plan],
+    outcomes: list[Outcome],
+    settings: LoadSettings,
+    extra: dict[str, Any],
+) -> Evidence:
+    """The layer's evidence: every profile's checks, counts, figures and artifacts."""
+    declared, evaluated = _counts(plans, outcomes, settings)
+    checks = _checks(plans, outcomes)
+    figures: dict[str, Any] = {**extra, "profiles": {o.profile: o.figures for o in outcomes}}
     for outcome in outcomes:
-        if "breaking_point" in outcome.figures:
-            figures["breaking_point"] = outcome.figures["breaking_point"]
-        if "leak_suspect" in outcome.figures:
-            figures["leak_suspect"] = outcome.figures["leak_suspect"]
+        for key in ("breaking_point", "leak_suspect"):
+            if key in outcome.figures:
+                figures[key] = outcome.figures[key]
     failed = sum(1 for c in checks if c.status is Status.FAIL)
     names = ", ".join(p.profile for p in plans)
     mode = f" ({figures['traffic']})" if figures.get("traffic") == "read-only" else ""
-    summary = failure or (
-        f"{names}: {sum(o.requests for o in outcomes)} requests{mode}, {len(checks)} checks, "
-        f"{failed} failed"
-    )
-    return LayerRecord(
-        layer=layer,
-        status=status,
-        summary=summary,
+    return Evidence(
+        checks=checks,
         declared=declared,
         evaluated=evaluated,
         figures=figures,
-        checks=checks,
-        artifacts=artifacts,
+        artifacts=_artifacts(run_dir, folder, outcomes),
         tools={
             "locust": metadata.version("locust"),
             "hdrhistogram": metadata.version("hdrhistogram"),
         },
-        reasons=reasons,
+        summary=f"{names}: {sum(o.requests for o in outcomes)} requests{mode}, "
+        f"{len(checks)} checks, {failed} failed",
     )
+
+
+LAYER = Layer(
+    "load",
+    "Locust profiles (smoke, spike, soak, stress) on budgets.",
+    work,
+    stack="own",
+    exclusive_cpu=True,
+)

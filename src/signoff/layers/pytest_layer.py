@@ -1,6 +1,8 @@
 """Run a pytest suite as a layer: JUnit XML and the record come from signoff's pytest plugin.
 
-Declared layers of kind `pytest` (`[tool.signoff.layers.<name>]`) run through `run`.
+Declared layers of kind `pytest` (`[tool.signoff.layers.<name>]`) are this module's `LAYER`:
+the suite runs in a child pytest, whose plugin writes its record by the same rule; the work
+hands that record's evidence back to the harness, which judges it again and keeps it.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from pathlib import Path
 
 from signoff import covrc
 from signoff.children import run_child
-from signoff.layers import LayerContext
-from signoff.records import LayerRecord, read_record
+from signoff.layers import Layer, LayerContext
+from signoff.records import Evidence, LayerRecord, load_record
 from signoff.rundir import ENV_VAR, layer_dir
 
 
-def run(ctx: LayerContext) -> LayerRecord:
+def work(ctx: LayerContext) -> Evidence:
     spec = ctx.spec
     assert spec is not None
-    return run_pytest_layer(
+    record = run_pytest_layer(
         ctx,
         ctx.name,
         list(spec.paths),
@@ -28,6 +30,7 @@ def run(ctx: LayerContext) -> LayerRecord:
         env=dict(spec.env),
         coverage=spec.coverage,
     )
+    return Evidence.of(record)
 
 
 def coverage_args(ctx: LayerContext, layer: str, coverage: str) -> tuple[list[str], dict[str, str]]:
@@ -51,7 +54,8 @@ def run_pytest_layer(
     env: dict[str, str] | None = None,
     coverage: str = "service",
 ) -> LayerRecord:
-    """Run pytest on `paths` in a child process and return the record its plugin wrote."""
+    """Run pytest on `paths` in a child process and return the record its plugin wrote
+    (EvidenceError when it wrote none: the session did not end)."""
     folder = layer_dir(ctx.run_dir, layer)
     cov_args, cov_env = coverage_args(ctx, layer, coverage)
     argv = [
@@ -81,7 +85,7 @@ def run_pytest_layer(
     # The layer's run directory wins over any inherited one: the record must land here.
     child_env[ENV_VAR] = str(ctx.run_dir)
     run_child(argv, ctx.config.root, child_env)
-    return read_record(folder, layer)
+    return load_record(folder, layer)
 
 
 def junit_counts(path: Path) -> dict[str, int] | None:
@@ -106,3 +110,7 @@ def junit_counts(path: Path) -> dict[str, int] | None:
 
 def relative(run_dir: Path, path: Path) -> str:
     return os.path.relpath(path, run_dir)
+
+
+# A suite may ask for the `stack` fixture, which starts a stack of its own in the child.
+LAYER = Layer("pytest", "a pytest suite", work, stack="own", stack_in_child=True)

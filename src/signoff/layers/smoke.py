@@ -8,6 +8,7 @@ unless the operation is public). It writes nothing, so it is safe against produc
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,16 +17,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from signoff import openapi
 from signoff.config import SmokeSettings
-from signoff.errors import SignoffError
-from signoff.layers import LayerContext
+from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
-from signoff.records import Check, Clock, LayerRecord, Status, judge, write_record
-from signoff.rundir import layer_dir
+from signoff.records import Check, Evidence, Status
 from signoff.stack.interface import StackHandle, absolute
-from signoff.stack.select import choose_provider
 from signoff.target import Target
-
-LAYER = "smoke"
 
 
 def _matches(name: str, patterns: Sequence[str]) -> bool:
@@ -167,51 +163,38 @@ class Smoke:
         return checks
 
 
-def run(ctx: LayerContext) -> LayerRecord:
-    clock = Clock.start()
+def work(ctx: LayerContext) -> Evidence:
+    """Readiness, metrics and every read operation on the stack the harness started."""
+    assert ctx.handle is not None  # the harness starts a stack for this layer
     settings = ctx.config.smoke
-    folder = layer_dir(ctx.run_dir, LAYER)
-    evidence = relative(ctx.run_dir, folder / "requests.json")
-    checks: list[Check] = []
-    chosen: list[str] = []
-    excluded: list[str] = []
-    problem = ""
-    smoke: Smoke | None = None
+    log = ctx.folder / "requests.json"
+    evidence = relative(ctx.run_dir, log)
+    smoke = Smoke(ctx.handle, ctx.config.target, settings)
     try:
-        provider = choose_provider(ctx.config, folder / "stack-logs", ctx.stack, ctx.base_url)
-        with provider as handle:
-            smoke = Smoke(handle, ctx.config.target, settings)
-            checks.append(smoke.ready(evidence))
-            document = openapi.fetch(handle, ctx.config.root, folder / "openapi.json")
-            chosen, excluded = reads(document, settings)
-            checks += smoke.metrics(evidence)
-            for name in chosen:
-                checks += smoke.operation(name, evidence)
-    except SignoffError as exc:
-        problem = exc.message + (f" Tip: {exc.hint}" if exc.hint else "")
-        checks.append(Check("smoke run", Status.INCONCLUSIVE, None, None, "", "", problem))
+        checks = [smoke.ready(evidence)]
+        document = openapi.fetch(ctx.handle, ctx.config.root, ctx.folder / "openapi.json")
+        chosen, excluded = reads(document, settings)
+        checks += smoke.metrics(evidence)
+        for name in chosen:
+            checks += smoke.operation(name, evidence)
     finally:
-        if smoke is not None:
-            smoke.client.close()
-    if smoke is not None:
-        import json
-
-        (folder / "requests.json").write_text(json.dumps(smoke.log, indent=2), encoding="utf-8")
-    declared = {"operations": max(len(chosen), 1)}
-    evaluated = {"operations": len(chosen) if checks and not problem else 0}
-    status, reasons = judge(checks, declared, evaluated)
+        smoke.client.close()
+        log.write_text(json.dumps(smoke.log, indent=2), encoding="utf-8")
     failed = sum(1 for c in checks if c.status is Status.FAIL)
-    record = LayerRecord(
-        layer=LAYER,
-        status=status,
-        summary=problem or f"{len(chosen)} read operations, {len(checks)} checks, {failed} failed",
-        declared=declared,
-        evaluated=evaluated,
-        figures={"operations": chosen, "excluded": excluded, "checks": len(checks)},
+    return Evidence(
         checks=checks,
-        artifacts={"requests": evidence} if smoke is not None else {},
-        reasons=reasons,
-        **clock.times(),
+        declared={"operations": max(len(chosen), 1)},
+        evaluated={"operations": len(chosen)},
+        figures={"operations": chosen, "excluded": excluded, "checks": len(checks)},
+        artifacts={"requests": evidence},
+        summary=f"{len(chosen)} read operations, {len(checks)} checks, {failed} failed",
     )
-    write_record(folder, record)
-    return record
+
+
+LAYER = Layer(
+    "smoke",
+    "Read-only smoke check: readiness, metrics, every read operation with and without a "
+    "credential.",
+    work,
+    stack="shared-read-only",
+)

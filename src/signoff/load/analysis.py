@@ -17,7 +17,8 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from signoff.load import hdr, series
+from signoff.judge import series
+from signoff.load import hdr
 from signoff.load.recorder import Chunk
 
 ALL = "all"

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from signoff import intervals, machine
-from signoff.intervals import Interval
+from signoff import machine
+from signoff.judge import intervals
+from signoff.judge.intervals import Interval
 from signoff.load import hdr
 from signoff.load.analysis import (
     ALL,

@@ -11,7 +11,8 @@ Pure data and functions: the configuration reads and checks the operations
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,15 +23,21 @@ from signoff.errors import EvidenceError
 
 __all__ = [
     "METHODS",
+    "Answer",
     "MixOperation",
     "Workload",
+    "answered",
     "extract",
     "from_json",
     "openapi_reads",
     "parse",
     "parse_name",
+    "pick",
     "remember",
+    "seed",
 ]
+# SystemRandom: nothing here needs a reproducible sequence, and it is no key material.
+RNG = random.SystemRandom()
 
 
 def from_json(data: Mapping[str, Any]) -> MixOperation:
@@ -70,6 +77,59 @@ def remember(op: MixOperation, answer: Callable[[], Any], saved: dict[str, str])
         value = extract(document, path)
         if value is not None:
             saved[name] = value
+
+
+def answered(
+    op: MixOperation, status: int, answer: Callable[[], Any], saved: dict[str, str]
+) -> bool:
+    """Whether an answer to `op` succeeded (2xx); a successful one leaves its values for later
+    operations in `saved`. The one way placeholders get values from answers, whether the
+    operation was sent during the load or as a seed before it."""
+    if not 200 <= status < 300:
+        return False
+    remember(op, answer, saved)
+    return True
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    text: str
+    json: Callable[[], Any]  # the answer's JSON, or raises ValueError
+
+
+def seed(
+    ops: Sequence[MixOperation],
+    send: Callable[[MixOperation, str], Answer],
+    saved: dict[str, str],
+    target: str,
+) -> None:
+    """Each operation sent once to `target` by `send` (the transport's, raising EvidenceError
+    when it gets no answer), in order, before the load: what each saves fills the placeholders
+    of the later ones and of the measured requests."""
+    for op in ops:
+        url = op.url(saved)
+        if url is None:
+            raise EvidenceError(
+                f"The seed request {op.name} has no value for {', '.join(op.placeholders)}.",
+                hint="save it from an earlier seed request's answer (save = { name = path }).",
+            )
+        answer = send(op, url)
+        if not answered(op, answer.status, answer.json, saved):
+            raise EvidenceError(
+                f"The seed request {op.name} to {target} answered {answer.status}: "
+                f"{answer.text[:200]}",
+                hint="give it the body the service expects ([load.mix] operations, json).",
+            )
+
+
+def pick(ops: Sequence[MixOperation], values: Mapping[str, str]) -> tuple[MixOperation, str] | None:
+    """One of the operations whose placeholders have values, by weight, with its URL; None
+    when none has."""
+    ready = [(op, url) for op in ops if (url := op.url(values)) is not None]
+    if not ready:
+        return None
+    return RNG.choices(ready, weights=[op.weight for op, _ in ready])[0]
 
 
 def openapi_reads(document: dict[str, Any], api_prefix: str = "") -> list[MixOperation]:

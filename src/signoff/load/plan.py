@@ -7,7 +7,7 @@ and checked with the configuration (`signoff.config.stages`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -15,7 +15,7 @@ from signoff.config import LoadSettings, Recovery, Stage, defaults, from_table
 from signoff.config.stages import budget_of
 from signoff.errors import ConfigError
 
-__all__ = ["Plan", "Stage", "arrivals", "build", "settings_of"]
+__all__ = ["Plan", "Stage", "build", "settings_of"]
 
 
 @dataclass(frozen=True)
@@ -72,20 +72,3 @@ def settings_of(plan: Mapping[str, Any]) -> LoadSettings:
     """The `[load]` settings a plan file carries (the engine writes them with `to_table`); a
     plan without them gets the defaults."""
     return from_table(LoadSettings, plan.get("settings") or defaults()["load"], "load")
-
-
-def arrivals(stages: list[dict[str, Any]], start: float, share: float) -> Iterator[float]:
-    """Intended start times for this process: its `share` of each stage's (ramping) rate."""
-    stage_start = start
-    for stage in stages:
-        duration = float(stage["duration_s"])
-        first = float(stage["rate"]) * share
-        last = float(stage.get("rate_end") or stage["rate"]) * share
-        t = stage_start
-        while t < stage_start + duration:
-            rate = first + (last - first) * (t - stage_start) / duration
-            if rate <= 0:
-                break
-            yield t
-            t += 1.0 / rate
-        stage_start += duration

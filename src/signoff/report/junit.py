@@ -12,9 +12,9 @@ from typing import ClassVar
 
 from signoff.records import Status
 from signoff.report import wording
-from signoff.report.gates import Gate
 from signoff.report.interface import Renderer
 from signoff.report.results import Results
+from signoff.verdicts import Gate
 
 
 def _text(gate: Gate) -> str:
@@ -31,7 +31,7 @@ def _text(gate: Gate) -> str:
     lines = [f"{gate.status.value}: measured {figure}{threshold}"]
     if gate.message:
         lines.append(gate.message)
-    lines += [f"evidence: {path}" for path in gate.evidence]
+    lines += [f"evidence: {path}" for path in gate.paths]
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""The results model of one run: every expected layer's record and the overall verdict."""
+"""The results model of one run: each expected layer's record, required by the profile or not."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class LayerResult:
 
     @property
     def ok(self) -> bool:
-        return self.record.status in (Status.PASS, Status.WAIVED)
+        return self.record.status.passing
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,6 @@ class RunResult:
     run_dir: Path
     profile: str
     layers: list[LayerResult] = field(default_factory=list)
-
-    @property
-    def verdict(self) -> Status:
-        """PASS only when every required layer passed (or was waived)."""
-        required = [item for item in self.layers if item.required]
-        if not required:
-            return Status.INCONCLUSIVE
-        if any(item.record.status is Status.FAIL for item in required):
-            return Status.FAIL
-        if all(item.ok for item in required):
-            return Status.PASS
-        return Status.INCONCLUSIVE
 
 
 def write_plan(run_dir: Path, profile: str, layers: list[str], required: list[str]) -> None:

@@ -20,8 +20,9 @@ from signoff.judge import Comparison, compare
 from signoff.judge.settings import settings
 from signoff.records import Status
 from signoff.report import evidence
-from signoff.report.gates import Gate, run_gates, verdict
+from signoff.report.gates import run_gates
 from signoff.report.model import RunResult, collect, read_plan
+from signoff.verdicts import Gate, verdict
 
 SCHEMA = "signoff.results/1"
 DOCUMENT = "report.json"
@@ -42,7 +43,7 @@ class Results:
 
     @property
     def all_gates(self) -> list[Gate]:
-        return self.gates + (self.comparison.gates if self.comparison else [])
+        return self.gates + (comparison_gates(self.comparison) if self.comparison else [])
 
     @property
     def verdict(self) -> Status:
@@ -62,11 +63,28 @@ class Results:
                 for item in self.run.layers
             ],
             "claims": [result.to_json() for result in self.claims],
-            "comparison": self.comparison.to_json() if self.comparison else None,
+            "comparison": comparison_json(self.comparison) if self.comparison else None,
             "failures": self.failures,
             "findings": self.findings,
             "samples": self.samples,
         }
+
+
+def comparison_gates(comparison: Comparison) -> list[Gate]:
+    """The comparison's judgements as the report's gates, all of the layer `baseline`."""
+    return [
+        Gate(
+            **{**vars(j.check), "name": f"baseline / {j.check.name}"},
+            layer="baseline",
+            required=j.required,
+        )
+        for j in comparison.judgements
+    ]
+
+
+def comparison_json(comparison: Comparison) -> dict[str, Any]:
+    """The comparison in the results document, its gates included."""
+    return {**comparison.to_json(), "gates": [g.to_json() for g in comparison_gates(comparison)]}
 
 
 def _environment(run_dir: Path, config: Config, result: RunResult) -> dict[str, Any]:
@@ -107,7 +125,13 @@ def build(
     except EvidenceError as exc:
         # Unreadable raw evidence must not vanish from the verdict: it fails closed.
         gates.append(
-            Gate("report / raw evidence", "report", Status.INCONCLUSIVE, True, message=exc.message)
+            Gate(
+                "report / raw evidence",
+                Status.INCONCLUSIVE,
+                message=exc.message,
+                layer="report",
+                required=True,
+            )
         )
     results = Results(
         run=result,

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from signoff.records import FAILED_TESTS, Check, Status
 from signoff.report import links, wording
-from signoff.report.gates import PASSING, Gate
 from signoff.report.model import LayerResult
 from signoff.report.results import Results
+from signoff.verdicts import Gate
 
 KEY_FIGURES = 2
 
@@ -34,7 +34,7 @@ class LayerDigest:
 
     @property
     def ok(self) -> bool:
-        return self.status in PASSING
+        return self.status.passing
 
     @property
     def kind(self) -> str:
@@ -42,7 +42,7 @@ class LayerDigest:
 
 
 def _cause(status: Status, failed: list[Check], checks: list[Check], reasons: list[str]) -> str:
-    if status in PASSING:
+    if status.passing:
         return ""
     failing = [c for c in failed if c.status is Status.FAIL]
     if status is Status.FAIL and len(failing) == 1:
@@ -84,7 +84,7 @@ def _key_figures(checks: list[Check], failed: list[Check]) -> list[str]:
         shown = (budgets or checks)[:KEY_FIGURES]
         out = [f"{c.name}: {wording.against(c)}" for c in shown]
     if len(checks) > len(shown):
-        passed = sum(c.status in PASSING for c in checks)
+        passed = sum(c.status.passing for c in checks)
         out.append(f"{passed} of {wording.plural(len(checks), 'check')} pass")
     return out
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from locust import User
 
+from signoff.load.arrivals import schedule
 from signoff.load.locust import _openmodel, _users
 from signoff.load.locust._openmodel import OpenModelUser
 from signoff.load.locust._shapes import PlanShape
@@ -40,7 +41,6 @@ from signoff.load.locust._users import (
     ServiceUser,
 )
 from signoff.load.locust._wiring import STATE, install, load_plan, operations
-from signoff.load.plan import arrivals
 from signoff.stack.interface import StackHandle
 
 __all__ = [
@@ -52,10 +52,10 @@ __all__ = [
     "PeakUser",
     "PlanShape",
     "ServiceUser",
-    "arrivals",
     "handle",
     "operations",
     "plan",
+    "schedule",
     "setup",
 ]
 

@@ -1,10 +1,9 @@
-"""The open model: requests arrive at the plan's rate whether or not earlier ones finished.
+"""The open model inside Locust: the arrivals of `signoff.load.arrivals`, each sent at its
+intended time by a greenlet of its own, in the blocking mode (gevent).
 
-Each request has an intended start time on a fixed schedule; it is sent at that time by its own
-greenlet, and its latency counts from the intended time (as wrk2 corrects coordinated
-omission), so a stalled server shows up in the percentiles instead of slowing the generator.
-A request that cannot be started within `max_lag_s` of its time is counted as dropped; each
-arrival picks among the operations whose placeholders have values (dropped when none has).
+Latency counts from the intended time (the request carries it in its context, and the request
+event measures from it), so a stalled server shows up in the percentiles instead of slowing
+the generator; a dropped arrival is counted under the operation it would have sent.
 """
 
 from __future__ import annotations
@@ -16,50 +15,45 @@ import gevent  # type: ignore[import-untyped]
 import gevent.pool  # type: ignore[import-untyped]
 from locust import constant, task
 
-from signoff.load.locust._users import RNG, OperationsUser
+from signoff.config import LoadOpen
+from signoff.load import arrivals
+from signoff.load.locust._users import OperationsUser
 from signoff.load.locust._wiring import STATE, operations
-from signoff.load.mix import MixOperation
-from signoff.load.plan import arrivals, settings_of
+from signoff.load.mix import MixOperation, pick
+from signoff.load.plan import settings_of
+
+Chosen = tuple[MixOperation, str]
 
 
 class OpenModelUser(OperationsUser):
     """One per Locust process: the scheduler of that process's share of the arrivals."""
 
     wait_time = constant(3600)
-    concurrency = 200
-    max_lag_s = 10.0
+    limits = LoadOpen(max_in_flight=200, max_lag_s=10.0, requests=())
 
     @task
     def schedule(self) -> None:
         share = 1.0 / max(int(STATE.plan.get("workers", 1)), 1)
-        pool = gevent.pool.Pool(self.concurrency)
         ops = operations()
-        for intended in arrivals(STATE.plan["stages"], time.time(), share):
-            delay = intended - time.time()
-            if delay > 0:
-                gevent.sleep(delay)
-            op, url = self._pick(ops)
-            pool.wait_available(timeout=max(intended + self.max_lag_s - time.time(), 0.0))
-            if url is None or time.time() - intended > self.max_lag_s or pool.full():
-                if STATE.recorder is not None:
-                    STATE.recorder.drop(op.name)
-                continue
-            pool.spawn(self._send, op, url, intended)
-        pool.join(timeout=self.max_lag_s)
 
-    def _pick(self, ops: list[MixOperation]) -> tuple[MixOperation, str | None]:
-        values = self.values()
-        ready = [(op, url) for op in ops if (url := op.url(values)) is not None]
-        if not ready:
-            return ops[0], None
-        op, url = RNG.choices(ready, weights=[op.weight for op, _ in ready])[0]
-        return op, url
+        def drop(_: arrivals.Arrival, chosen: Chosen | None) -> None:
+            if STATE.recorder is not None:
+                STATE.recorder.drop((chosen or (ops[0], ""))[0].name)
 
-    def _send(self, op: MixOperation, url: str, intended: float) -> None:
-        self.call(op, url, context={"intended": intended})
+        arrivals.play(
+            arrivals.schedule(STATE.plan["stages"], time.time(), share),
+            self.limits,
+            lambda _: pick(ops, self.values()),
+            self._send,
+            drop,
+            gevent.pool.Pool(self.limits.max_in_flight),
+            gevent.sleep,
+        )
+
+    def _send(self, arrival: arrivals.Arrival, chosen: Chosen) -> None:
+        op, url = chosen
+        self.call(op, url, context={"intended": arrival.intended})
 
 
 def configure(plan: dict[str, Any]) -> None:
-    settings = settings_of(plan).open
-    OpenModelUser.concurrency = settings.max_in_flight
-    OpenModelUser.max_lag_s = settings.max_lag_s
+    OpenModelUser.limits = settings_of(plan).open

@@ -15,7 +15,7 @@ from typing import Any
 from locust import FastHttpUser, between, constant, constant_throughput, task
 
 from signoff.load.locust._wiring import STATE, operations
-from signoff.load.mix import MixOperation, remember
+from signoff.load.mix import MixOperation, answered, pick
 from signoff.load.plan import settings_of
 
 # Values for route placeholders that the locustfile offers to every user of this process
@@ -73,9 +73,8 @@ class OperationsUser(ServiceUser):
             kwargs["json"] = op.json
         response = self.send(op.name, url, headers=dict(op.headers), **kwargs)
         saved: dict[str, str] | None = getattr(self, "saved", None)
-        if response is None or saved is None or not 200 <= int(response.status_code or 0) < 300:
-            return
-        remember(op, response.json, saved)
+        if response is not None and saved is not None:
+            answered(op, int(response.status_code or 0), response.json, saved)
 
 
 class MixUser(OperationsUser):
@@ -86,11 +85,9 @@ class MixUser(OperationsUser):
 
     @task
     def next_operation(self) -> None:
-        values = self.values()
-        ready = [(op, url) for op in operations() if (url := op.url(values)) is not None]
-        if ready:
-            op, url = RNG.choices(ready, weights=[op.weight for op, _ in ready])[0]
-            self.call(op, url)
+        chosen = pick(operations(), self.values())
+        if chosen is not None:
+            self.call(*chosen)
 
 
 class _OneOperation(OperationsUser):

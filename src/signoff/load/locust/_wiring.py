@@ -23,6 +23,7 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from signoff.load.arrivals import latency_ms
 from signoff.load.live import LiveJudge, PhaseClock
 from signoff.load.mix import MixOperation, Workload, from_json
 from signoff.load.plan import settings_of
@@ -199,7 +200,7 @@ def _on_request(
 ) -> None:
     intended = (context or {}).get("intended")
     # The open model counts from the intended start, so time spent waiting to be sent counts.
-    ms = (time.time() - float(intended)) * 1000.0 if intended is not None else response_time
+    ms = latency_ms(float(intended), time.time()) if intended is not None else response_time
     STATE.record(name, ms, exception is not None)
 
 

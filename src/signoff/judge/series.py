@@ -1,4 +1,5 @@
-"""How the load layer names its latency series: `<endpoint> | <profile>/<phase>`."""
+"""How latency series are named: `<endpoint> | <profile>/<phase>` (the load layer names them,
+the judge groups them by where they were measured)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The budget judge on simulated runs: how often a percentile budget FAILs a build that meets
-it, and how often it catches one that misses it (`python -m signoff.intervals_simulate`).
+it, and how often it catches one that misses it (`python -m signoff.judge.budget_simulate`).
 
 Each simulated run draws its requests' latencies from a lognormal distribution, moved as a
 whole by a lognormal factor between runs (the noise no number of requests averages away), and
@@ -18,7 +18,7 @@ from importlib import resources
 
 import numpy as np
 
-from signoff import intervals
+from signoff.judge import intervals
 from signoff.records import Status
 
 # the whole distribution's move between two runs of one build, measured on the reference

@@ -1,0 +1,150 @@
+"""The commands that run things: the stack in the foreground, one layer, a profile, the report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from signoff import config as config_mod
+from signoff import rundir
+from signoff.errors import SignoffError, UsageError
+from signoff.layers import LayerContext, find
+from signoff.layers.run import run_layer
+from signoff.records import LayerRecord, Status
+from signoff.report.model import profile_layers, write_plan
+from signoff.stack.interface import StackHandle
+from signoff.stack.select import choose_provider
+
+console = Console(stderr=True)
+
+
+def stack_up(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    logs = Path(tempfile.mkdtemp(prefix="signoff-stack-logs-"))
+    try:
+        provider = choose_provider(cfg, logs, args.stack, args.base_url)
+    except SignoffError:
+        shutil.rmtree(logs, ignore_errors=True)  # a stack that never started leaves nothing
+        raise
+    try:
+        with console.status(f"Starting the {provider.name} stack…"):
+            handle = provider.start()
+        if args.json:
+            payload = {
+                "base_url": handle.base_url,
+                "token": handle.token,
+                "headers": handle.headers,
+                "services": handle.services,
+                "logs": str(handle.log_dir) if handle.log_dir else None,
+            }
+            print(json.dumps(payload), flush=True)
+        else:
+            _show(cfg, handle, logs)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("Stopping the stack…")
+        return 0
+    finally:
+        provider.stop()
+
+
+def _show(cfg: config_mod.Config, handle: StackHandle, logs: Path) -> None:
+    """Where the stack answers, for a person at the terminal."""
+    print(f"Service:    {handle.base_url}")
+    if handle.metrics_url:
+        print(f"Metrics:    {handle.metrics_url}")
+    for name, url in handle.services.items():
+        print(f"{name + ':':11} {url}")
+    print(f"Logs:       {logs}")
+    if handle.token:
+        print(f"Token:      export {cfg.target.auth.token_env}={handle.token}")
+    header = " ".join(f"-H '{k}: {v}'" for k, v in handle.headers.items())
+    print(f"Try:        curl {header} {handle.base_url}{cfg.target.api_prefix}/".replace("  ", " "))
+    print("Press Ctrl-C to stop.", flush=True)
+
+
+def _context(
+    cfg: config_mod.Config,
+    args: argparse.Namespace,
+    run: Path,
+    profile: str,
+    name: str,
+    extra: list[str] | None = None,
+) -> LayerContext:
+    return LayerContext(
+        run_dir=run,
+        config=cfg,
+        profile=profile,
+        args=extra or [],
+        stack=args.stack,
+        base_url=args.base_url,
+        name=name,
+    )
+
+
+def _run_one(ctx: LayerContext) -> LayerRecord:
+    """Run one layer (an error inside it becomes its INCONCLUSIVE record) and say how it went."""
+    record = run_layer(ctx)
+    console.print(
+        f"{ctx.name}: {record.status.value} — {record.summary} ({record.duration_s:.1f} s)"
+    )
+    return record
+
+
+def layer(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    """`signoff layer NAME`: 0 when its record passes, else 1."""
+    find(args.name, cfg)  # an unknown name fails before a run directory is made
+    run = rundir.choose(cfg.run_root, args.run)
+    extra = [a for a in args.args if a != "--"]
+    record = _run_one(_context(cfg, args, run, cfg.profile, args.name, extra))
+    console.print(f"Record: {run / args.name / 'record.json'}")
+    return 0 if record.status.passing else 1
+
+
+def run_profile(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    """`signoff run`: every layer of the profile into a new run, then its report."""
+    profile = args.profile or cfg.profile
+    layers, required = profile_layers(cfg, profile)
+    if args.layers:
+        chosen = [name.strip() for name in args.layers.split(",") if name.strip()]
+        unknown = [name for name in chosen if name not in layers]
+        if unknown:
+            raise UsageError(f"Profile {profile!r} has no layer {unknown[0]!r}.")
+        layers = chosen
+    for name in layers:
+        find(name, cfg)
+    run = rundir.create(cfg.run_root)
+    os.environ[rundir.ENV_VAR] = str(run)
+    write_plan(run, profile, layers, required)
+    began = time.perf_counter()
+    console.print(f"Run {run.name}: profile {profile}, layers {', '.join(layers)}")
+    for name in layers:
+        _run_one(_context(cfg, args, run, profile, name))
+    console.print(f"Wall time of the {profile} profile: {time.perf_counter() - began:.1f} s")
+    return report(cfg, str(run), profile)
+
+
+def report(
+    cfg: config_mod.Config,
+    run_name: str | None,
+    profile: str | None,
+    baseline: str | None = None,
+    fmt: str = "md",
+) -> int:
+    """`signoff report`: the run's verdicts on stdout in `fmt`; 0 only when the run passes."""
+    from signoff.report.write import write_all
+
+    run = rundir.resolve(cfg.run_root, run_name)
+    chosen = baseline or cfg.report.baseline or None
+    results, paths = write_all(run, cfg, profile, Path(chosen) if chosen else None)
+    sys.stdout.write(paths[fmt].read_text(encoding="utf-8"))
+    console.print(f"Report: {paths['html']}")
+    return 0 if results.verdict is Status.PASS else 1
