@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from signoff import claims
 from signoff.errors import ConfigError
-from signoff.records import Check, LayerRecord, Status
+from signoff.records import Check, Evidence, LayerRecord, Status
 from signoff.report.results import build
 from tests.test_report_results import make_run, passing
 
@@ -129,8 +130,18 @@ def test_the_shipped_claims_file_loads_and_names_distinct_ids() -> None:
     assert {c.layer for c in shipped} >= {"coverage", "load", "audit", "observability"}
 
 
-def _load(check: Check, figures: dict[str, object] | None = None) -> LayerRecord:
-    return LayerRecord("load", Status.PASS, "ok", figures=figures or {}, checks=[check])
+def _record(layer: str, checks: list[Check], figures: dict[str, Any]) -> LayerRecord:
+    counts = {"requests": 10}
+    return LayerRecord.judged(layer, Evidence(checks, counts, counts, figures))
+
+
+# another check that failed: the record is complete (FAIL) beside an undecided check
+ERRORS = Check("error rate", Status.FAIL, 0.5, 0.01, "<=")
+SAMPLES = Check("benchmarks with enough raw samples", Status.PASS, 1, 1, ">=")
+
+
+def _load(check: Check) -> LayerRecord:
+    return _record("load", [check] if check.status is Status.PASS else [check, ERRORS], {})
 
 
 P95 = "spike phase 'spike', GET /summary: p95"
@@ -164,11 +175,10 @@ def test_an_open_end_is_unbounded_and_a_figure_carries_its_interval_beside_it() 
     result = claims.judge_claim(claim, {"load": _load(open_end)})
     assert result.outcome is claims.Outcome.UNVERIFIABLE
     assert "[60\u2013\u221e]" in result.reason
-    bench = LayerRecord(
+    bench = _record(
         "bench",
-        Status.PASS,
-        "ok",
-        figures={"benchmarks": {"match": {"median_s": 1.8, "median_s_interval": [1.7, 2.1]}}},
+        [SAMPLES],
+        {"benchmarks": {"match": {"median_s": 1.8, "median_s_interval": [1.7, 2.1]}}},
     )
     median = claims.Claim("m", "Under 2 s.", "bench", "benchmarks.match.median_s", "<", 2.0)
     result = claims.judge_claim(median, {"bench": bench})
@@ -177,8 +187,9 @@ def test_an_open_end_is_unbounded_and_a_figure_carries_its_interval_beside_it() 
 
 def _bench(median_s: float, busy: str | None) -> LayerRecord:
     machine = {"others_share": 0.4, "steal_share": 0.0, "cores": 2, "busy": busy}
-    figures = {"benchmarks": {"match": {"median_s": median_s}}, "machine": machine}
-    return LayerRecord("bench", Status.PASS, "ok", figures=figures)
+    return _record(
+        "bench", [SAMPLES], {"benchmarks": {"match": {"median_s": median_s}}, "machine": machine}
+    )
 
 
 @pytest.mark.parametrize(
