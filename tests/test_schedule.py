@@ -5,12 +5,17 @@ after_all layer after every other, `--parallel 1` one after another in the profi
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from signoff import config
 from signoff.layers import find
-from signoff.schedule import plan
+from signoff.schedule import INTERRUPTED, plan
 from tests.test_cli import signoff
 
 STAMPED = (
@@ -154,3 +159,44 @@ def test_a_bad_limit_is_refused_before_any_run(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "run.parallel" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _sleeping(seconds: str) -> list[int]:
+    """PIDs of `sleep SECONDS` processes."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv[:2] == [b"sleep", seconds.encode()]:
+            found.append(int(entry.name))
+    return found
+
+
+def test_an_interrupt_ends_the_layers_side_by_side_and_says_so(tmp_path: Path) -> None:
+    names = ["a", "b"]
+    root = write_project(tmp_path, names, seconds=41.7)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "signoff", "run", "--parallel", "2"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        run = root / "reports" / "latest"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(list(run.glob("*/start"))) < 2:
+            time.sleep(0.1)
+        assert len(_sleeping("41.7")) == 2
+        proc.send_signal(signal.SIGTERM)  # what CI sends; the CLI makes it an interrupt
+        sent = time.monotonic()
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - sent < 15  # forwarded at once, not killed after the teardown time
+    assert _sleeping("41.7") == []
+    for name in names:
+        record = json.loads((run / name / "record.json").read_text(encoding="utf-8"))
+        assert (record["status"], record["reasons"]) == ("INCONCLUSIVE", [INTERRUPTED])

@@ -170,8 +170,12 @@ def _together(
         while running or (pending and failure is None):
             while pending and failure is None and len(running) < limit:
                 ctx = context(pending.pop(0))
+                # a daemon: an interrupted run must be able to exit whatever a layer still does
                 thread = threading.Thread(
-                    target=_work, args=(ctx, run_one, finished), name=f"layer-{ctx.name}"
+                    target=_work,
+                    args=(ctx, run_one, finished),
+                    name=f"layer-{ctx.name}",
+                    daemon=True,
                 )
                 running[ctx.name] = (thread, ctx)
                 thread.start()
