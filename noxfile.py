@@ -112,9 +112,17 @@ def stack(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, tags=["pr"], default=False)
 def signoff(session: nox.Session) -> None:
-    """Run every layer of a profile (default pr; `-- --profile release`), then the report."""
+    """Run every layer of a profile (default pr; `-- --profile release`), then the report;
+    `-- --shard 1/3` runs one shard's share, `-- --parallel 1` one layer at a time."""
     install(session)
     session.run("signoff", "run", *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
+def merge(session: nox.Session) -> None:
+    """Merge the runs of a profile's shards into one run and its report (`-- RUN...`)."""
+    install(session, system=False)  # the merge runs only the after_all layers (coverage)
+    session.run("signoff", "merge", *session.posargs)
 
 
 @nox.session(name="bench-stack", python=PYTHON, tags=["bench"], default=False)

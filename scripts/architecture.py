@@ -32,11 +32,11 @@ BY_FLOOR: dict[int, str] = {
     1: "children rundir stack openapi environment browser covrc",
     # engines: the work behind the layers
     2: "load security fuzz observability cache_contract claims bench",
-    # the layers and the one function that runs every layer
-    3: "layers",
+    # the layers, the one function that runs every layer, and the scheduler of a run's layers
+    3: "layers schedule",
     4: "report",
-    # the comparison campaign: worktrees, sides, split and interleaved runs
-    5: "campaign",
+    # the comparison campaign: worktrees, sides, split and interleaved runs; shards merged
+    5: "campaign shards",
     6: "cli init pytest_plugin __main__",
 }
 FLOORS: dict[str, int] = {name: f for f, names in BY_FLOOR.items() for name in names.split()}

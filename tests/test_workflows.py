@@ -18,7 +18,7 @@ from signoff.report.write import write_all
 from tests.report_runs import failing_run
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / ".github" / "workflows"
-NAMES = ("pr.yml", "nightly.yml", "release.yml")
+NAMES = ("pr.yml", "pr-sharded.yml", "nightly.yml", "release.yml")
 
 
 def load(name: str) -> dict[Any, Any]:
@@ -118,7 +118,10 @@ def _uploaded(upload: dict[str, Any], run: Path, cwd: Path) -> set[str]:
     return taken
 
 
-@pytest.mark.parametrize(("name", "job"), [("pr.yml", "signoff"), ("release.yml", "signoff")])
+@pytest.mark.parametrize(
+    ("name", "job"),
+    [("pr.yml", "signoff"), ("pr-sharded.yml", "merge"), ("release.yml", "signoff")],
+)
 def test_every_report_link_resolves_inside_the_uploaded_artifact(
     tmp_path: Path, name: str, job: str
 ) -> None:
@@ -156,6 +159,29 @@ def test_every_report_link_resolves_inside_the_uploaded_artifact(
     hrefs = re.findall(r'href="([^"#][^"]*)"', html) + re.findall(r"\]\(([^)]+)\)", md)
     assert len(hrefs) > 10
     assert [h for h in hrefs if unquote(h) not in taken] == []
+
+
+def test_sharded_pr_runs_every_shard_and_merges_them_whole() -> None:
+    data = load("pr-sharded.yml")
+    shard, merge = data["jobs"]["shard"], data["jobs"]["merge"]
+    shards = shard["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, len(shards) + 1))
+    assert shard["strategy"]["fail-fast"] is False  # one failed shard must not hide the others
+    runs = " ".join(s.get("run", "") for s in shard["steps"])
+    assert f"nox -s signoff -- --profile pr --shard ${{{{ matrix.shard }}}}/{len(shards)}" in runs
+    _, upload = _upload(data, "shard")
+    assert upload["with"]["path"] == "${{ steps.run.outputs.dir }}"
+    assert upload["with"]["include-hidden-files"] is True  # coverage/.coverage.* for the merge
+    # The merge runs after every shard, failed ones too, on every shard's artifact.
+    assert (merge["needs"], merge["if"]) == ("shard", "always()")
+    [download] = [s for s in merge["steps"] if "download-artifact" in str(s.get("uses"))]
+    name = str(upload["with"]["name"]).replace("${{ matrix.shard }}", "*")
+    assert download["with"]["pattern"] == name
+    assert not download["with"].get("merge-multiple")  # a folder per shard run
+    step = next(s for s in merge["steps"] if "merge" in s.get("run", ""))
+    assert step["run"] == f"nox -s merge -- {download['with']['path']}/*"
+    assert not step.get("continue-on-error")
+    assert "GITHUB_STEP_SUMMARY" in " ".join(s.get("run", "") for s in merge["steps"])
 
 
 def test_release_is_manual_and_compares_with_the_last_release() -> None:

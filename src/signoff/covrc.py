@@ -6,6 +6,8 @@ their data files combine without path mapping (absolute paths on one machine).
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 from signoff.target import Target
@@ -21,5 +23,9 @@ def rcfile(coverage_dir: Path, target: Target) -> Path:
     if target.coverage_packages:
         lines.append("source_pkgs =")
         lines += [f"    {name}" for name in target.coverage_packages]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # layers side by side write it at once, and a service may be reading it: replace, never
+    # truncate (the text is the same for the whole run)
+    fresh = path.with_name(f"{RCFILE}.{os.getpid()}.{threading.get_ident()}")
+    fresh.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(fresh, path)
     return path

@@ -30,6 +30,10 @@ class LayerSpec:
     coverage: Literal["service", "tests", "none"] = "service"
     junit: str = ""
     timeout_s: float = 1800.0
+    # needs the scheduler honours beside the kind's own: it times things (runs alone), or it
+    # combines the other layers' evidence (runs after all of them)
+    exclusive_cpu: bool = False
+    after_all: bool = False
     # the suite's own settings, read by its fixtures (e.g. error budgets of fault tests)
     settings: dict[str, Any] = field(default_factory=dict)
 

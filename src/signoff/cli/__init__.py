@@ -1,4 +1,5 @@
-"""The `signoff` command: stack up, run a layer or a profile, report, show config, benchmark.
+"""The `signoff` command: stack up, run a layer, a profile or a shard, merge shards, report,
+show config, benchmark.
 
 `parser` holds the command line, `commands` the commands that run things; `main` sends each
 command to its function and turns a SignoffError into one sentence and a non-zero exit.
@@ -52,6 +53,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return commands.layer(cfg, args)
         case "run":
             return commands.run_profile(cfg, args)
+        case "merge":
+            return commands.merge(cfg, args)
         case "report":
             return commands.report(cfg, args.run, args.profile, args.baseline, args.format)
         case "fuzz":

@@ -1,4 +1,5 @@
-"""The commands that run things: the stack in the foreground, one layer, a profile, the report."""
+"""The commands that run things: the stack in the foreground, one layer, a profile (or a shard
+of it), a merge of shards, the report."""
 
 from __future__ import annotations
 
@@ -9,17 +10,18 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
 
 from signoff import config as config_mod
-from signoff import rundir
+from signoff import rundir, schedule, shards
 from signoff.errors import SignoffError, UsageError
 from signoff.layers import LayerContext, find
 from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status
-from signoff.report.model import profile_layers, write_plan
+from signoff.report.model import SCHEDULE, profile_layers, read_plan, write_plan
 from signoff.stack.interface import StackHandle
 from signoff.stack.select import choose_provider
 
@@ -90,12 +92,17 @@ def _context(
     )
 
 
-def _run_one(ctx: LayerContext) -> LayerRecord:
-    """Run one layer (an error inside it becomes its INCONCLUSIVE record) and say how it went."""
-    record = run_layer(ctx)
+def _tell(ctx: LayerContext, record: LayerRecord) -> None:
+    """How a layer went, in one line."""
     console.print(
         f"{ctx.name}: {record.status.value} — {record.summary} ({record.duration_s:.1f} s)"
     )
+
+
+def _run_one(ctx: LayerContext) -> LayerRecord:
+    """Run one layer (an error inside it becomes its INCONCLUSIVE record) and say how it went."""
+    record = run_layer(ctx)
+    _tell(ctx, record)
     return record
 
 
@@ -109,27 +116,70 @@ def layer(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     return 0 if record.status.passing else 1
 
 
-def run_profile(cfg: config_mod.Config, args: argparse.Namespace) -> int:
-    """`signoff run`: every layer of the profile into a new run, then its report."""
+def _chosen(cfg: config_mod.Config, args: argparse.Namespace) -> tuple[str, list[str], list[str]]:
+    """The profile, its layers (or the `--layers` subset of them) and its required layers."""
     profile = args.profile or cfg.profile
     layers, required = profile_layers(cfg, profile)
     if args.layers:
+        if args.shard:
+            raise UsageError("--shard shares out the whole profile; leave out --layers.")
         chosen = [name.strip() for name in args.layers.split(",") if name.strip()]
         unknown = [name for name in chosen if name not in layers]
         if unknown:
             raise UsageError(f"Profile {profile!r} has no layer {unknown[0]!r}.")
         layers = chosen
-    for name in layers:
-        find(name, cfg)
+    return profile, layers, required
+
+
+def run_profile(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    """`signoff run`: every layer of the profile (or of its shard) into a new run, scheduled
+    (`schedule.plan`), then its report."""
+    profile, layers, required = _chosen(cfg, args)
+    found = [find(name, cfg) for name in layers]
+    extra: dict[str, object] = {}
+    if args.shard:
+        layers, required, extra = shards.shard_plan(cfg, found, required, args.shard)
+        found = [layer for layer in found if layer.name in layers]
+    steps = schedule.plan(found, _parallel(cfg, args))
     run = rundir.create(cfg.run_root)
     os.environ[rundir.ENV_VAR] = str(run)
-    write_plan(run, profile, layers, required)
+    write_plan(run, profile, layers, required, {**extra, SCHEDULE: steps.to_json()})
     began = time.perf_counter()
-    console.print(f"Run {run.name}: profile {profile}, layers {', '.join(layers)}")
-    for name in layers:
-        _run_one(_context(cfg, args, run, profile, name))
-    console.print(f"Wall time of the {profile} profile: {time.perf_counter() - began:.1f} s")
-    return report(cfg, str(run), profile)
+    shard = f" (shard {args.shard})" if args.shard else ""
+    console.print(f"Run {run.name}: profile {profile}{shard}, layers {', '.join(layers)}")
+    if steps.parallel > 1:
+        console.print(f"Schedule: {steps.describe()}")
+    records = schedule.execute(steps, lambda name: _context(cfg, args, run, profile, name), _tell)
+    _times(profile, time.perf_counter() - began, records.values())
+    code = report(cfg, str(run), profile)
+    # a shard whose share holds no required layer gates nothing: the merge judges the profile
+    return 0 if args.shard and not required else code
+
+
+def _parallel(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    return cfg.run.parallel if args.parallel is None else int(args.parallel)
+
+
+def _times(profile: str, wall: float, records: Iterable[LayerRecord]) -> None:
+    total = sum(record.duration_s for record in records)
+    console.print(
+        f"Wall time of the {profile} profile: {wall:.1f} s (the layers' own times: {total:.1f} s)"
+    )
+
+
+def merge(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    """`signoff merge RUN...`: the shards' runs as one run of the whole profile, its after_all
+    layers run there, then its report."""
+    run = shards.merge(
+        cfg,
+        args.runs,
+        _parallel(cfg, args),
+        lambda at, profile, name: _context(cfg, args, at, profile, name),
+        _tell,
+    )
+    plan = read_plan(run) or {}
+    console.print(f"Merged into run {run.name}: profile {plan.get('profile')}")
+    return report(cfg, str(run), str(plan.get("profile")))
 
 
 def report(

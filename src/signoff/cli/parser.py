@@ -10,7 +10,8 @@ from signoff.errors import UsageError, fatal
 from signoff.stack.select import CHOICES
 
 DESCRIPTION = (
-    "The `signoff` command: stack up, run a layer or a profile, report, show config, benchmark."
+    "The `signoff` command: stack up, run a layer, a profile or a shard of it, merge shards, "
+    "report, show config, benchmark."
 )
 
 
@@ -26,6 +27,12 @@ class _Parser(argparse.ArgumentParser):
 def _stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", choices=CHOICES, help="stack provider (default: auto)")
     parser.add_argument("--base-url", help="base URL of a running deployment (--stack url)")
+
+
+def _parallel_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--parallel", type=int, metavar="N", help="layers run at once (default: run.parallel)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +65,18 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     run = sub.add_parser("run", help="run every layer of a profile, then the report")
     run.add_argument("--profile", help="profile name (default from config)")
     run.add_argument("--layers", help="comma-separated subset of the profile's layers")
+    _parallel_option(run)
+    run.add_argument(
+        "--shard", metavar="K/N", help="run shard K of N: a share of the profile's layers"
+    )
     _stack_options(run)
+
+    merge = sub.add_parser(
+        "merge", help="merge the runs of a profile's shards into one run, then the report"
+    )
+    merge.add_argument("runs", nargs="+", metavar="RUN", help="a shard's run directory or id")
+    _parallel_option(merge)
+    _stack_options(merge)
 
     report = sub.add_parser("report", help="judge a run's records and print the verdicts")
     report.add_argument("run", nargs="?", help="run directory or id (default: latest)")

@@ -22,6 +22,7 @@ from signoff.config.sections import (
     FuzzSettings,
     ObservabilitySettings,
     ReportSettings,
+    RunSettings,
     SmokeSettings,
     StackSettings,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "Provider",
     "Recovery",
     "ReportSettings",
+    "RunSettings",
     "SmokeSettings",
     "StackSettings",
     "Stage",

@@ -20,6 +20,7 @@ from signoff.config.sections import (
     FuzzSettings,
     ObservabilitySettings,
     ReportSettings,
+    RunSettings,
     SmokeSettings,
     StackSettings,
 )
@@ -48,6 +49,7 @@ KINDS: dict[str, Any] = {
     "load": LoadSettings,
     "observability": ObservabilitySettings,
     "report": ReportSettings,
+    "run": RunSettings,
     "smoke": SmokeSettings,
     "stack": StackSettings,
 }
@@ -78,6 +80,7 @@ class Config:
     load: LoadSettings
     observability: ObservabilitySettings
     report: ReportSettings
+    run: RunSettings
     smoke: SmokeSettings
     stack: StackSettings
 

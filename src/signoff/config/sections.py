@@ -1,5 +1,5 @@
 """The sections of one table each: `[audit]`, `[bench]`, `[compare]`, `[coverage]`, `[e2e]`,
-`[fuzz]`, `[observability]`, `[report]`, `[smoke]` and `[stack]`.
+`[fuzz]`, `[observability]`, `[report]`, `[run]`, `[smoke]` and `[stack]`.
 
 Every value comes from the merged TOML (the defaults hold one for each key, so no field has a
 default here); a field's `bounds` and a section's `check` refuse what no run could use.
@@ -139,6 +139,13 @@ class ReportSettings:
     max_samples: int = field(metadata=bounds(1))
     max_markdown_bytes: int = field(metadata=bounds(1))
     claims: str
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """`[run]`: how many of a profile's layers run at once (`signoff run --parallel`)."""
+
+    parallel: int = field(metadata=bounds(1))
 
 
 @dataclass(frozen=True)

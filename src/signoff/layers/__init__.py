@@ -62,7 +62,9 @@ class Layer:
 
     `stack`: "none"; "own" (a stack no other layer uses: the layer writes or measures); or
     "shared-read-only" (it only reads, so its stack may be shared). `exclusive_cpu`: it times
-    things and must run alone. `browser`: it drives Chromium. The harness starts the stack
+    things and must run alone. `after_all`: it combines the other layers' evidence (coverage),
+    so it runs after every other layer of the run. `browser`: it drives Chromium. The harness
+    starts the stack
     and hands its handle to the work, unless `stack_in_child` (a pytest session starts its own
     through the `stack` fixture) or `stack_when` says the config needs none; with
     `service_coverage` the embedded service's coverage is collected into the run.
@@ -73,6 +75,7 @@ class Layer:
     work: Work
     stack: StackNeed = "none"
     exclusive_cpu: bool = False
+    after_all: bool = False
     browser: bool = False
     stack_in_child: bool = False
     service_coverage: bool = False
@@ -112,7 +115,14 @@ def _defined(module: str, name: str) -> Layer:
 
 def _declared(name: str, spec: LayerSpec) -> Layer:
     text = spec.description or f"{spec.kind} layer: {', '.join(spec.paths)}"
-    return replace(_defined(KINDS[spec.kind], name), description=text)
+    kind = _defined(KINDS[spec.kind], name)
+    # a declaration may add needs to its kind's (a command that times things), never drop them
+    return replace(
+        kind,
+        description=text,
+        exclusive_cpu=kind.exclusive_cpu or spec.exclusive_cpu,
+        after_all=kind.after_all or spec.after_all,
+    )
 
 
 def _plugin(name: str, value: str, loaded: object) -> Layer:

@@ -111,4 +111,4 @@ def _by_package(files: dict[str, Any]) -> dict[str, float]:
     return {pkg: round(100.0 * c / t, 1) for pkg, (c, t) in sorted(sums.items()) if t}
 
 
-LAYER = Layer("coverage", "Combine coverage data of every suite and gate it.", work)
+LAYER = Layer("coverage", "Combine coverage data of every suite and gate it.", work, after_all=True)

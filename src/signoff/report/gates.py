@@ -8,12 +8,14 @@ gate type and the run's verdict over the gates are `signoff.verdicts`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from signoff.records import Status
 from signoff.report import links, wording
-from signoff.report.model import LayerResult
+from signoff.report.model import MERGED, LayerResult
 from signoff.verdicts import Gate
 
 
@@ -55,3 +57,20 @@ def layer_gates(item: LayerResult, run_dir: Path | None = None) -> list[Gate]:
 
 def run_gates(layers: Iterable[LayerResult], run_dir: Path | None = None) -> list[Gate]:
     return [gate for item in layers for gate in layer_gates(item, run_dir)]
+
+
+def merge_gates(plan: Mapping[str, Any]) -> list[Gate]:
+    """A merged run's shards that were not given: one required INCONCLUSIVE gate each, so
+    a merge that lacks a shard is never a pass, whichever of its layers the profile requires."""
+    missing = (plan.get(MERGED) or {}).get("missing") or {}
+    return [
+        Gate(
+            name=f"merge / shard {label}",
+            status=Status.INCONCLUSIVE,
+            message=f"Shard {label} was not merged; its layers "
+            f"({', '.join(names)}) are INCONCLUSIVE.",
+            layer="merge",
+            required=True,
+        )
+        for label, names in missing.items()
+    ]

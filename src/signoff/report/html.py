@@ -13,7 +13,7 @@ from html import escape
 from typing import ClassVar
 
 from signoff.records import Check, LayerRecord, Status
-from signoff.report import comparison, links, plots, wording
+from signoff.report import comparison, links, plots, timeline, wording
 from signoff.report.html_style import CSS
 from signoff.report.interface import Renderer
 from signoff.report.results import Results
@@ -275,6 +275,7 @@ class HtmlRenderer(Renderer):
             + "<main>"
             + _overview(layers)
             + _run_level(results)
+            + timeline.html(results)
             + "<h2>Layers in detail</h2>"
             + details
             + _claims(results)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from signoff.records import Status
-from signoff.report import comparison, links, wording
+from signoff.report import comparison, links, timeline, wording
 from signoff.report.interface import Renderer
 from signoff.report.results import Results
 from signoff.report.summary import LayerDigest, digests, headline, run_level_gates
@@ -52,6 +52,7 @@ def _header(results: Results, layers: list[LayerDigest]) -> list[str]:
         f"{machine.get('cpus', '?')} x {machine.get('cpu_model', '?')}, "
         f"Python {python.get('version', '?')}, provider `{env.get('provider', '?')}`.",
     ]
+    lines += [line for note in timeline.notes(results) for line in ("", note)]
     images = env.get("stack_images") or {}
     if images:
         named = ", ".join(f"{name} `{image}`" for name, image in images.items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,9 @@ from signoff.errors import ConfigError, EvidenceError
 from signoff.records import RECORD_NAME, LayerRecord, Status, read_record
 
 PLAN_NAME = "run.json"
+# keys of a plan beyond what every run has: the scheduler's groups, the place of a shard in its
+# profile (`signoff run --shard K/N`), and the shards a merged run is made of
+SCHEDULE, SHARD, MERGED = "schedule", "shard", "merged"
 
 
 @dataclass(frozen=True)
@@ -33,16 +37,25 @@ class RunResult:
     run_dir: Path
     profile: str
     layers: list[LayerResult] = field(default_factory=list)
+    plan: dict[str, Any] = field(default_factory=dict)  # run.json: the scheduler's, a shard's
 
 
-def write_plan(run_dir: Path, profile: str, layers: list[str], required: list[str]) -> None:
-    """Record what a run set out to do, so a layer that never reported is noticed."""
+def write_plan(
+    run_dir: Path,
+    profile: str,
+    layers: list[str],
+    required: list[str],
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    """Record what a run set out to do, so a layer that never reported is noticed; `extra`
+    keeps how (the scheduler's groups, a shard's place in its profile, a merge's shards)."""
     plan = {
         "run_id": run_dir.name,
         "profile": profile,
         "layers": layers,
         "required": required,
         "started_at": datetime.now(UTC).isoformat(),
+        **(extra or {}),
     }
     (run_dir / PLAN_NAME).write_text(json.dumps(plan, indent=2) + "\n", encoding="utf-8")
 
@@ -92,7 +105,7 @@ def collect(run_dir: Path, config: Config, profile: str | None = None) -> RunRes
         LayerResult(_record(run_dir, name, profile, planned=name in layers), name in required)
         for name in names
     ]
-    return RunResult(run_id=run_dir.name, run_dir=run_dir, profile=profile, layers=results)
+    return RunResult(run_dir.name, run_dir, profile, results, plan or {})
 
 
 def _record(run_dir: Path, name: str, profile: str, *, planned: bool) -> LayerRecord:

@@ -20,7 +20,7 @@ from signoff.judge import Comparison, compare
 from signoff.judge.settings import settings
 from signoff.records import Status
 from signoff.report import evidence
-from signoff.report.gates import run_gates
+from signoff.report.gates import merge_gates, run_gates
 from signoff.report.model import RunResult, collect, read_plan
 from signoff.verdicts import Gate, verdict
 
@@ -116,7 +116,7 @@ def build(
     judged: list[claims_mod.ClaimResult] = []
     if claims_file and (config.root / claims_file).is_file():
         judged = claims_mod.judge_all(claims_mod.load(config.root / claims_file), records)
-    gates = run_gates(result.layers, run_dir)
+    gates = run_gates(result.layers, run_dir) + merge_gates(result.plan)
     samples: dict[str, dict[str, list[float]]] = {}
     failures: list[str] = []
     try:

@@ -234,7 +234,7 @@ class LocalProvider(StackProvider):
         url = absolute(self.base_url, self.target.ready_path)
         # one client for every poll: a new one loads the CA bundle each time (60 ms a poll)
         if self._probe is None:
-            self._probe = httpx.Client(timeout=1.0, verify=False)
+            self._probe = httpx.Client(timeout=1.0)
         return self._probe.get(url).status_code == self.target.ready_status
 
     def _setup(self) -> None:
