@@ -231,3 +231,31 @@ def test_a_check_its_layer_set_aside_does_not_refute_but_an_undecided_one_can() 
     undecided = Check(P95, Status.INCONCLUSIVE, 390.0, 400.0, "<=", "ms", low=360.0, high=430.0)
     result = claims.judge_claim(claim, {"load": _load(undecided)})
     assert result.outcome is claims.Outcome.REFUTED
+
+
+def test_the_nearest_machine_on_a_figures_path_decides_whether_it_was_busy() -> None:
+    """A load phase's own machine figures, not another phase's, excuse its timings."""
+    quiet = {"others_share": 0.05, "steal_share": 0.0, "busy": None}
+    busy = {"others_share": 0.4, "steal_share": 0.0, "busy": "the machine was busy: 40 %"}
+    phases = {
+        "baseline": {"machine": busy, "endpoints": {"all": {"p95_ms": 250.0}}},
+        "spike": {"machine": quiet, "endpoints": {"all": {"p95_ms": 250.0}}},
+    }
+    record = _record(
+        "load", [SAMPLES], {"machine": busy, "profiles": {"spike": {"phases": phases}}}
+    )
+    outcomes = {
+        phase: claims.judge_claim(
+            claims.Claim(
+                phase,
+                "Fast.",
+                "load",
+                f"profiles.spike.phases.{phase}.endpoints.all.p95_ms",
+                "<",
+                200.0,
+            ),
+            {"load": record},
+        ).outcome
+        for phase in phases
+    }
+    assert outcomes == {"baseline": claims.Outcome.UNVERIFIABLE, "spike": claims.Outcome.REFUTED}

@@ -58,6 +58,7 @@ def test_short_smoke_passes_its_default_budgets(
     assert record.figures["traffic"] == "read-write"
     endpoints = record.figures["profiles"]["smoke"]["phases"]["steady"]["endpoints"]
     assert endpoints["all"]["count"] > 20
+    assert "busy" in record.figures["profiles"]["smoke"]["phases"]["steady"]["machine"]
     # the project's locustfile ran: its operators write, its readers read the seeded job
     assert "POST /api/v1/jobs" in endpoints
     assert "GET /api/v1/jobs/{job_id}/summary" in endpoints

@@ -15,6 +15,7 @@ from signoff.load.engine import Launch, LocustRun, run_locust
 from signoff.load.evidence import Evidence
 from signoff.load.plan import Plan
 from signoff.load.scrape import window_figures
+from signoff.machine import busy_figures
 from signoff.records import Check
 from signoff.target import Metrics
 
@@ -110,7 +111,8 @@ def _figures(
     phases: dict[str, Any] = {}
     for phase, summary in ev.summaries.items():
         limits = ev.limits[phase].figures if phase in ev.limits else {}
-        seen = {"machine": ev.machine[phase].to_json()} if phase in ev.machine else {}
+        busy = settings.busy_share_max  # the figures say why it was busy, as claims read them
+        seen = {"machine": busy_figures(ev.machine[phase], busy)} if phase in ev.machine else {}
         phases[phase] = {**_compact(summary), **limits, **seen}
     return {
         "mode": plan.mode,
