@@ -67,8 +67,13 @@ def slowdown(share: float) -> float:
 def excused(check: Check, reason: str, share: float) -> Check:
     """The busy rule for one timing (others took `share` of all cores): a failed timing is
     INCONCLUSIVE naming the machine, unless it missed its threshold by more than the
-    contention could explain. Met stays met. The bound held against the threshold is the
-    interval's end nearest it, or the figure itself when the check has no interval."""
+    contention could explain. Met stays met; an undecided one names the busy machine. The bound
+    held against the threshold is the interval's end nearest it, or the figure itself when the
+    check has no interval."""
+    excuse = f" ({reason[0].upper()}{reason[1:]}.)"
+    if check.status is Status.INCONCLUSIVE and check.message and excuse not in check.message:
+        # undecided on a busy machine: the reader learns why the figures may be wide
+        return replace(check, message=check.message + excuse)
     if check.status is not Status.FAIL or not isinstance(check.threshold, int | float):
         return check
     slack = slowdown(share)
@@ -80,7 +85,6 @@ def excused(check: Check, reason: str, share: float) -> Check:
         explained = not isinstance(best, int | float) or best >= check.threshold / slack
     if not explained:
         return check
-    excuse = f" ({reason[0].upper()}{reason[1:]}.)"
     return replace(check, status=Status.INCONCLUSIVE, message=check.message + excuse)
 
 
