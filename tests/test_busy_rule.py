@@ -53,10 +53,10 @@ def test_the_record_keeps_the_machine_and_why_it_was_busy() -> None:
 
 def test_an_undecided_timing_on_a_busy_machine_names_it_and_stays_undecided() -> None:
     undecided = Check(
-        "p95", Status.INCONCLUSIVE, 413.0, 400.0, "<=", " ms", "p95 413 ms [345–463]: undecided."
+        "p95", Status.INCONCLUSIVE, 413.0, 400.0, "<=", " ms", "p95 413 ms [345-463]: undecided."
     )
     busy = judged_busy(undecided, BUSY, 0.25)
     assert busy.status is Status.INCONCLUSIVE
-    assert busy.message.startswith("p95 413 ms [345–463]: undecided. (The machine was busy: 40 %")
+    assert busy.message.startswith("p95 413 ms [345-463]: undecided. (The machine was busy: 40 %")
     assert judged_busy(busy, BUSY, 0.25).message == busy.message  # named once
     assert judged_busy(undecided, QUIET, 0.25) == undecided
