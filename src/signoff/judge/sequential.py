@@ -45,7 +45,7 @@ class Looks:
 
     first: int
     last: int
-    spending: str = "pocock"
+    spending: str = "obrien-fleming"
 
     @classmethod
     def once(cls, runs: int) -> Looks:

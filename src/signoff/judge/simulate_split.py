@@ -3,15 +3,16 @@ build is flagged, how often it passes, how often a slowed endpoint is caught, an
 pairs the comparison stops.
 
 Each pair is one split run: both builds measured over the same seconds, so what the machine
-does falls on both (it is drawn, and cancels). What is left differs between the two sides of a
-pair: an offset of each side's whole run (its stack; the `shared` part of the variance, which
-the run level takes out and judges on its own) and each endpoint's own noise. The noise is
-given as the sd of one series' pair difference (candidate - baseline, log scale) per figure,
-each endpoint's own part scaled by a factor between 0.6 and 1.4 so the series differ. Each
-run's p50 and p95 of each endpoint are drawn, and the judge sees them through samples whose
-percentiles are exactly those figures, judged as `signoff compare` judges split runs: relative
-to the run level, in pairs, looking after every pair from `min_runs` on, up to the cap.
-Run it as `python -m signoff.judge.simulate_split` (the nox session `judge` does).
+does to the pair falls on both (it is drawn, and cancels). Each side's run draws every
+endpoint's latencies (lognormal, each endpoint with its own spread, ten requests a second for
+the profile's length), shifted by an offset of that side's whole run (its stack: larger at the
+tail than at the median, taken out by the run level and judged as its own series) and by a
+small move of the endpoint's own. The candidate's first endpoint is slower by the effect. With
+the noise factor 1.0, a pair's difference of one endpoint's p50 scatters by 1-3 % and of its
+p95 by 3-5 % at 60 s, as measured on the reference stack (docs/comparison.md). The judge sees
+the samples and judges them as `signoff compare` judges split runs: relative to the run level,
+in pairs, looking after every pair from `min_runs` on, up to the cap, stopping when every
+series is decided. Run it as `python -m signoff.judge.simulate_split` (`nox -s judge` does).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,9 @@ from signoff.judge.sequential import Looks
 from signoff.judge.stats import Change, Settings
 
 EFFECTS = (0.0, 0.10, 0.15, 0.25)
-SECONDS = (60.0, 40.0, 30.0)  # rows: the `compare` profile's length
+SECONDS = (45.0, 60.0)  # rows: the `compare` profile's length (the default's first)
+NOISE = (1.0, 1.3)  # rows: every noise times this (1.0: the reference stack's, as measured)
+CAP = 6  # [compare] repetitions
 RATE = 10.0  # requests a second to each endpoint of each build (60 a second over six)
 SPREAD = (0.15, 0.4)  # within-run sd of log latency, the tightest and the widest endpoint
 MACHINE = 0.08  # sd of what the machine does to a whole pair (both sides alike)
@@ -119,7 +122,7 @@ def trial(rng: np.random.Generator, d: Design, settings: Settings) -> Outcome:
 
 
 def cell(seed: int, trials: int, d: Design, settings: Settings) -> list[Outcome]:
-    rng = np.random.default_rng([seed, d.samples, round(d.effect * 1000)])
+    rng = np.random.default_rng([seed, d.samples, round(d.noise * 100), round(d.effect * 1000)])
     return [trial(rng, d, settings) for _ in range(trials)]
 
 
@@ -130,7 +133,7 @@ def _noise(outcomes: Sequence[Outcome], endpoints: int) -> str:
     return " ".join(f"{min(f):>4.1%}-{max(f):<4.1%}" for f in (p50, p95))
 
 
-def _line(seconds: float, cells: dict[float, list[Outcome]], endpoints: int) -> str:
+def _line(d: Design, seconds: float, cells: dict[float, list[Outcome]]) -> str:
     same = cells[0.0]
     n = len(same)
     false = sum(o.flagged for o in same) / n
@@ -142,7 +145,8 @@ def _line(seconds: float, cells: dict[float, list[Outcome]], endpoints: int) -> 
     top = cells[EFFECTS[-1]]
     top_pairs = sum(o.pairs for o in top) / len(top)
     return (
-        f"{seconds:>5.0f} s {_noise(same, endpoints)} {false:>8.1%} {passed:>8.1%} {pairs:>5.1f} "
+        f"{seconds:>5.0f} s {d.noise:>5.1f} {_noise(same, d.endpoints)} {false:>8.1%} "
+        f"{passed:>8.1%} {pairs:>5.1f} "
         + " ".join(f"{p:>6.1%}" for p in power)
         + f" {top_pairs:>5.1f} {others / others_n:>8.1%}"
     )
@@ -152,10 +156,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m signoff.judge.simulate_split", description=__doc__
     )
-    parser.add_argument("--trials", type=int, default=300, help="trials per cell (default 300)")
+    parser.add_argument("--trials", type=int, default=200, help="trials per cell (default 200)")
     parser.add_argument("--seconds", type=float, nargs="+", default=list(SECONDS))
+    parser.add_argument("--noise", type=float, nargs="+", default=list(NOISE))
     parser.add_argument("--first", type=int, default=Settings.min_runs, help="pairs at look 1")
-    parser.add_argument("--cap", type=int, default=6, help="the most pairs (default 6)")
+    parser.add_argument("--cap", type=int, default=CAP, help=f"the most pairs (default {CAP})")
     parser.add_argument("--endpoints", type=int, default=6)
     parser.add_argument("--spending", default=Settings.spending)
     parser.add_argument("--multiplicity", default=Settings.multiplicity)
@@ -185,22 +190,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.alpha:g}, {args.trials} trials a cell"
     )
     print(
-        f"{'run':>7} {'p50 noise':^9} {'p95 noise':^9} {'A/A flag':>8} {'A/A pass':>8} "
+        f"{'run':>7} {'noise':>5} {'p50 sd':^9} {'p95 sd':^9} {'A/A flag':>8} {'A/A pass':>8} "
         f"{'pairs':>5} "
         + " ".join(f"{'+' + format(e, '.0%'):>6}" for e in EFFECTS[1:])
         + f" {'pairs':>5} {'B others':>8}"
     )
     for seconds in args.seconds:
-        samples = round(seconds * RATE)
-        cells = {
-            effect: cell(
-                args.seed, args.trials, Design(args.endpoints, samples, effect, looks), settings
-            )
-            for effect in EFFECTS
-        }
-        print(_line(seconds, cells, args.endpoints))
+        for noise in args.noise:
+            design = Design(args.endpoints, round(seconds * RATE), 0.0, looks, noise)
+            cells = {
+                e: cell(args.seed, args.trials, replace(design, effect=e), settings)
+                for e in EFFECTS
+            }
+            print(_line(design, seconds, cells))
     print(
-        "(noise: the sd of an endpoint's pair difference, its quietest..noisiest; A/A flag: any "
+        "(noise: times the measured; p50/p95 sd: of an endpoint's pair difference, its "
+        "quietest..noisiest; A/A flag: any "
         "series flagged; A/A pass: every series the same; +x: the changed endpoint flagged "
         f"slower; pairs: mean pairs run, A/A and at {EFFECTS[-1]:+.0%}; B others: another "
         "series flagged in the changed comparisons)"

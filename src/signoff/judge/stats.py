@@ -49,7 +49,7 @@ class Settings:
     min_runs: int = 3  # fewer runs on a side: advisory; `signoff compare`'s first look
     assumed_noise: float = 0.10  # between-run sd (log scale) used when no side can measure it
     multiplicity: str = "fdr"  # fdr, bonferroni or none: series judged together
-    spending: str = "pocock"  # how the looks of `signoff compare` share alpha
+    spending: str = "obrien-fleming"  # how the looks of `signoff compare` share alpha
     pool: bool = True  # moderate each series' variance towards its kind and figure's
     latency_figures: tuple[str, ...] = ("p50", "p95")
     run_level: bool = True  # judge latency and benchmark series relative to their run's level
