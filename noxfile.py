@@ -159,6 +159,8 @@ def judge(session: nox.Session) -> None:
         "python", "-m", "signoff.judge.simulate", "--series", "8", "--shared", "0.8",
         *session.posargs,
     )  # fmt: skip
+    # `signoff compare`'s sequential design on split runs: 14 series, looks from min_runs pairs
+    session.run("python", "-m", "signoff.judge.simulate_split", *session.posargs)
     # the budget judge: a percentile budget on its interval at the pr profile's sample counts
     quantiles = ["--quantile", "0.95", "--quantile", "0.99"]
     session.run("python", "-m", "signoff.judge.budget_simulate", *quantiles)

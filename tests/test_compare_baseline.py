@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,10 @@ import numpy as np
 
 from signoff.judge import Change, compare
 from signoff.judge.fingerprint import differences
+from signoff.judge.sequential import Looks
 from signoff.records import LayerRecord, Status
+from signoff.report.comparison import html as comparison_html
+from signoff.report.comparison import markdown as comparison_md
 from signoff.report.results import build, comparison_gates
 from tests.test_report_results import make_run, passing, signoff
 
@@ -168,3 +172,35 @@ def test_fingerprints_name_each_difference() -> None:
     b["machine"]["cpus"] = 4
     assert len(differences(a, b)) == 2
     assert differences({}, b) == ["one of the runs records no environment fingerprint"]
+
+
+def test_the_gate_names_a_slower_series_with_the_interval_it_was_read_from(tmp_path: Path) -> None:
+    result = compare(documents(tmp_path, 8, 1), documents(tmp_path, 8, 3, slower=SLOWED))
+    gate = next(g for g in comparison_gates(result) if g.name == "baseline / latency")
+    for row in result.rows:
+        s = row.shift
+        if s.change is not Change.SLOWER:
+            continue
+        assert s.ci_low is not None
+        assert s.ci_high is not None
+        assert s.ci_low > 0
+        shown = f"{s.relative:+.1%} [{s.ci_low:+.1%}..{s.ci_high:+.1%}, {s.confidence:.2%}]"
+        assert f"{row.series} ({s.figure}) {shown}" in gate.message
+
+
+def test_a_sequential_comparison_says_how_far_its_looks_went(tmp_path: Path) -> None:
+    base, cand = documents(tmp_path, 4, 1), documents(tmp_path, 4, 3, slower=SLOWED)
+    result = compare(base, cand, paired=True, looks=Looks(3, 6))
+    assert result.stop is not None
+    looks = result.to_json()["looks"]
+    assert looks["pairs"] == result.stop.pairs
+    assert looks["cap"] == 6
+    assert looks["reason"] == result.stop.reason
+    run = load_run(tmp_path / "report", 99)
+    results = dataclasses.replace(build(run, _config(tmp_path / "report")), comparison=result)
+    md = "\n".join(comparison_md(results))
+    assert f"{result.stop.pairs} pairs of runs of at most 6" in md
+    assert result.stop.reason in md
+    row = next(r for r in result.rows if r.shift.confidence is not None)
+    assert f"({row.shift.confidence:.2%})" in md
+    assert result.stop.reason in comparison_html(results)

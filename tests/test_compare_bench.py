@@ -74,6 +74,18 @@ def test_benchmarks_are_judged_on_runs_by_the_same_judge(bench_run: Path) -> Non
     by_series = {r.series: r.shift.change for r in result.rows if r.kind == "benchmarks"}
     assert by_series[name] is Change.SLOWER
     assert [c for k, c in by_series.items() if k != name] == [Change.SAME]
+    # each row shows the interval its verdict was read from: the flag's excludes no change at
+    # the level the two benchmarks judged together share; `same`'s is the series' own
+    alpha = settings(cfg).alpha
+    for row in (r for r in result.rows if r.kind == "benchmarks"):
+        shift = row.shift
+        assert shift.ci_low is not None
+        assert shift.confidence is not None
+        if row.series == name:
+            assert shift.ci_low > 0
+            assert shift.confidence > 1 - alpha
+        else:
+            assert shift.confidence == pytest.approx(1 - 2 * alpha)
     gate = next(g for g in comparison_gates(result) if g.name == "baseline / micro-benchmarks")
     assert gate.status is Status.FAIL
     # one run a side is advisory: the gate does not count, whatever it says

@@ -174,9 +174,17 @@ def test_an_interrupt_reaches_both_sides_and_leaves_nothing(repo: Path, tmp_path
 
 
 def test_compare_of_one_build_with_itself_passes(repo: Path) -> None:
-    result = signoff(repo, "compare", "--candidate", "HEAD", "--repetitions", "3", "HEAD")
+    result = signoff(repo, "compare", "--candidate", "HEAD", "--repetitions", "5", "HEAD")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "baseline / latency: PASS" in result.stderr
+    # judged after three pairs, every series already the same: no fourth pair is run
+    assert "Look 1 (3 pairs): every series decided at look 1 of at most 3" in result.stderr
+    runs = sorted((repo / "reports").glob("2*"))
+    assert len(runs) == 6
+    doc = json.loads((runs[-1] / "report.json").read_text())
+    looks = doc["comparison"]["looks"]
+    assert (looks["pairs"], looks["cap"], looks["decided_at"]) == (3, 5, 3)
+    assert "3 pairs of runs of at most 5" in result.stdout
 
 
 def test_an_option_after_the_baseline_is_refused_not_passed_on(repo: Path) -> None:

@@ -117,6 +117,13 @@ def test_split_flags_the_slowed_route_and_only_it(repo: Path) -> None:
     gates = {g["name"]: g for g in doc["comparison"]["gates"]}  # type: ignore[index]
     assert gates["baseline / latency"]["status"] == "FAIL"
     assert "GET /api/b" in gates["baseline / latency"]["message"]
+    # the gate names it with the interval its row shows, which excludes no change
+    row = next(r for r in rows if r["series"] == "load: GET /api/b | compare")
+    assert row["ci_low"] > 0
+    assert f"[{row['ci_low']:+.1%}..{row['ci_high']:+.1%}" in gates["baseline / latency"]["message"]
+    looks = doc["comparison"]["looks"]  # type: ignore[index]
+    assert looks["pairs"] == 3
+    assert "Look 1 (3 pairs)" in result.stderr
     assert "GET /api/a" not in gates["baseline / latency"]["message"]
     # each side's part is an ordinary load run: the profile's rate each, through the key header
     runs = sorted((repo / "reports").glob("2*"))
@@ -135,12 +142,20 @@ def test_one_build_split_with_itself_passes(repo: Path) -> None:
     )
     config = repo / "signoff.toml"
     config.write_text(config.read_text().replace('claims = ""', 'claims = "claims.toml"'))
-    result = signoff(repo, "compare", "--candidate", "HEAD", "HEAD")
+    result = signoff(repo, "compare", "--candidate", "HEAD", "--repetitions", "5", "HEAD")
     assert "Line coverage is at least 70%" not in result.stdout
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    gates = {g["name"]: g["status"] for g in _report(repo)["comparison"]["gates"]}  # type: ignore[index]
+    doc = _report(repo)
+    gates = {g["name"]: g["status"] for g in doc["comparison"]["gates"]}  # type: ignore[index]
     assert gates["baseline / latency"] == "PASS"
     assert gates["baseline / latency, every series alike (run level)"] == "PASS"
+    # a pass is every series the same: the looks stopped there, and say after how many pairs
+    looks = doc["comparison"]["looks"]  # type: ignore[index]
+    assert looks["decided"] is True
+    assert len(sorted((repo / "reports").glob("2*"))) == 2 * looks["pairs"]
+    assert f"Look {looks['pairs'] - 2} ({looks['pairs']} pairs): every series decided" in (
+        result.stderr
+    )
 
 
 def test_a_candidate_that_fails_requests_fails_the_comparison(repo: Path) -> None:

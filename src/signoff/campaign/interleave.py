@@ -21,6 +21,8 @@ from signoff.campaign.trees import retarget, tree
 from signoff.config import Config
 from signoff.errors import ConfigError, UsageError
 from signoff.judge.baseline import Comparison, Judgement, compare
+from signoff.judge.rows import Document
+from signoff.judge.sequential import Looks
 from signoff.judge.settings import settings
 from signoff.layers import find
 from signoff.load.plan import Plan
@@ -55,6 +57,7 @@ class _Campaign:
     mode: str
     plan: Plan | None  # the load profile split between the builds (`split` only)
     options: dict[str, Any]
+    looks: Looks  # when the pairs are judged, and how they share alpha
 
 
 def chosen_mode(config: Config, mode: str, layer: str, layer_args: list[str]) -> str:
@@ -104,8 +107,9 @@ def interleave(
     mode: str | None = None,
     **options: Any,
 ) -> tuple[Comparison, list[Path], list[Path]]:
-    """Run the layer `repetitions` times per side — A B A B …, each pair at once (`together`),
-    or each pair as one load run split between the builds (`split`) — and compare them."""
+    """Run the layer up to `repetitions` times per side — A B A B …, each pair at once
+    (`together`), or each pair as one load run split between the builds (`split`) — judging
+    after every pair from `min_runs` on, until every series is decided."""
     section = config.compare
     layer = layer or section.layer
     layer_args = list(section.layer_args) if layer_args is None else layer_args
@@ -115,7 +119,9 @@ def interleave(
     find(layer, config)  # an unknown layer fails before anything starts
     mode = chosen_mode(config, mode or section.mode, layer, layer_args)
     plan = split.plan_of(config, layer_args) if mode == "split" else None
-    campaign = _Campaign(config, layer, layer_args, mode, plan, options)
+    judge = settings(config)
+    looks = Looks(judge.min_runs, reps, judge.spending)
+    campaign = _Campaign(config, layer, layer_args, mode, plan, options, looks)
     base_runs: list[Path] = []
     cand_runs: list[Path] = []
     with tree(config.root, baseline_ref) as a_tree, tree(config.root, candidate) as b_tree:
@@ -126,26 +132,52 @@ def interleave(
         ]
         say(
             f"Comparing {sides[0].label} ({a_tree}) with {sides[1].label} ({b_tree}): "
-            f"{reps} runs of `{layer} {' '.join(layer_args)}` a side, {MODES[mode]}."
+            f"up to {reps} runs of `{layer} {' '.join(layer_args)}` a side, {MODES[mode]}, "
+            f"judged after {min(looks.first, reps)} pairs and after every pair from then on."
         )
-        for index in range(reps):
-            for side, run in zip(sides, _pair(campaign, sides), strict=True):
-                side.runs.append(run)
-                say(f"{side.letter}{index + 1}: {run.name}")
-    return _judged(campaign, base_runs, cand_runs), base_runs, cand_runs
+        comparison = _repeat(campaign, sides, reps, say)
+    return comparison, base_runs, cand_runs
 
 
-def _judged(campaign: _Campaign, base_runs: list[Path], cand_runs: list[Path]) -> Comparison:
-    """The runs of both sides compared, with the campaign's own gates first."""
+def _repeat(campaign: _Campaign, sides: list[_Side], reps: int, say: Say) -> Comparison:
+    """Pairs of runs until every series is decided at a look, or `reps` pairs."""
+    documents: dict[Path, Document] = {}
+    first = min(campaign.looks.first, reps)
+    for pairs in range(1, reps + 1):
+        for side, run in zip(sides, _pair(campaign, sides), strict=True):
+            side.runs.append(run)
+            say(f"{side.letter}{pairs}: {run.name}")
+        if pairs < first:
+            continue
+        comparison = _judged(campaign, sides[0].runs, sides[1].runs, documents)
+        stop = comparison.stop
+        if stop is None:  # no looks: nothing to wait for
+            break
+        if stop.decided or pairs == reps:
+            say(f"Look {len(stop.looks)} ({pairs} pairs): {stop.reason}.")
+            break
+        say(f"Look {len(stop.looks)} ({pairs} pairs): {stop.undecided} series undecided.")
+    return comparison
+
+
+def _judged(
+    campaign: _Campaign, base_runs: list[Path], cand_runs: list[Path],
+    documents: dict[Path, Document],
+) -> Comparison:  # fmt: skip
+    """The runs of both sides compared at their looks, with the campaign's own gates first."""
     config = campaign.config
+    for run in [*base_runs, *cand_runs]:
+        if run not in documents:
+            documents[run] = build(run, config).to_json()
     comparison = compare(
-        [build(run, config).to_json() for run in base_runs],
-        [build(run, config).to_json() for run in cand_runs],
+        [documents[run] for run in base_runs],
+        [documents[run] for run in cand_runs],
         settings(config),
         required=config.report.baseline_required,
         max_coverage_drop=config.report.max_coverage_drop,
         paired=True,
         at_once=campaign.mode == "split",
+        looks=campaign.looks,
     )
     own = [_runs_check(campaign.layer, base_runs, cand_runs)]
     if not comparison.rows:

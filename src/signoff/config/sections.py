@@ -55,7 +55,9 @@ class CompareSettings:
     min_runs: int = field(metadata=bounds(1))
     min_effect: float = field(metadata=bounds(above=0, below=1))
     alpha: float = field(metadata=bounds(above=0, below=1))
-    familywise: bool
+    multiplicity: Literal["fdr", "bonferroni", "none"]
+    spending: Literal["pocock", "obrien-fleming"]
+    pool: bool
     power: float = field(metadata=bounds(above=0, below=1))
     assumed_noise: float = field(metadata=bounds(above=0))
     latency_figures: tuple[str, ...]

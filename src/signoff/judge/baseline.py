@@ -15,6 +15,7 @@ from typing import Any
 
 from signoff.judge.fingerprint import differences
 from signoff.judge.rows import KINDS, Document, Row, judge_rows, series_check
+from signoff.judge.sequential import Looks, Stop
 from signoff.judge.stats import Settings
 from signoff.records import Check, Status
 
@@ -45,6 +46,7 @@ class Comparison:
     baseline_runs: list[str] = field(default_factory=list)
     candidate_runs: list[str] = field(default_factory=list)
     advisory: list[str] = field(default_factory=list)  # why the gates do not count, if so
+    stop: Stop | None = None  # how far the looks went, and why they ended there
 
     def to_json(self) -> dict[str, Any]:
         """Everything but the gates, which the report makes of the judgements."""
@@ -61,6 +63,7 @@ class Comparison:
             "new_findings": self.new_findings,
             "fixed_findings": self.fixed_findings,
             "new_failures": self.new_failures,
+            "looks": self.stop.to_json() if self.stop else None,
         }
 
 
@@ -148,11 +151,13 @@ def compare(
     max_coverage_drop: float = 1.0,
     paired: bool = False,
     at_once: bool = False,
+    looks: Looks | None = None,
 ) -> Comparison:
     """The comparison of two builds' runs; its gates are advisory unless the runs suffice.
 
     `paired`: the i-th runs of both sides ran next to each other (`signoff compare`);
-    `at_once`: over the same seconds, one load split between them (`--mode split`).
+    `at_once`: over the same seconds, one load split between them (`--mode split`);
+    `looks`: the pairs were judged as they came in (default: one look at all of them).
     """
     s = settings or Settings()
     bases, cands = _side(baseline), _side(candidate)
@@ -160,8 +165,9 @@ def compare(
     reasons = _differences(bases, cands)
     advisory = reasons + _too_few(bases, cands, s)
     exact = required and not reasons  # coverage, findings and failures are not noisy
-    rows, only = judge_rows(bases, cands, s, paired, at_once)
-    judged = _series_judgements(rows, required and not advisory, min(len(bases), len(cands)))
+    rows, only, stop = judge_rows(bases, cands, s, paired, at_once, looks)
+    runs = min(stop.pairs, len(bases), len(cands))
+    judged = _series_judgements(rows, required and not advisory, runs)
     coverage = _coverage_delta(base_doc, cand_doc)
     old_find, new_find = set(base_doc.get("findings", [])), set(cand_doc.get("findings", []))
     new_findings = sorted(new_find - old_find)
@@ -185,4 +191,5 @@ def compare(
         baseline_runs=[str(d.get("run_id", "")) for d in bases],
         candidate_runs=[str(d.get("run_id", "")) for d in cands],
         advisory=advisory,
+        stop=stop,
     )

@@ -7,13 +7,17 @@ one (`signoff.judge.level`); the level itself is judged as a series of its own.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from signoff.judge import series
-from signoff.judge.level import MIN_SERIES, levels, relative
-from signoff.judge.stats import Change, Settings, Shift, judge_logs, per_run
+from signoff.judge.level import levels, relative
+from signoff.judge.looks import Job, judge_looks
+from signoff.judge.sampling import per_run_variance
+from signoff.judge.sequential import Looks, Stop
+from signoff.judge.stats import Change, Settings, Shift, per_run, samples_for
 from signoff.records import Check, Status
 
 # kind -> (title, whether a higher value is better)
@@ -65,112 +69,117 @@ def runs_of(side: Sequence[Document], kind: str, by_phase: bool) -> Runs:
     return out
 
 
-@dataclass(frozen=True)
-class _Job:
-    """One series and figure to judge, as per-run log values of both sides."""
+Table = dict[
+    str, list[float | None]
+]  # series -> per run: the baseline's runs, then the candidate's
+Tables = dict[tuple[str, str], tuple[Table, Table]]  # (figure, group) -> log values, their noise
 
-    kind: str
-    name: str
-    figure: str
-    baseline: list[float | None]
-    candidate: list[float | None]
-    shown: tuple[list[float | None], list[float | None]] | None = None
-    paired: bool = False
-    level: bool = False
 
-    @property
-    def measured(self) -> bool:
-        return any(v is not None for v in self.baseline) and any(
-            v is not None for v in self.candidate
-        )
-
-    @property
-    def sparse(self) -> bool:
-        """No run of either side gave this series a value, relative to its level or not."""
-        shown = self.shown or ([], [])
-        return all(v is None for v in [*self.baseline, *self.candidate, *shown[0], *shown[1]])
+def _tables(kind: str, before: Runs, after: Runs, s: Settings) -> Tables:
+    """Per figure and group (a latency series' place), each series' per-run log values and
+    the sampling variance of each (`signoff.judge.sampling`)."""
+    figures = list(s.latency_figures) if kind == "latency" else ["p50"]
+    tables: Tables = {}
+    for figure in figures:
+        needed = samples_for(figure, s.min_samples)
+        for name in sorted(before.keys() & after.keys()):
+            group = series.place(name) if kind == "latency" else ""
+            logs, noise = tables.setdefault((figure, group), ({}, {}))
+            runs = before[name] + after[name]
+            logs[name] = per_run(runs, figure, s.min_samples)
+            noise[name] = per_run_variance(runs, figure, needed)
+    return tables
 
 
 def _group_jobs(
-    kind: str, figure: str, table: dict[str, list[float | None]], group: str, n_a: int,
-    s: Settings, paired: bool, at_once: bool,
-) -> list[_Job]:  # fmt: skip
+    kind: str, figure: str, tables: tuple[Table, Table], group: str, n_a: int, s: Settings,
+    paired: bool, at_once: bool,
+) -> list[Job]:  # fmt: skip
     """The jobs of one group of series (one place of a latency series), relative to the
-    group's run level where it has one, with the level as a job of its own."""
-    relative_to_level = kind != "throughput" and s.run_level
-    level = levels(table, len(next(iter(table.values())))) if relative_to_level else None
-    if level is None:
-        return [_Job(kind, n, figure, v[:n_a], v[n_a:], paired=paired) for n, v in table.items()]
-    jobs = []
-    for name, values in table.items():
-        moved = relative(values, level)
-        shown = (values[:n_a], values[n_a:])
-        jobs.append(_Job(kind, name, figure, moved[:n_a], moved[n_a:], shown, paired and at_once))
-    label = series.key(LEVEL, group) if group else LEVEL
-    jobs.append(_Job(kind, label, figure, level[:n_a], level[n_a:], None, paired, True))
-    return jobs
-
-
-def _jobs(
-    kind: str, before: Runs, after: Runs, n_a: int, s: Settings, paired: bool, at_once: bool
-) -> list[_Job]:
-    """The series of one kind, relative to their run's level where a group allows one.
+    group's run level where it has one, with the level as a job of its own.
 
     Paired runs judge the level (and series without one) on their pairs; runs whose pairs
     shared the same moments (`at_once`) judge every series so: what the machine did to one
     side's tail it did to the other's."""
-    figures = list(s.latency_figures) if kind == "latency" else ["p50"]
-    jobs: list[_Job] = []
-    for figure in figures:
-        groups: dict[str, dict[str, list[float | None]]] = {}
-        for name in sorted(before.keys() & after.keys()):
-            group = series.place(name) if kind == "latency" else ""
-            groups.setdefault(group, {})[name] = per_run(
-                before[name], figure, s.min_samples
-            ) + per_run(after[name], figure, s.min_samples)
-        for group, table in groups.items():
-            jobs += _group_jobs(kind, figure, table, group, n_a, s, paired, at_once)
+    table, noise = tables
+    higher = KINDS[kind][1]
+    runs = len(next(iter(table.values())))
+    apart = math.log1p(s.min_effect) / 2  # a series moved this far on its own sits out
+    relative_to_level = kind != "throughput" and s.run_level
+    level = levels(table, runs, n_a, apart) if relative_to_level else None
+    jobs = []
+    for name, values in table.items():
+        own = (noise[name][:n_a], noise[name][n_a:])
+        if level is None:
+            # the run's noise is still in every series alike: their variances agree because
+            # they are one variance, so they are not pooled
+            raw = (values[:n_a], values[n_a:])
+            jobs.append(Job(kind, name, figure, *raw, None, paired, higher=higher, noise=own))
+            continue
+        moved = relative(values, level)
+        shown = (values[:n_a], values[n_a:])
+        both = paired and at_once
+        job = Job(kind, name, figure, moved[:n_a], moved[n_a:], shown, both, higher=higher)
+        jobs.append(replace(job, noise=own, pooled=True))
+    if level is not None:
+        label = series.key(LEVEL, group) if group else LEVEL
+        # in runs split over the same seconds the level is judged as its series are, with them
+        job = Job(kind, label, figure, level[:n_a], level[n_a:], None, paired, True, higher)
+        jobs.append(replace(job, pooled=paired and at_once))
     return jobs
 
 
-def _some(values: Sequence[float | None]) -> bool:
-    return any(v is not None for v in values)
-
-
-def _judge(job: _Job, s: Settings, higher: bool, family: int) -> Shift:
-    shift = judge_logs(
-        job.baseline, job.candidate, job.figure, s, higher, family, job.shown, job.paired
-    )
-    sides = zip((job.baseline, job.candidate), job.shown or ([], []), strict=True)
-    if any(_some(shown) and not _some(judged) for judged, shown in sides):
-        # a side has values, but none in a run with a level
-        reason = (
-            f"its runs have no level: fewer than {MIN_SERIES} series of its group were "
-            "measured in them; the series cannot be judged apart from the machine's noise"
-        )
-        return replace(shift, reason=reason)
-    return shift
+def _prefix(table: Table, n_a: int, runs: int) -> Table:
+    """The first `runs` runs of each side of every row (the baseline's first)."""
+    return {k: v[: min(runs, n_a)] + v[n_a : n_a + runs] for k, v in table.items()}
 
 
 def judge_rows(
     bases: Sequence[Document], cands: Sequence[Document], s: Settings, paired: bool,
-    at_once: bool,
-) -> tuple[list[Row], list[str]]:  # fmt: skip
-    """Every series measured on both sides judged, by kind; and the series of one side only."""
+    at_once: bool, looks: Looks | None = None,
+) -> tuple[list[Row], list[str], Stop]:  # fmt: skip
+    """Every series measured on both sides judged, by kind, at each look of `looks` (default:
+    one look at all runs); the series of one side only; and how far the looks went."""
     only: list[str] = []
-    jobs: dict[str, list[_Job]] = {}
+    tables: dict[str, Tables] = {}
+    n_a = len(bases)
     for kind in KINDS:
         before, after = runs_of(bases, kind, s.by_phase), runs_of(cands, kind, s.by_phase)
-        jobs[kind] = _jobs(kind, before, after, len(bases), s, paired, at_once)
+        tables[kind] = _tables(kind, before, after, s)
         only += [f"{kind}: {key}" for key in sorted(before.keys() ^ after.keys())]
-    # Only series measured on both sides can raise a false alarm, so only they widen intervals.
-    family = sum(job.measured for kind_jobs in jobs.values() for job in kind_jobs)
-    rows = [
-        Row(kind, job.name, _judge(job, s, higher, family), job.level, job.sparse)
-        for kind, (_, higher) in KINDS.items()
-        for job in jobs[kind]
-    ]
-    return rows, only
+
+    def jobs_at(runs: int) -> list[Job]:
+        n = min(runs, n_a)
+        return [
+            job
+            for kind in KINDS
+            for (figure, group), (logs, noise) in tables[kind].items()
+            for job in _group_jobs(
+                kind,
+                figure,
+                (_prefix(logs, n_a, runs), _prefix(noise, n_a, runs)),
+                group,
+                n,
+                s,
+                paired,
+                at_once,
+            )
+        ]
+
+    available = max(n_a, len(cands))
+    judged, stop = judge_looks(jobs_at, available, looks or Looks.once(available), s)
+    rows = [Row(job.kind, job.name, shift, job.level, job.sparse) for job, shift in judged]
+    return rows, only, stop
+
+
+def _with_interval(row: Row) -> str:
+    """`GET /x | load (p50) +19.0% [+12.1%..+26.3%, 99.71%]`: the interval the verdict read."""
+    shift = row.shift
+    name = f"{row.series} ({shift.figure})"
+    if shift.relative is None or shift.ci_low is None or shift.ci_high is None:
+        return name
+    level = f", {shift.confidence:.2%}" if shift.confidence is not None else ""
+    return f"{name} {shift.relative:+.1%} [{shift.ci_low:+.1%}..{shift.ci_high:+.1%}{level}]"
 
 
 def _listed(rows: list[Row]) -> str:
@@ -207,7 +216,7 @@ def series_check(kind: str, rows: list[Row], runs: int, whole_run: bool = False)
     figure = f"{len(worse)} slower, {len(unsure)} inconclusive of {len(judged)}"
     skipped = f" Not judged, too few samples in every run: {_listed(sparse)}." if sparse else ""
     if worse:
-        names = ", ".join(f"{r.series} ({r.shift.figure})" for r in worse)
+        names = ", ".join(_with_interval(r) for r in worse)
         status, message = Status.FAIL, f"Slower than the baseline: {names}.{skipped}"
     elif unsure or not judged:
         status, message = Status.INCONCLUSIVE, _undecided(unsure, runs, skipped)

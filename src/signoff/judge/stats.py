@@ -3,13 +3,12 @@
 Each run of a side gives one value per series: the log of a figure (median, p95…) of that
 run's samples. Between two runs of one build the whole distribution moves, so the spread of
 these per-run values — not the spread of requests inside one run — is the noise a change must
-beat. The shift is the difference of the sides' mean log-figures (a ratio of geometric means),
-its interval a pooled-variance t interval on the per-run values, and the minimum effect is
-applied to that interval:
+beat (`signoff.judge.spread`). The shift is the difference of the sides' mean log-figures (a
+ratio of geometric means), and one t interval of it decides, at the level the series judged
+together allow (`signoff.judge.multiplicity`):
 
 - `same`: the whole interval lies within ±min_effect;
-- `slower` / `faster`: the whole interval lies above / below no change — Bonferroni-widened
-  when many series are judged at once, so a comparison has one chance in 1/alpha to flag any;
+- `slower` / `faster`: the whole interval lies above / below no change;
 - `inconclusive`: anything else, with the noise floor (the minimum detectable effect) and the
   runs per side that would bring it down to the minimum effect.
 """
@@ -18,14 +17,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
-from scipy import stats  # type: ignore[import-untyped]
+
+from signoff.judge.spread import Spread, critical, spread_of
 
 FIGURES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "mean": -1.0, "min": 0.0}
-_MAX_RUNS = 200  # the search for the runs a series needs stops here
+MAX_RUNS = 200  # the search for the runs a series needs stops here
 
 
 class Change(StrEnum):
@@ -37,15 +37,20 @@ class Change(StrEnum):
     INCONCLUSIVE = "inconclusive"
 
 
+DECIDED = (Change.SAME, Change.SLOWER, Change.FASTER)
+
+
 @dataclass(frozen=True)
 class Settings:
     min_effect: float = 0.10  # relative change below which a difference does not count
     alpha: float = 0.04  # chance, per comparison, of flagging an unchanged build
     power: float = 0.80  # chance of detecting the minimum detectable effect
     min_samples: int = 20  # a run with fewer samples of a series gives it no value
-    min_runs: int = 3  # fewer runs on a side: the comparison is advisory
+    min_runs: int = 3  # fewer runs on a side: advisory; `signoff compare`'s first look
     assumed_noise: float = 0.10  # between-run sd (log scale) used when no side can measure it
-    familywise: bool = True  # widen intervals by the number of series judged together
+    multiplicity: str = "fdr"  # fdr, bonferroni or none: series judged together
+    spending: str = "obrien-fleming"  # how the looks of `signoff compare` share alpha
+    pool: bool = True  # moderate each series' variance towards its kind and figure's
     latency_figures: tuple[str, ...] = ("p50", "p95")
     run_level: bool = True  # judge latency and benchmark series relative to their run's level
     by_phase: bool = False  # a latency series per endpoint and phase, not per endpoint
@@ -62,13 +67,16 @@ class Shift:
     value_baseline: float | None  # geometric mean over the runs of the per-run figure
     value_candidate: float | None
     relative: float | None  # candidate / baseline - 1
-    ci_low: float | None  # relative bounds of the series' own 1-alpha interval
+    ci_low: float | None  # relative bounds of the interval the verdict was read from
     ci_high: float | None
     noise: float | None  # between-run sd of the figure, relative (measured or assumed)
     mde: float | None  # smallest change detected with probability `power`, relative
     runs_needed: int | None  # runs per side that bring the mde down to the minimum effect
     measured_noise: bool  # False: the noise is `assumed_noise`, nothing measured it
     reason: str
+    confidence: float | None = None  # the interval's level (1 - its alpha)
+    df: float | None = None  # degrees of freedom of its t quantile (0: normal)
+    look: int | None = None  # runs a side at the look the interval comes from
 
 
 def figure_of(values: Sequence[float], figure: str) -> float:
@@ -81,30 +89,31 @@ def figure_of(values: Sequence[float], figure: str) -> float:
     return float(np.percentile(data, FIGURES[figure]))
 
 
-def _critical(q: float, df: int) -> float:
-    return float(stats.norm.ppf(q) if df <= 0 else stats.t.ppf(q, df))
+def mde(spread: Spread, alpha: float, power: float) -> float:
+    """The log-scale change detected with probability `power` by an interval at 1 - alpha."""
+    return (critical(1 - alpha / 2, spread.df) + critical(power, spread.df)) * spread.se
 
 
-def mde(
-    sd: float, runs_a: int, runs_b: int, settings: Settings, family: int = 1, paired: bool = False
-) -> float:
-    """The log-scale change the design detects with probability `power` (df 0: sd is known).
+def runs_needed(spread: Spread, alpha: float, s: Settings) -> int | None:
+    """Runs per side (equal sides) whose mde is within the minimum effect; None past 200.
 
-    Paired (runs_a pairs of one baseline and one candidate run), df is one less than the pairs.
+    The degrees of freedom grow with the runs as the series' own do (a pool's share with them).
     """
-    df = runs_a - 1 if paired else runs_a + runs_b - 2
-    q = 1 - settings.alpha / (2 * family)
-    se = sd * math.sqrt(1 / runs_a + 1 / runs_b)
-    return (_critical(q, df) + _critical(settings.power, df)) * se
+    target = math.log1p(s.min_effect)
+    scale = spread.df / spread.own_df if spread.own_df > 0 and spread.df > 0 else 0.0
 
+    def enough(runs: int) -> bool:
+        own = runs - 1 if spread.paired else 2 * runs - 2
+        future = replace(spread, n_a=runs, n_b=runs, df=own * scale)
+        return mde(future, alpha, s.power) <= target
 
-def runs_needed(sd: float, settings: Settings, family: int = 1, paired: bool = False) -> int | None:
-    """Runs per side (equal sides) whose mde is within the minimum effect; None past 200."""
-    target = math.log1p(settings.min_effect)
-    for runs in range(2, _MAX_RUNS + 1):
-        if mde(sd, runs, runs, settings, family, paired) <= target:
-            return runs
-    return None
+    if not enough(MAX_RUNS):
+        return None
+    low, high = 1, MAX_RUNS  # the mde shrinks with the runs: bisect for the first enough
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if enough(middle) else (middle, high)
+    return high
 
 
 def samples_for(figure: str, min_samples: int) -> int:
@@ -146,104 +155,114 @@ def judge(
     return judge_logs(a, b, figure, s, higher_is_better, family)
 
 
-def _geomean(values: Sequence[float]) -> float | None:
-    return math.exp(sum(values) / len(values)) if values else None
+def geomean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return math.exp(sum(present) / len(present)) if present else None
 
 
-@dataclass(frozen=True)
-class _Spread:
-    diff: float  # candidate - baseline, log scale
-    sd: float  # between-run sd of one run's log value
-    n_a: int
-    n_b: int
-    paired: bool
-    measured: bool
-
-    @property
-    def df(self) -> int:
-        return self.n_a - 1 if self.paired else self.n_a + self.n_b - 2
-
-    @property
-    def se(self) -> float:
-        return self.sd * math.sqrt(1 / self.n_a + 1 / self.n_b)
-
-    def half(self, alpha: float) -> float:
-        """The half-width of the change's two-sided 1-alpha interval (log scale)."""
-        return _critical(1 - alpha / 2, self.df) * self.se
-
-
-def _spread(
-    baseline: Sequence[float | None],
-    candidate: Sequence[float | None],
-    settings: Settings,
-    paired: bool,
-) -> _Spread:
-    """The change and its noise: from the pairs' differences, or pooled over both sides."""
-    pairs = [
-        (x, y) for x, y in zip(baseline, candidate, strict=False) if x is not None and y is not None
-    ]
-    if paired and len(pairs) >= 2:
-        diffs = [y - x for x, y in pairs]
-        # a difference of two runs carries the noise of two: one run's share is sd / sqrt 2
-        sd = float(np.std(diffs, ddof=1)) / math.sqrt(2)
-        return _Spread(sum(diffs) / len(diffs), sd, len(pairs), len(pairs), True, True)
-    a = [v for v in baseline if v is not None]
-    b = [v for v in candidate if v is not None]
-    df = len(a) + len(b) - 2
-    if df > 0:
-        pooled = (np.var(a, ddof=1) * (len(a) - 1) if len(a) > 1 else 0.0) + (
-            np.var(b, ddof=1) * (len(b) - 1) if len(b) > 1 else 0.0
-        )
-        sd = math.sqrt(float(pooled) / df)
-    else:
-        sd = settings.assumed_noise
-    diff = sum(b) / len(b) - sum(a) / len(a)
-    return _Spread(diff, sd, len(a), len(b), False, df > 0)
-
-
-def _no_runs(figure: str, s: Settings, a: list[float], b: list[float]) -> str:
+def no_runs(figure: str, s: Settings, a: Sequence[float | None], b: Sequence[float | None]) -> str:
     """Why a series is not judged when a side has no run that gave it a value."""
-    where = "either side" if not a and not b else "one side"
+    none_a = all(v is None for v in a)
+    where = "either side" if none_a and all(v is None for v in b) else "one side"
     return f"no run with at least {samples_for(figure, s.min_samples)} positive samples on {where}"
 
 
+@dataclass(frozen=True)
+class Alphas:
+    """The two-sided alphas of a look's intervals. A flag's is shared by the series judged
+    together (`signoff.judge.multiplicity`). `same` claims no change of min_effect or more: two
+    one-sided tests at the look's alpha, its 1 - 2·alpha interval within ±min_effect; calling
+    every series the same (the gate's PASS) needs each of them, so it needs no share."""
+
+    flag: float
+    same: float
+
+    @classmethod
+    def of(cls, alpha: float, flag: float) -> Alphas:
+        return cls(flag, min(2 * alpha, 0.5))
+
+
 def _classify(
-    spread: _Spread, s: Settings, family: int, higher: bool, floor: float, needed: int | None
-) -> tuple[Change, str]:
-    """The change and why: the minimum effect applied to the series' own interval for `same`,
-    to the familywise one for a flag."""
-    diff = spread.diff
-    # `same` rests on this series' own interval; a flag must survive the familywise one, so
-    # judging forty series at once does not make forty chances of a false alarm.
-    half, wide = spread.half(s.alpha), spread.half(s.alpha / family)
-    low, high = diff - half, diff + half
-    sign = -1.0 if higher else 1.0
-    worse_low, worse_high = sorted((sign * (diff - wide), sign * (diff + wide)))
+    spread: Spread, alphas: Alphas, s: Settings, higher: bool
+) -> tuple[Change, str, float]:
+    """The change, why, and the alpha of the interval it was read from: `same` from the same
+    interval, a flag or no verdict from the flag interval."""
     edge = math.log1p(s.min_effect)
-    band = f"{math.expm1(low):+.1%}..{math.expm1(high):+.1%}"
-    flagband = f"{math.expm1(diff - wide):+.1%}..{math.expm1(diff + wide):+.1%}"
-    among = f" (widened for {family} series judged together)" if family > 1 else ""
-    if max(abs(low), abs(high)) < edge:
-        change, why = Change.SAME, f"interval {band} lies within ±{s.min_effect:.0%}"
-    elif worse_low > 0:
-        change, why = Change.SLOWER, f"interval {flagband}{among} lies wholly on the worse side"
-    elif worse_high < 0:
-        change, why = Change.FASTER, f"interval {flagband}{among} lies wholly on the better side"
-    elif floor > edge:
-        change = Change.INCONCLUSIVE
-        more = f"about {needed} runs per side" if needed else f"more than {_MAX_RUNS} runs a side"
-        why = (
-            f"noise floor: the smallest detectable change is ±{math.expm1(floor):.0%}, above "
-            f"the ±{s.min_effect:.0%} minimum effect; {more} would reach it"
+
+    def band(alpha: float) -> str:
+        low, high = (math.expm1(spread.diff + k * spread.half(alpha)) for k in (-1, 1))
+        return f"interval {low:+.1%}..{high:+.1%} ({1 - alpha:.2%})"
+
+    if abs(spread.diff) + spread.half(alphas.same) < edge:
+        return Change.SAME, f"{band(alphas.same)} lies within ±{s.min_effect:.0%}", alphas.same
+    half = spread.half(alphas.flag)
+    sign = -1.0 if higher else 1.0
+    worse_low, worse_high = sorted((sign * (spread.diff - half), sign * (spread.diff + half)))
+    wide = band(alphas.flag)
+    if worse_low > 0:
+        return Change.SLOWER, f"{wide} lies wholly on the worse side", alphas.flag
+    if worse_high < 0:
+        return Change.FASTER, f"{wide} lies wholly on the better side", alphas.flag
+    floor = mde(spread, alphas.flag, s.power)
+    if floor > edge:
+        needed = runs_needed(spread, alphas.flag, s)
+        more = f"about {needed} runs per side" if needed else f"more than {MAX_RUNS} runs a side"
+        return (
+            Change.INCONCLUSIVE,
+            (
+                f"{wide}; noise floor: the smallest detectable change is ±{math.expm1(floor):.0%}, "
+                f"above the ±{s.min_effect:.0%} minimum effect; {more} would reach it"
+            ),
+            alphas.flag,
         )
-    else:
-        change = Change.INCONCLUSIVE
-        why = f"interval {band} reaches past ±{s.min_effect:.0%} without excluding no change"
+    why = f"{wide} reaches past ±{s.min_effect:.0%} without excluding no change"
+    return Change.INCONCLUSIVE, why, alphas.flag
+
+
+def shift_of(
+    spread: Spread, alphas: Alphas, s: Settings, figure: str, higher: bool,
+    shown: tuple[Sequence[float | None], Sequence[float | None]], look: int | None = None,
+) -> Shift:  # fmt: skip
+    """The row of one series, with the one interval its verdict was read from."""
+    change, why, alpha = _classify(spread, alphas, s, higher)
     if spread.paired:
         why += f" (on {spread.n_a} pairs of neighbouring runs)"
+    if spread.prior_df > 0:
+        why += f" (noise pooled with its kind and figure: {spread.df:.0f} degrees of freedom)"
     if not spread.measured:
         why += f" (between-run noise assumed {s.assumed_noise:.0%}: one run a side measures none)"
-    return change, why
+    half = spread.half(alpha)
+    return Shift(
+        change=change,
+        figure=figure,
+        runs_baseline=spread.n_a,
+        runs_candidate=spread.n_b,
+        value_baseline=geomean(shown[0]),
+        value_candidate=geomean(shown[1]),
+        relative=math.expm1(spread.diff),
+        ci_low=math.expm1(spread.diff - half),
+        ci_high=math.expm1(spread.diff + half),
+        noise=math.expm1(spread.sd),
+        mde=math.expm1(mde(spread, alphas.flag, s.power)),
+        runs_needed=runs_needed(spread, alphas.flag, s),
+        measured_noise=spread.measured,
+        reason=why,
+        confidence=1 - alpha,
+        df=spread.df,
+        look=look,
+    )
+
+
+def unjudged(
+    figure: str, s: Settings, a: Sequence[float | None], b: Sequence[float | None],
+    shown: tuple[Sequence[float | None], Sequence[float | None]],
+) -> Shift:  # fmt: skip
+    """The row of a series a side has no value of."""
+    runs_a, runs_b = (sum(v is not None for v in side) for side in (a, b))
+    return Shift(
+        Change.INCONCLUSIVE, figure, runs_a, runs_b, geomean(shown[0]), geomean(shown[1]),
+        None, None, None, None, None, None, False, no_runs(figure, s, a, b),
+    )  # fmt: skip
 
 
 def judge_logs(
@@ -256,7 +275,8 @@ def judge_logs(
     shown: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
     paired: bool = False,
 ) -> Shift:
-    """`judge` on per-run log values (None: that run gave none).
+    """`judge` on per-run log values (None: that run gave none), one series as one of `family`
+    judged together (its interval at the level a lone flag among them would have).
 
     `shown` are the per-run log values whose geometric means the row shows, when the judged
     values are not the figures themselves (e.g. figures relative to their run's level).
@@ -264,35 +284,9 @@ def judge_logs(
     change is judged on their differences and slow drift of the machine cancels out.
     """
     s = settings
-    family = max(family, 1) if s.familywise else 1
-    a = [v for v in baseline if v is not None]
-    b = [v for v in candidate if v is not None]
-    show_a, show_b = shown or (baseline, candidate)
-    value_a = _geomean([v for v in show_a if v is not None])
-    value_b = _geomean([v for v in show_b if v is not None])
-    if not a or not b:
-        return Shift(
-            Change.INCONCLUSIVE, figure, len(a), len(b), value_a, value_b,
-            None, None, None, None, None, None, False, _no_runs(figure, s, a, b),
-        )  # fmt: skip
-    spread = _spread(baseline, candidate, s, paired)
-    floor = mde(spread.sd, spread.n_a, spread.n_b, s, family, spread.paired)
-    needed = runs_needed(spread.sd, s, family, spread.paired)
-    change, why = _classify(spread, s, family, higher_is_better, floor, needed)
-    half = spread.half(s.alpha)
-    return Shift(
-        change=change,
-        figure=figure,
-        runs_baseline=len(a),
-        runs_candidate=len(b),
-        value_baseline=value_a,
-        value_candidate=value_b,
-        relative=math.expm1(spread.diff),
-        ci_low=math.expm1(spread.diff - half),
-        ci_high=math.expm1(spread.diff + half),
-        noise=math.expm1(spread.sd),
-        mde=math.expm1(floor),
-        runs_needed=needed,
-        measured_noise=spread.measured,
-        reason=why,
-    )
+    seen = shown or (baseline, candidate)
+    if all(v is None for v in baseline) or all(v is None for v in candidate):
+        return unjudged(figure, s, baseline, candidate, seen)
+    spread = spread_of(baseline, candidate, s.assumed_noise, paired)
+    flag = s.alpha if s.multiplicity == "none" else s.alpha / max(family, 1)
+    return shift_of(spread, Alphas.of(s.alpha, flag), s, figure, higher_is_better, seen)

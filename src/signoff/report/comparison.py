@@ -30,7 +30,20 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def _interval(shift: Shift) -> str:
-    return f"{_fmt(shift.ci_low, '+.1%')} … {_fmt(shift.ci_high, '+.1%')}"
+    """The interval the verdict was read from, with its level."""
+    level = "" if shift.confidence is None or shift.ci_low is None else f" ({shift.confidence:.2%})"
+    return f"{_fmt(shift.ci_low, '+.1%')} … {_fmt(shift.ci_high, '+.1%')}{level}"
+
+
+def _looks(comp: Comparison) -> str:
+    """How many pairs a sequential comparison ran, where it stopped and why ("" otherwise)."""
+    stop = comp.stop
+    if stop is None or stop.cap <= stop.looks[0]:
+        return ""
+    return (
+        f"{stop.pairs} pairs of runs of at most {stop.cap}, judged at {len(stop.looks)} look(s) "
+        f"({stop.spending} spending): {stop.reason}."
+    )
 
 
 def _mde(shift: Shift) -> str:
@@ -51,6 +64,8 @@ def html(results: Results) -> str:
     if comp is None:
         return ""
     parts = [f"<h2>{escape(_heading(comp))}</h2>"]
+    if _looks(comp):
+        parts.append(f"<p>{escape(_looks(comp))}</p>")
     if comp.advisory:
         parts.append(
             '<p class="note">Advisory only — it does not change the verdict, because: '
@@ -110,6 +125,8 @@ def markdown(results: Results) -> list[str]:
     if comp is None:
         return []
     lines = ["", f"### {_heading(comp)}", ""]
+    if _looks(comp):
+        lines += [_looks(comp), ""]
     if comp.advisory:
         lines += [f"_Advisory only, because: {_cell('; '.join(comp.advisory), 600)}._", ""]
     lines += [
