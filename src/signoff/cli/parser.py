@@ -99,7 +99,12 @@ def _compare_command(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     ab.add_argument("--candidate", help="a git ref or folder (default: the working tree)")
     ab.add_argument("--layer", help="the layer to repeat (default: compare.layer)")
-    ab.add_argument("--repetitions", type=int, help="runs per side (default: compare.repetitions)")
+    ab.add_argument(
+        "--repetitions",
+        type=int,
+        help="at most this many runs per side; judged after each pair from compare.min_runs on "
+        "(default: compare.repetitions)",
+    )
     ab.add_argument(
         "--candidate-env", action="append", default=[], help="NAME=VALUE for the candidate's target"
     )
