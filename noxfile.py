@@ -127,7 +127,7 @@ def merge(session: nox.Session) -> None:
 
 @nox.session(name="bench-stack", python=PYTHON, tags=["bench"], default=False)
 def bench_stack(session: nox.Session) -> None:
-    """Benchmark: the embedded stack's cold start, median of 5 (target under 3 s)."""
+    """Benchmark: the embedded stack's cold start, median of 5 (target at most 1 s)."""
     install(session)
     session.run("signoff", "bench", "stack", *session.posargs)
 
