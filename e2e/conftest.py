@@ -8,6 +8,7 @@ The browser is Playwright's Chromium where installed, else the system's (signoff
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser as PlaywrightBrowser
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, expect
+from playwright.sync_api import Error as PlaywrightError
 from suites.conftest import Api, layer_folder
 
 from signoff import browser as browser_mod
@@ -105,6 +107,9 @@ class Evidence:
 
     def close(self) -> None:
         for context, _ in self.opened:
+            # a trace still recording at close leaves Playwright's temporary folder behind
+            with contextlib.suppress(PlaywrightError):
+                context.tracing.stop()
             context.close()
 
 
