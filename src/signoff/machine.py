@@ -178,20 +178,17 @@ def _cores() -> int:
     return sum(1 for line in lines if line.startswith("cpu") and line[3:4].isdigit()) or 1
 
 
-class MachineSampler(threading.Thread):
-    """Reads /proc every `interval` seconds until stopped; `figures(start, end)` sums any
-    window of that time. Start/stop like a thread, or use it as a context manager."""
+class PeriodicSampler(threading.Thread):
+    """A daemon thread that calls `sample()` every `interval` seconds until stopped, and once
+    more at the stop, so a window's end is always read."""
 
-    def __init__(self, roots: Iterable[int], interval: float = 1.0) -> None:
-        super().__init__(name="signoff-machine", daemon=True)
-        self.roots = [int(pid) for pid in roots]
+    def __init__(self, name: str, interval: float) -> None:
+        super().__init__(name=name, daemon=True)
         self.interval = interval
-        self.readings: list[_Reading] = []
-        self.cores = _cores()
         self._stop_event = threading.Event()
 
     def sample(self) -> None:
-        self.readings.append(read(self.roots))
+        raise NotImplementedError
 
     def run(self) -> None:
         while not self._stop_event.is_set():
@@ -203,6 +200,20 @@ class MachineSampler(threading.Thread):
         self._stop_event.set()
         if self.is_alive():
             self.join(timeout=10.0)
+
+
+class MachineSampler(PeriodicSampler):
+    """Reads /proc every `interval` seconds until stopped; `figures(start, end)` sums any
+    window of that time. Start/stop like a thread, or use it as a context manager."""
+
+    def __init__(self, roots: Iterable[int], interval: float = 1.0) -> None:
+        super().__init__("signoff-machine", interval)
+        self.roots = [int(pid) for pid in roots]
+        self.readings: list[_Reading] = []
+        self.cores = _cores()
+
+    def sample(self) -> None:
+        self.readings.append(read(self.roots))
 
     def __enter__(self) -> MachineSampler:
         self.start()

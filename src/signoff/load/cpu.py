@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
+
+from signoff.machine import PeriodicSampler
 
 Series = list[tuple[float, float]]
 
@@ -77,17 +78,15 @@ def _at(points: Series, t: float) -> float:
     return points[-1][1] if t >= points[-1][0] else points[0][1]
 
 
-class CpuSampler(threading.Thread):
+class CpuSampler(PeriodicSampler):
     """Samples the CPU seconds of named process trees (`{"master": pid, "service": pid}`)
     every `interval` seconds into `series`. A tree is walked again at every sample, so
     children that came later (a server's workers) count too."""
 
     def __init__(self, roots: Mapping[str, int], interval: float) -> None:
-        super().__init__(name="signoff-cpu", daemon=True)
+        super().__init__("signoff-cpu", interval)
         self.roots = dict(roots)
-        self.interval = interval
         self.series: dict[str, Series] = {name: [] for name in self.roots}
-        self._stop_event = threading.Event()
 
     def sample(self) -> None:
         now = time.time()
@@ -95,13 +94,3 @@ class CpuSampler(threading.Thread):
             used = cpu_seconds(tree(pid))
             if used is not None:
                 self.series[name].append((now, used))
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            self.sample()
-            self._stop_event.wait(self.interval)
-        self.sample()
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=10.0)
