@@ -13,7 +13,7 @@ from signoff.errors import SignoffError, UsageError
 from signoff.layers import Layer, LayerContext, find
 from signoff.records import Clock, Evidence, LayerRecord, Status, inconclusive, write_record
 from signoff.rundir import layer_dir
-from signoff.stack.select import choose_provider
+from signoff.stack.select import choose_provider, chosen
 
 __all__ = ["error_record", "run_layer", "stack_options"]
 
@@ -45,7 +45,8 @@ def _call(layer: Layer, ctx: LayerContext) -> Evidence | LayerRecord:
     if not layer.starts_stack(ctx.config):
         return layer.work(ctx)
     ctx = stack_options(ctx)
-    local = ctx.stack != "url" and not ctx.base_url
+    # the service's coverage is measured wherever signoff runs it: not in a deployment
+    local = chosen(ctx.config, ctx.stack, ctx.base_url).name != "url"
     provider = choose_provider(
         ctx.config,
         ctx.folder / "stack-logs",
