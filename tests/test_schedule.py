@@ -71,10 +71,10 @@ def test_layers_run_side_by_side_never_more_than_the_limit(tmp_path: Path) -> No
     assert most_at_once(found) == 3
     assert max(e for _, e in found.values()) - min(s for s, _ in found.values()) < 4.5
     schedule = json.loads((folder / "run.json").read_text())["schedule"]
-    assert schedule == {
-        "parallel": 3,
-        "groups": [{"layers": names, "alone": False, "after_all": False}],
-    }
+    (group,) = schedule["groups"]
+    assert schedule["parallel"] == 3
+    assert (group["alone"], group["after_all"]) == (False, False)
+    assert sorted(group["layers"]) == names  # in the order of the first run's times
 
 
 def test_a_timing_layer_runs_alone_and_an_after_all_layer_last(tmp_path: Path) -> None:
@@ -144,6 +144,29 @@ def test_the_plan_is_computed_from_each_layers_needs(tmp_path: Path) -> None:
     assert plan(layers, 1).order == ["x", "coverage", "y", "smoke"]
     assert find("load", cfg).exclusive_cpu
     assert find("coverage", cfg).after_all
+
+
+def test_a_second_run_starts_the_layer_that_took_longest_first(tmp_path: Path) -> None:
+    # three layers, two at once: "slow" listed last would start last and finish alone
+    root = write_project(tmp_path, ["a", "b", "slow"], seconds=0.3)
+    text = (root / "signoff.toml").read_text(encoding="utf-8")
+    slow = text.index("[layers.slow]")
+    (root / "signoff.toml").write_text(
+        text[:slow] + text[slow:].replace("sleep 0.3", "sleep 2", 1), encoding="utf-8"
+    )
+    first, _ = run(root, "--parallel", "2")
+    assert json.loads((first / "run.json").read_text())["schedule"]["groups"][0]["layers"] == [
+        "a",
+        "b",
+        "slow",
+    ]  # nothing timed yet: the profile's order
+    second, _ = run(root, "--parallel", "2")
+    order = json.loads((second / "run.json").read_text())["schedule"]["groups"][0]["layers"]
+    assert order == ["slow", "a", "b"]
+    found = spans(second, ["a", "b", "slow"])
+    assert found["slow"][0] <= min(found["a"][0], found["b"][0]) + 0.2
+    # the whole run: the slow layer's time, the two short ones beside it
+    assert max(e for _, e in found.values()) - min(s for s, _ in found.values()) < 3.2
 
 
 def test_a_bad_limit_is_refused_before_any_run(tmp_path: Path) -> None:

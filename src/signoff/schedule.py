@@ -4,19 +4,22 @@ and which share of a profile's layers one shard of it runs.
 `plan` turns the profile's layers into groups, run one group after the other: ordinary
 layers side by side up to the limit, each `exclusive_cpu` layer alone (its verdict depends on
 timing), the `after_all` layers last (they combine the others' evidence). Within a group the
-layers start in the profile's order. With a limit of 1 the profile runs as written, one layer
-after another. `execute` runs the groups; `share` deals a profile's layers out to shards.
+layers that took longest in earlier runs start first (a long layer started last would finish
+alone), then the ones never timed, in the profile's order. With a limit of 1 the profile runs
+as written, one layer after another. `execute` runs the groups; `share` deals a profile's
+layers out to shards.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,17 +30,18 @@ from signoff.layers import Layer, LayerContext
 from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, inconclusive, write_record
 
-__all__ = ["Group", "Schedule", "execute", "parse_shard", "plan", "share"]
+__all__ = ["Group", "Schedule", "earlier_times", "execute", "parse_shard", "plan", "share"]
 
 INTERRUPTED = "The run was interrupted while this layer ran."
 RunOne = Callable[[LayerContext], LayerRecord]
+EARLIER_RUNS = 20  # the most recent runs whose layer times order the next run's starts
 # what is said of a layer once it has finished (said from the main thread, one at a time)
 Tell = Callable[[LayerContext, LayerRecord], None]
 
 
 @dataclass(frozen=True)
 class Group:
-    """Layers that run side by side, up to the limit, started in the profile's order.
+    """Layers that run side by side, up to the limit, started in this order (longest first).
     `alone`: one layer whose verdict depends on timing; `after_all`: run after every other."""
 
     layers: tuple[str, ...]
@@ -77,7 +81,7 @@ class Schedule:
         return {"parallel": self.parallel, "groups": [g.to_json() for g in self.groups]}
 
 
-def _grouped(layers: Sequence[Layer], after_all: bool) -> list[Group]:
+def _grouped(layers: Sequence[Layer], after_all: bool, took: Mapping[str, float]) -> list[Group]:
     """Runs of ordinary layers side by side, each timing layer alone, in the given order."""
     groups: list[Group] = []
     together: list[str] = []
@@ -86,24 +90,50 @@ def _grouped(layers: Sequence[Layer], after_all: bool) -> list[Group]:
             together.append(layer.name)
             continue
         if together:
-            groups.append(Group(tuple(together), after_all=after_all))
+            groups.append(Group(_longest_first(together, took), after_all=after_all))
             together = []
         groups.append(Group((layer.name,), alone=True, after_all=after_all))
     if together:
-        groups.append(Group(tuple(together), after_all=after_all))
+        groups.append(Group(_longest_first(together, took), after_all=after_all))
     return groups
 
 
-def plan(layers: Sequence[Layer], parallel: int) -> Schedule:
-    """The groups a run of `layers` (in the profile's order) runs in, `parallel` at most at once;
-    with 1, the profile's own order, one layer after another (as runs always were)."""
+def _longest_first(names: Sequence[str], took: Mapping[str, float]) -> tuple[str, ...]:
+    """Layers never timed first (they may be long), then by their earlier time, longest first;
+    ties keep the profile's order."""
+    return tuple(sorted(names, key=lambda name: -took.get(name, float("inf"))))
+
+
+def plan(
+    layers: Sequence[Layer], parallel: int, took: Mapping[str, float] | None = None
+) -> Schedule:
+    """The groups a run of `layers` (in the profile's order) runs in, `parallel` at most at once,
+    each group's layers started longest first by `took` (seconds a layer took before); with 1,
+    the profile's own order, one layer after another (as runs always were)."""
     if parallel < 1:
         raise UsageError(f"--parallel needs a number of layers of 1 or more, not {parallel}.")
     if parallel == 1:
         return Schedule(1, tuple(Group((layer.name,)) for layer in layers))
-    first = _grouped([layer for layer in layers if not layer.after_all], after_all=False)
-    last = _grouped([layer for layer in layers if layer.after_all], after_all=True)
+    took = took or {}
+    first = _grouped([layer for layer in layers if not layer.after_all], False, took)
+    last = _grouped([layer for layer in layers if layer.after_all], True, took)
     return Schedule(parallel, tuple(first + last))
+
+
+def earlier_times(run_root: Path) -> dict[str, float]:
+    """Each layer's time in the latest of the recent runs under `run_root` that ran it (none
+    for a layer never run here). An unreadable record is passed over: this only orders starts."""
+    runs = sorted(p for p in run_root.glob("*") if p.is_dir() and not p.is_symlink())
+    runs.reverse()
+    took: dict[str, float] = {}
+    for run in runs[:EARLIER_RUNS]:
+        for path in run.glob("*/record.json"):
+            layer = path.parent.name
+            if layer in took:
+                continue
+            with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+                took[layer] = float(json.loads(path.read_text(encoding="utf-8"))["duration_s"])
+    return took
 
 
 def _silent(ctx: LayerContext, record: LayerRecord) -> None:

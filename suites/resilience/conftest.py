@@ -14,7 +14,20 @@ import psycopg
 import pytest
 
 from signoff import config as config_mod
+from signoff.pytest_plugin import service_env
 from signoff.stack.interface import StackHandle
+
+LEASE_VAR = "LEDGER_RUN_LEASE_S"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's stack runs with the layer's `run_lease_s`: a killed worker's run is
+    reclaimed once its lease lapses, so the lease is what the crash test waits out."""
+    pairs: list[str] = config.option.signoff_service_env
+    layer = config_mod.load(Path(str(config.rootpath))).layers.get("resilience")
+    lease = layer.settings.get("run_lease_s") if layer is not None else None
+    if lease is not None and LEASE_VAR not in service_env(pairs):
+        pairs.append(f"{LEASE_VAR}={float(lease):g}")
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def run_profile(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     if args.shard:
         layers, required, extra = shards.shard_plan(cfg, found, required, args.shard)
         found = [layer for layer in found if layer.name in layers]
-    steps = schedule.plan(found, _parallel(cfg, args))
+    steps = schedule.plan(found, _parallel(cfg, args), schedule.earlier_times(cfg.run_root))
     run = rundir.create(cfg.run_root)
     os.environ[rundir.ENV_VAR] = str(run)
     write_plan(run, profile, layers, required, {**extra, SCHEDULE: steps.to_json()})

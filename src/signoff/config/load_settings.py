@@ -96,6 +96,7 @@ class LoadSettings:
     grace_s: float = field(metadata=bounds(0))
     confidence: float = field(metadata=bounds(above=0, below=1))
     run_margin: float = field(metadata=bounds(0))
+    repeats: int = field(metadata=bounds(0, 10))
     busy_share_max: float = field(metadata=bounds(0, 1))
     mix: LoadMix
     open: LoadOpen

@@ -4,8 +4,9 @@ it, and how often it catches one that misses it (`python -m signoff.judge.budget
 Each simulated run draws its requests' latencies from a lognormal distribution, moved as a
 whole by a lognormal factor between runs (the noise no number of requests averages away), and
 the load layer's judge (`signoff.load.budgets`: the percentile's order-statistic interval
-widened by the run margin) sees only the samples. Sample counts come from the pr stages of
-the smoke and spike profiles in `defaults/load.toml`.
+widened by the run margin) sees only the samples. A run left undecided plays the phase again,
+up to `[load] repeats` times, and is judged on all its requests together (the same run: the
+same move). Sample counts, the margin and the repeats come from `defaults/load.toml`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import math
 import tomllib
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -31,11 +33,24 @@ COUNTS = (30, 72, 100, 300, 1000, 2000)  # per endpoint phase, beside the pr agg
 MOST = 64_000  # the largest count searched for the power target
 
 
+class Rule(NamedTuple):
+    """How the judge decides: each interval's confidence, the run margin, and how many more
+    plays an undecided phase gets."""
+
+    confidence: float
+    margin: float
+    repeats: int
+
+
+def _defaults() -> dict[str, Any]:
+    text = resources.files("signoff").joinpath("defaults", "load.toml").read_text("utf-8")
+    return dict(tomllib.loads(text)["load"])
+
+
 def pr_counts() -> dict[int, str]:
     """About how many requests each pr phase of smoke and spike sends in all: users times
     seconds over the built-in users' mean think time (their requests take far less)."""
-    text = resources.files("signoff").joinpath("defaults", "load.toml").read_text("utf-8")
-    load = tomllib.loads(text)["load"]
+    load = _defaults()
     think = sum(load["mix"]["think_s"]) / 2
     found: dict[int, str] = {}
     for profile in ("smoke", "spike"):
@@ -51,25 +66,34 @@ def rates(
     q: float,
     ratio: float,
     trials: int,
-    judging: tuple[float, float],
+    rule: Rule,
     noise: float,
     seed: int,
 ) -> dict[Status, float]:
-    """Shares of PASS, FAIL and INCONCLUSIVE over `trials` runs of `n` requests whose true
-    q-quantile is `ratio` times the budget (100)."""
-    confidence, margin = judging
+    """Shares of PASS, FAIL and INCONCLUSIVE over `trials` runs of `n` requests a play whose
+    true q-quantile is `ratio` times the budget (100)."""
     rng = np.random.default_rng(seed)
     median = math.log(100.0 * ratio) - float(_z(q)) * SPREAD
     found = dict.fromkeys(Status, 0)
     for start in range(0, trials, 200):
         rows = min(200, trials - start)
         runs = np.exp(rng.normal(0.0, noise, (rows, 1)))
-        samples = np.sort(rng.lognormal(median, SPREAD, (rows, n)), axis=1) * runs
-        for row in samples:
-            value_at = intervals.nearest_rank(row)
-            interval = intervals.quantile_interval_at(value_at, n, q, confidence)
-            found[intervals.outcome(intervals.with_run_margin(interval, margin), "<=", 100.0)] += 1
+        samples = rng.lognormal(median, SPREAD, (rows, n)) * runs
+        for row, move in zip(samples, runs[:, 0], strict=True):
+            status, plays = _judged(row, q, rule), 0
+            while status is Status.INCONCLUSIVE and plays < rule.repeats:
+                row = np.concatenate([row, rng.lognormal(median, SPREAD, n) * move])
+                status, plays = _judged(row, q, rule), plays + 1
+            found[status] += 1
     return {status: count / trials for status, count in found.items()}
+
+
+def _judged(samples: np.ndarray, q: float, rule: Rule) -> Status:
+    """The load layer's verdict on one phase's latencies."""
+    ordered = np.sort(samples)
+    value_at = intervals.nearest_rank(ordered.tolist())
+    interval = intervals.quantile_interval_at(value_at, len(ordered), q, rule.confidence)
+    return intervals.outcome(intervals.with_run_margin(interval, rule.margin), "<=", 100.0)
 
 
 def _z(q: float) -> float:
@@ -78,7 +102,7 @@ def _z(q: float) -> float:
     return float(stats.norm.ppf(q))
 
 
-def needed(q: float, judging: tuple[float, float], noise: float, trials: int) -> int | None:
+def needed(q: float, judging: Rule, noise: float, trials: int) -> int | None:
     """About the fewest requests at which the judge FAILs 25 % over in >= 90 % of runs:
     doubling, then halving the gap a few times (two significant digits are all it is)."""
 
@@ -96,7 +120,7 @@ def needed(q: float, judging: tuple[float, float], noise: float, trials: int) ->
     return int(round(high, 1 - len(str(high))))
 
 
-def table(q: float, judging: tuple[float, float], noise: float, trials: int) -> list[str]:
+def table(q: float, judging: Rule, noise: float, trials: int) -> list[str]:
     where = pr_counts()
     counts = sorted({*COUNTS, *where})
     power_from = needed(q, judging, noise, max(trials // 2, 400))
@@ -133,13 +157,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--trials", type=int, default=4000)
     parser.add_argument("--run-noise", type=float, default=RUN_NOISE)
     parser.add_argument("--confidence", type=float, default=intervals.CONFIDENCE)
-    parser.add_argument("--run-margin", type=float, default=0.10)
+    load = _defaults()
+    parser.add_argument("--run-margin", type=float, default=float(load["run_margin"]))
+    parser.add_argument("--repeats", type=int, default=int(load["repeats"]))
     args = parser.parse_args(argv)
-    judging = (args.confidence, args.run_margin)
+    judging = Rule(args.confidence, args.run_margin, args.repeats)
     for q in args.quantile or [0.95]:
         print(
             f"\nBudget judge, p{round(q * 100)}: confidence {args.confidence:.0%}, run margin "
-            f"{args.run_margin:.0%}; lognormal latencies (log sd {SPREAD}) moved "
+            f"{args.run_margin:.1%}, an undecided phase played up to {args.repeats} more "
+            f"time(s); lognormal latencies (log sd {SPREAD}) moved "
             f"{args.run_noise:.0%} between runs; {args.trials:,} runs a cell. Targets: false "
             "FAIL ≤ 1 % at 10 % "
             "under the budget, FAIL ≥ 90 % at 25 % over.\n"

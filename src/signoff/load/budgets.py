@@ -38,7 +38,7 @@ class Judging:
     no number of requests in one run averages away."""
 
     confidence: float = intervals.CONFIDENCE
-    run_margin: float = 0.10
+    run_margin: float = 0.09
 
 
 def phase_checks(

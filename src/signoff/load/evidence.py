@@ -65,7 +65,7 @@ def gather(plan: Plan, run: LocustRun, settings: LoadSettings, rel: Relative) ->
         paths=paths,
         summaries=analysis.phase_summaries(result),
         evidence=evidence,
-        by_phase=_excused(by_phase, limits, machine, settings.busy_share_max),
+        by_phase=excused(by_phase, limits, machine, settings.busy_share_max),
         limits=limits,
         limit_checks=generators.checks(plan.profile, limits, cpu_max, evidence),
         machine=machine,
@@ -88,7 +88,7 @@ def _machine(run: LocustRun, result: analysis.Result) -> dict[str, Machine]:
     return {phase: seen for phase, seen in found.items() if seen is not None}
 
 
-def _excused(
+def excused(
     by_phase: dict[str, list[Check]],
     limits: dict[str, PhaseLimits],
     machine: dict[str, Machine],

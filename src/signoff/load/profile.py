@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from signoff.config import LoadSettings
-from signoff.load import analysis, evidence, plots
+from signoff.load import analysis, evidence, plots, repeat
 from signoff.load.engine import Launch, LocustRun, run_locust
 from signoff.load.evidence import Evidence
 from signoff.load.plan import Plan
@@ -45,15 +45,29 @@ def run_profile(
     payload: dict[str, Any],
 ) -> Outcome:
     run = run_locust(plan, payload, folder, launch, settings)
-    return judge_run(plan, run, settings, run_dir, launch.metrics or Metrics())
+
+    def play(single: Plan, n: int) -> LocustRun:
+        again = folder / f"repeat-{single.phases[0]}-{n}"
+        return run_locust(single, payload, again, launch, settings)
+
+    return judge_run(plan, run, settings, run_dir, launch.metrics or Metrics(), play)
 
 
 def judge_run(
-    plan: Plan, run: LocustRun, settings: LoadSettings, run_dir: Path, metrics: Metrics
+    plan: Plan,
+    run: LocustRun,
+    settings: LoadSettings,
+    run_dir: Path,
+    metrics: Metrics,
+    play: repeat.Play | None = None,
 ) -> Outcome:
-    """The run's evidence gathered and judged, then assembled into the profile's outcome."""
+    """The run's evidence gathered and judged (an undecided phase played again by `play`),
+    then assembled into the profile's outcome."""
     rel = _relative(run_dir)
     ev = evidence.gather(plan, run, settings, rel)
+    played: dict[str, Any] = {}
+    if play is not None:
+        ev, played = repeat.replay(plan, ev, settings, play, rel)
     result, summaries = ev.result, ev.summaries
     ran = [w.phase for w in result.windows]
     figures = _figures(plan, run, ev, settings, metrics)
@@ -61,12 +75,12 @@ def judge_run(
     out = Outcome(
         plan.profile,
         checks=checks,
-        figures={**figures, **more, "aborted": ev.aborted},
+        figures={**figures, **more, "aborted": ev.aborted, "repeats": played},
         declared_phases=len(ran) if ev.broke else len(plan.stages),
         evaluated_phases=sum(
             1 for p in ran if summaries[p]["endpoints"].get("all", {}).get("count")
         ),
-        requests=result.requests,
+        requests=result.requests + sum(p["added_requests"] for p in played.values()),
         workers_seen=len(result.workers),
         samples=json.loads(ev.paths["samples"].read_text(encoding="utf-8")),
         throughput=json.loads(ev.paths["throughput"].read_text(encoding="utf-8")),
