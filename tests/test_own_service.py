@@ -21,12 +21,11 @@ from typing import Any
 import pytest
 
 from signoff.config import deep_merge, dumps
-from tests.conftest import ROOT
+from tests.conftest import ADVISORIES, ROOT
 
 pytestmark = pytest.mark.stack
 
 NOTEBOOK = ROOT / "tests" / "targets" / "notebook"
-SNAPSHOT = ROOT.parent / "shared" / "advisory-db" / "pypa-2024-10-10"
 PASSWORD = "correct horse battery staple"
 
 # What a user adds to the starter file: how to start the service, how to log in, where its
@@ -61,7 +60,7 @@ SETTINGS: dict[str, Any] = {
             "required": ["smoke", "audit", "fuzz", "notes", "load", "coverage"],
         }
     },
-    "audit": {"advisory_db": str(SNAPSHOT)},
+    "audit": {"advisory_db": str(ADVISORIES)},
     "fuzz": {"max_time": 20, "max_examples": 10},
     "coverage": {"line": 60.0, "branch": 40.0},
     "load": {

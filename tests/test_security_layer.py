@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from signoff import config
 from signoff.layers import LayerContext
+from signoff.layers.audit import DB_ENV
 from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status, read_record
+from tests.conftest import ADVISORIES as SNAPSHOT
 from tests.conftest import ROOT
 
 POLICY = ROOT / "audits" / "bandit.toml"
-SNAPSHOT = ROOT.parent / "shared" / "advisory-db" / "pypa-2024-10-10"
 CLEAN = "def add(a: int, b: int) -> int:\n    return a + b\n"
 PLANTED = "import subprocess\n\n\ndef go(cmd: str) -> None:\n    subprocess.run(cmd, shell=True)\n"
 
@@ -51,20 +54,35 @@ def audit(
     return record
 
 
+@pytest.fixture(params=["archive", "folder", "archive named by the environment"])
+def snapshot(
+    request: pytest.FixtureRequest, advisory_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """The audit settings that name the advisory snapshot, each way a user can name it."""
+    if request.param == "folder":
+        return {"advisory_db": json.dumps(str(advisory_folder))}
+    if request.param == "archive":
+        return {"advisory_db": json.dumps(str(SNAPSHOT))}
+    monkeypatch.setenv(DB_ENV, str(SNAPSHOT))
+    return {"advisory_db": '""', "source": '"offline"'}
+
+
 def check(record: LayerRecord, name: str) -> tuple[Status, str]:
     found = [c for c in record.checks if c.name == name]
     assert found, f"no check {name!r} in {[c.name for c in record.checks]}"
     return found[0].status, found[0].message
 
 
-def test_a_clean_project_passes_with_evidence(tmp_path: Path) -> None:
-    record = audit(tmp_path)
+def test_a_clean_project_passes_with_evidence(tmp_path: Path, snapshot: dict[str, str]) -> None:
+    record = audit(tmp_path, **snapshot)
     assert record.status is Status.PASS, record.reasons
     assert record.figures["score"] == 100.0
     assert set(record.figures["breakdown"]) == {"bandit", "dependencies", "http"}
     assert record.evaluated["dependencies"] == record.declared["dependencies"] == 1
     source = record.figures["advisory_source"]
     assert (source["source"], source["snapshot_date"]) == ("offline", "2024-10-10")
+    assert (source["advisories"], source["packages"]) == (2661, 664)
+    assert source["origin"].startswith("the public repository pypa/advisory-database")
     assert source["age_days"] > 0
     assert source["queries"] == 1
     # the snapshot is older than the default limit: the record warns, it does not fail
@@ -113,8 +131,8 @@ def test_a_malformed_waiver_stops_the_layer_before_any_work(tmp_path: Path) -> N
     assert not (tmp_path / "run" / "audit" / "bandit.json").exists()
 
 
-def test_a_vulnerability_with_a_fix_fails(tmp_path: Path) -> None:
-    record = audit(tmp_path, requirements="requests==2.19.0\n")
+def test_a_vulnerability_with_a_fix_fails(tmp_path: Path, snapshot: dict[str, str]) -> None:
+    record = audit(tmp_path, requirements="requests==2.19.0\n", **snapshot)
     assert record.status is Status.FAIL
     status, message = check(record, "known vulnerabilities")
     assert status is Status.FAIL
@@ -152,6 +170,21 @@ def test_a_missing_snapshot_is_inconclusive(tmp_path: Path) -> None:
     status, message = check(record, "known vulnerabilities")
     assert status is Status.INCONCLUSIVE
     assert "Tip:" in message
+    assert record.figures["score"] is None
+
+
+def test_an_unreadable_archive_is_inconclusive_with_one_sentence(tmp_path: Path) -> None:
+    broken = tmp_path / "advisories-2024-10-10.tar.xz"
+    broken.write_bytes(SNAPSHOT.read_bytes()[:100_000])  # a download that stopped early
+    record = audit(tmp_path, advisory_db=json.dumps(str(broken)))
+    assert record.status is Status.INCONCLUSIVE
+    problem = record.figures["problems"]["pip-audit"]
+    assert problem.startswith(f"The advisory archive {broken} cannot be read: it is damaged")
+    assert "\n" not in problem
+    assert "Tip: replace it with a complete copy" in problem
+    status, message = check(record, "known vulnerabilities")
+    assert status is Status.INCONCLUSIVE
+    assert "cannot be read" in message
     assert record.figures["score"] is None
 
 

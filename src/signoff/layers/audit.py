@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from signoff.config import Config
-from signoff.errors import EvidenceError, SignoffError
+from signoff.errors import ConfigError, EvidenceError, SignoffError
 from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.records import Evidence
@@ -49,7 +49,8 @@ class _Audit:
         return (self.root / value).resolve() if value else None
 
     def advisory_source(self) -> tuple[str, Path | None]:
-        """The pip-audit source, and the OSV folder behind the offline one."""
+        """The pip-audit source, and the OSV snapshot (a folder or an archive) behind the
+        offline one."""
         source = self.settings.source
         given = os.environ.get(DB_ENV) or self.settings.advisory_db
         if source not in ("auto", "offline"):
@@ -57,18 +58,19 @@ class _Audit:
         if not given:
             if source == "offline":
                 raise EvidenceError(
-                    "The offline advisory source needs a folder of advisories.",
+                    "The offline advisory source needs a folder or an archive of advisories.",
                     hint=f"set [tool.signoff.audit] advisory_db or {DB_ENV}.",
                 )
             return "pypi", None
-        folder = (self.root / given).resolve()
-        if not folder.is_dir():
-            raise EvidenceError(
-                f"The advisory database {folder} does not exist, so no dependency was audited.",
+        snapshot = (self.root / given).resolve()
+        if not snapshot.exists():
+            raise ConfigError(
+                f"The advisory database {snapshot} does not exist, so no dependency was audited.",
                 hint=f"point [tool.signoff.audit] advisory_db or {DB_ENV} at a folder of OSV "
-                'advisories (the Python Packaging Advisory Database), or set source = "pypi".',
+                "advisories (the Python Packaging Advisory Database) or an archive of one, "
+                'or set source = "pypi".',
             )
-        return "offline", folder
+        return "offline", snapshot
 
     def keep(self, name: str, path: Path) -> None:
         if path.is_file():
@@ -105,14 +107,14 @@ class _Audit:
                     hint="set [tool.signoff.target] requirements to its pinned requirements.",
                 )
             requirements = (self.root / self.ctx.config.target.requirements).resolve()
-            source, folder = self.advisory_source()
+            source, snapshot = self.advisory_source()
             self.source["source"] = source
             self.evidence.declared_dependencies = len(requirement_names(requirements))
             if self.evidence.declared_dependencies == 0:
                 self.evidence.problems["pip-audit"] = f"{requirements} names no dependencies."
                 return
-            if folder is not None:
-                db = AdvisoryDB(folder)
+            if snapshot is not None:
+                db = AdvisoryDB(snapshot)
                 self.snapshot(db)
                 self.evidence.audit = self.offline(requirements, output, db, timeout)
             else:
@@ -141,7 +143,7 @@ class _Audit:
         if server.errors:
             raise EvidenceError(
                 f"The offline OSV endpoint could not answer: {server.errors[0]}.",
-                hint=f"check the advisory files in {db.folder}.",
+                hint=f"check the advisory files in {db.path}.",
             )
         return result
 

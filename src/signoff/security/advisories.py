@@ -1,16 +1,16 @@
-"""A directory of OSV advisories (YAML or JSON), indexed by PyPI package, and version matching.
+"""A snapshot of OSV advisories (YAML or JSON), indexed by PyPI package, and version matching.
 
 Matching follows the OSV schema: a version is affected when an `affected[]` entry of the
 package lists it in `versions`, or when one of its ECOSYSTEM ranges covers it (events
 `introduced`, `fixed`, `last_affected`, `limit`). Package names compare PEP 503-normalized.
 Every advisory is held as OSV JSON: timestamps as RFC 3339 strings in UTC, versions as written.
+The snapshot is a folder or an archive of one; security/snapshot.py opens either.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,12 +21,12 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from signoff.errors import EvidenceError
+from signoff.security.snapshot import Member, read_snapshot
 
 Advisory = dict[str, Any]
 # PyYAML ships no type information; importing it by name keeps mypy strict whether or not a stub
 # package is installed
 yaml: Any = importlib.import_module("yaml")
-_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _TIMESTAMPS = ("modified", "published", "withdrawn")
 # YAML reads an unquoted `1.10` as the float 1.1 and `0` as an int; OSV versions are text
 _AS_TEXT = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
@@ -55,9 +55,9 @@ class SnapshotInfo:
     packages: int
 
 
-def _parse(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".json":
+def _parse(member: Member) -> Any:
+    text = member.data.decode("utf-8")
+    if member.suffix == ".json":
         return json.loads(text)
     return yaml.load(text, Loader=_LOADER)
 
@@ -101,31 +101,25 @@ def as_osv(data: dict[str, Any]) -> Advisory:
 
 
 class AdvisoryDB:
-    """Every PyPI advisory of a folder, by normalized package name."""
+    """Every PyPI advisory of a snapshot (a folder or an archive), by normalized package name."""
 
-    def __init__(self, folder: Path) -> None:
-        if not folder.is_dir():
-            raise EvidenceError(
-                f"The advisory snapshot {folder} does not exist.",
-                hint="set [tool.signoff.audit] advisory_db to a folder of OSV advisories.",
-            )
-        self.folder = folder
+    def __init__(self, path: Path) -> None:
+        self.provenance, members = read_snapshot(path)
+        self.path = path
         self.by_package: dict[str, list[Advisory]] = {}
         self.by_id: dict[str, Advisory] = {}
-        for path in sorted(folder.rglob("*")):
-            if path.suffix not in (".yaml", ".yml", ".json") or not path.is_file():
-                continue
+        for member in members:
             try:
-                data = _parse(path)
+                data = _parse(member)
                 if isinstance(data, dict) and "id" in data:
                     self._add(as_osv(data))
-            except (OSError, ValueError, yaml.YAMLError) as exc:
+            except (ValueError, yaml.YAMLError) as exc:
                 raise EvidenceError(
-                    f"The advisory {path} cannot be read as OSV: {exc}.",
+                    f"The advisory {member.where} cannot be read as OSV: {exc}.",
                     hint="fix or remove that file; the snapshot is read whole or not at all.",
                 ) from exc
         if not self.by_id:
-            raise EvidenceError(f"The advisory snapshot {folder} holds no OSV advisories.")
+            raise EvidenceError(f"The advisory snapshot {path} holds no OSV advisories.")
 
     def _add(self, advisory: Advisory) -> None:
         self.by_id[str(advisory["id"])] = advisory
@@ -154,11 +148,11 @@ class AdvisoryDB:
         ]
 
     def info(self, today: date | None = None) -> SnapshotInfo:
-        stamp = snapshot_date(self.folder)
+        stamp = self.provenance.date()
         age = None if stamp is None else ((today or date.today()) - stamp).days
         return SnapshotInfo(
-            path=str(self.folder),
-            origin=snapshot_source(self.folder),
+            path=str(self.path),
+            origin=self.provenance.origin(),
             snapshot_date=None if stamp is None else stamp.isoformat(),
             age_days=age,
             advisories=len({id(a) for a in self.by_id.values()}),
@@ -222,27 +216,3 @@ def fix_versions(advisory: Mapping[str, Any], name: str) -> list[str]:
         if "fixed" in event
     }
     return sorted(found, key=lambda v: _version(v) or Version("0"))
-
-
-def snapshot_date(folder: Path) -> date | None:
-    """The snapshot's date: from SOURCE.md's first date, else from the folder's name."""
-    source = folder / "SOURCE.md"
-    texts = [source.read_text(encoding="utf-8")] if source.is_file() else []
-    for text in [*texts, folder.name]:
-        match = _DATE.search(text)
-        if match:
-            try:
-                return date.fromisoformat(match.group(1))
-            except ValueError:
-                continue
-    return None
-
-
-def snapshot_source(folder: Path) -> str:
-    """A one-line description of where the snapshot came from (SOURCE.md's source line)."""
-    source = folder / "SOURCE.md"
-    if source.is_file():
-        for line in source.read_text(encoding="utf-8").splitlines():
-            if line.lstrip("- ").lower().startswith("source:"):
-                return line.lstrip("- ").split(":", 1)[1].strip()
-    return f"OSV advisories in {folder}"
