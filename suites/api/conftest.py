@@ -9,7 +9,7 @@ from signoff.pytest_plugin import service_env
 TTL_VAR = "LEDGER_CACHE_TTL_S"
 # Long enough that a worker's run fits well inside it (a change slower than the TTL proves
 # nothing), short enough to wait out twice in the suite.
-API_CACHE_TTL_S = 5.0
+API_CACHE_TTL_S = 4.0
 
 
 def pytest_configure(config: pytest.Config) -> None:
