@@ -45,6 +45,21 @@ def test_histograms_from_two_workers_merge_to_the_exact_percentiles() -> None:
     assert result.cells["b"][analysis.ALL].count == 2000
 
 
+@pytest.mark.parametrize("count", [1, 7, 1000, 20_000])
+def test_percentiles_and_mean_are_hdrhs_own(count: int) -> None:
+    # the vectorised search must give what hdrh's bucket-by-bucket walk gives, to the microsecond
+    rng = random.Random(count)
+    histogram = hdr.new()
+    for _ in range(count):
+        hdr.record_ms(histogram, rng.lognormvariate(1.5, 1.5))
+    for percentile in (0.0, 0.1, 50.0, 95.0, 99.0, 99.9, 100.0):
+        expected = histogram.get_value_at_percentile(percentile) / 1000.0
+        assert hdr.percentile_ms(histogram, percentile) == pytest.approx(expected, abs=1e-9)
+    assert hdr.mean_ms(histogram) == pytest.approx(histogram.get_mean_value() / 1000.0)
+    assert hdr.percentile_ms(hdr.new(), 95.0) is None
+    assert hdr.mean_ms(hdr.new()) is None
+
+
 def test_plan_unrolls_steps_and_windows() -> None:
     settings = config.load().load
     stress = plan_mod.build(settings, "stress", "pr")

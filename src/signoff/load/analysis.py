@@ -187,8 +187,11 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_") or "endpoint"
 
 
-def write_artifacts(result: Result, folder: Path, prefix: str, cap: int) -> dict[str, Path]:
-    """HDR logs per endpoint and phase, samples.json, throughput.json and the phase summary."""
+def write_artifacts(
+    result: Result, folder: Path, prefix: str, cap: int, summary: dict[str, Any]
+) -> dict[str, Path]:
+    """HDR logs per endpoint and phase, samples.json, throughput.json and the phase summary
+    (`phase_summaries` of the result)."""
     rng = random.Random(7)
     samples: dict[str, list[float]] = {}
     base = result.windows[0].start if result.windows else 0.0
@@ -216,7 +219,6 @@ def write_artifacts(result: Result, folder: Path, prefix: str, cap: int) -> dict
     paths["samples"].write_text(json.dumps(samples), encoding="utf-8")
     paths["throughput"].write_text(json.dumps(throughput), encoding="utf-8")
     paths["errors"].write_text(json.dumps(errors), encoding="utf-8")
-    summary = phase_summaries(result)
     paths["phases"].write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return paths
 

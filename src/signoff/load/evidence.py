@@ -50,7 +50,9 @@ def gather(plan: Plan, run: LocustRun, settings: LoadSettings, rel: Relative) ->
         run.folder / "phases.json", float(last) if last else run.finished
     )
     result = analysis.analyse(run.chunks, windows)
-    paths = analysis.write_artifacts(result, run.folder, f"{plan.profile}/", settings.samples_cap)
+    summaries = analysis.phase_summaries(result)
+    prefix, cap = f"{plan.profile}/", settings.samples_cap
+    paths = analysis.write_artifacts(result, run.folder, prefix, cap, summaries)
     evidence = rel(paths["phases"])
     judging = budgets.Judging(settings.confidence, settings.run_margin)
     by_phase = budgets.phase_checks(plan, result, settings.min_samples, evidence, judging)
@@ -63,7 +65,7 @@ def gather(plan: Plan, run: LocustRun, settings: LoadSettings, rel: Relative) ->
     return Evidence(
         result=result,
         paths=paths,
-        summaries=analysis.phase_summaries(result),
+        summaries=summaries,
         evidence=evidence,
         by_phase=excused(by_phase, limits, machine, settings.busy_share_max),
         limits=limits,

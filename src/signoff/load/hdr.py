@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 from hdrh.histogram import HdrHistogram
 
 # Microseconds from 1 µs to 10 minutes at three significant digits: every process uses the
@@ -38,10 +40,41 @@ def add_encoded(target: HdrHistogram, encoded: str) -> None:
     target.decode_and_add(encoded)
 
 
+@cache
+def _equivalents() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lowest, highest and middle value each bucket of the one shape stands for: what
+    hdrh computes bucket by bucket in Python, once for all, so a percentile is a search."""
+    shape = new()
+    values = [shape.get_value_from_index(i) for i in range(shape.counts_len)]
+    low = np.array([shape.get_lowest_equivalent_value(v) for v in values], dtype=np.float64)
+    high = np.array([shape.get_highest_equivalent_value(v) for v in values], dtype=np.float64)
+    middle = np.array([shape._hdr_median_equiv_value(v) for v in values], dtype=np.float64)
+    return low, high, middle
+
+
+def _counts(histogram: HdrHistogram) -> np.ndarray:
+    counts = np.ctypeslib.as_array(histogram.counts)[: histogram.counts_len]
+    return counts.astype(np.float64)
+
+
 def percentile_ms(histogram: HdrHistogram, percentile: float) -> float | None:
+    """As hdrh's `get_value_at_percentile`, in milliseconds (None when nothing was recorded)."""
     if histogram.get_total_count() == 0:
         return None
-    return float(histogram.get_value_at_percentile(percentile)) / 1000.0
+    low, high, _ = _equivalents()
+    target = histogram.get_target_count_at_percentile(percentile)
+    index = int(np.searchsorted(np.cumsum(_counts(histogram)), target, side="left"))
+    if index >= len(high):
+        return 0.0
+    return float(high[index] if percentile else low[index]) / 1000.0
+
+
+def mean_ms(histogram: HdrHistogram) -> float | None:
+    """As hdrh's `get_mean_value`, in milliseconds (None when nothing was recorded)."""
+    total = int(histogram.get_total_count())
+    if total == 0:
+        return None
+    return float(np.dot(_counts(histogram), _equivalents()[2])) / total / 1000.0
 
 
 def summary_ms(histogram: HdrHistogram) -> dict[str, float | int | None]:
@@ -53,7 +86,7 @@ def summary_ms(histogram: HdrHistogram) -> dict[str, float | int | None]:
         "p95_ms": percentile_ms(histogram, 95.0),
         "p99_ms": percentile_ms(histogram, 99.0),
         "max_ms": float(histogram.get_max_value()) / 1000.0 if count else None,
-        "mean_ms": float(histogram.get_mean_value()) / 1000.0 if count else None,
+        "mean_ms": mean_ms(histogram),
     }
 
 
