@@ -67,6 +67,22 @@ def test_the_same_busy_process_inside_the_run_counts_as_ours() -> None:
     assert figures.ours_share >= 0.3 / figures.cores
 
 
+def test_a_child_reaped_while_sampled_is_counted_once(stranger: int) -> None:
+    # a suite's child that ends and is reaped mid-window, as pytest's does: its CPU moves into
+    # our own count of reaped children and must not be counted again, or the stranger beside
+    # it would vanish from the figures
+    with MachineSampler([os.getpid()], interval=0.25) as sampler:
+        time.sleep(0.5)
+        burn = "import time; end = time.process_time() + 1.5\nwhile time.process_time() < end: pass"
+        subprocess.run([sys.executable, "-c", burn], check=True, timeout=60)
+        time.sleep(0.5)
+    figures = sampler.figures()
+    assert figures is not None
+    used = figures.ours_share * figures.cores * figures.seconds  # core-seconds counted as ours
+    assert 1.2 < used < 2.5, figures  # the child's 1.5 s (and our own bit), not twice that
+    assert figures.others_share >= 0.3 / figures.cores, figures
+
+
 def test_a_window_counts_only_the_readings_inside_it(stranger: int) -> None:
     sampler = MachineSampler([os.getpid()], interval=0.25)
     with sampler:

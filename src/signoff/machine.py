@@ -173,6 +173,13 @@ def _grown(before: dict[Key, int], after: dict[Key, int]) -> dict[Key, int]:
     return {key: max(used - before.get(key, 0), 0) for key, used in after.items()}
 
 
+def _ours_grown(before: dict[Key, int], after: dict[Key, int]) -> int:
+    """Ticks our trees used between two readings. Each count holds its reaped children's
+    ticks, so a child reaped in between has moved its whole count into its parent's: the
+    difference of the sums counts it once (per process, it would count twice)."""
+    return max(sum(after.values()) - sum(before.values()), 0)
+
+
 def _cores() -> int:
     lines = (PROC / "stat").read_text(encoding="ascii").splitlines()
     return sum(1 for line in lines if line.startswith("cpu") and line[3:4].isdigit()) or 1
@@ -245,7 +252,7 @@ class MachineSampler(PeriodicSampler):
             sums["busy"] += share * (after.busy - before.busy)
             sums["steal"] += share * (after.steal - before.steal)
             sums["total"] += share * (after.total - before.total)
-            sums["ours"] += share * sum(_grown(before.ours, after.ours).values())
+            sums["ours"] += share * _ours_grown(before.ours, after.ours)
             for key, used in _grown(before.others, after.others).items():
                 if used:
                     name = after.names[key]
