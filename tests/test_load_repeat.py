@@ -18,14 +18,22 @@ pytestmark = pytest.mark.stack
 __all__ = ["static_url"]
 
 
-def _few(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, repeats: int) -> LayerRecord:
+def _few(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    repeats: int,
+    budget: dict[str, float] | None = None,
+) -> LayerRecord:
     # 4 users for 4 s at 0.2-0.4 s think: about 55 requests a play, fewer than a p95 needs
     stage = {"phase": "few", "duration_s": 4.0, "users": 4, "spawn_rate": 4.0}
     load = {
         "locustfile": "",
         "repeats": repeats,
         "mix": {"operations": [{"name": "GET /ping"}], "think_s": [0.2, 0.4]},
-        "profiles": {"few": {"mode": "closed", "pr": [stage], "budgets": {"few": {"p95_ms": 500}}}},
+        "profiles": {
+            "few": {"mode": "closed", "pr": [stage], "budgets": {"few": budget or {"p95_ms": 500}}}
+        },
     }
     cfg = config.load(overrides={"load": load})
     monkeypatch.setenv(cfg.target.auth.token_env, "unused")
@@ -56,4 +64,15 @@ def test_without_repeats_the_undecided_budget_is_inconclusive_and_says_why(
     assert record.status is Status.INCONCLUSIVE, record.reasons
     assert record.figures["profiles"]["few"]["repeats"] == {}
     assert any("would decide it" in s for s in _p95(record)), _p95(record)
+    assert not (tmp_path / "load" / "few" / "repeat-few-1").exists()
+
+
+def test_a_failed_budget_is_not_played_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, static_url: str
+) -> None:
+    # the p50 budget cannot be met, so the undecided p95 beside it cannot change the verdict
+    budget = {"p50_ms": 0.001, "p95_ms": 500}
+    record = _few(tmp_path, monkeypatch, static_url, repeats=4, budget=budget)
+    assert record.status is Status.FAIL, record.reasons
+    assert record.figures["profiles"]["few"]["repeats"] == {}
     assert not (tmp_path / "load" / "few" / "repeat-few-1").exists()

@@ -1,7 +1,8 @@
 """A phase its run left undecided, played again (`[load] repeats`) and judged on the requests of
 every play together: more requests narrow the intervals until they clear the budget.
 
-A phase is undecided when a latency or error-rate budget's interval straddles it. A phase that
+A phase is undecided when a latency or error-rate budget's interval straddles it; once a budget
+has failed, nothing is played again. A phase that
 saturated the generator is not played again: what it lacked was a generator, not requests. On
 a busy machine it is (a met budget stays met; a failed one is excused as in any play). Each
 play is its phase's stage alone (its users and spawn rate, from none), in
@@ -29,8 +30,10 @@ Play = Callable[[Plan, int], LocustRun]
 
 
 def undecided(plan: Plan, ev: Evidence) -> list[str]:
-    """The phases with a budget its interval left open, in the plan's order."""
-    if plan.stop_on_break or ev.broke or ev.aborted:
+    """The phases with a budget its interval left open, in the plan's order; none once any
+    budget has failed, as no further play could turn the profile's verdict."""
+    failed = any(c.status is Status.FAIL for checks in ev.by_phase.values() for c in checks)
+    if plan.stop_on_break or ev.broke or ev.aborted or failed:
         return []
     return [
         phase
