@@ -129,6 +129,7 @@ def render(values: dict[str, Any]) -> str:
     return (
         "# signoff configuration, written by `signoff init`. `signoff config` shows every\n"
         "# setting with its default; `signoff layers` lists the layers.\n"
+        "# base_url is where runs go until [target.processes] are declared (or with --stack url).\n"
         + text
         + "\n# Next: describe how to start the service, so that the embedded stack can run it:\n"
         "# [target.processes.web]\n"
