@@ -8,9 +8,10 @@ service, its source and requirements) is left as commented lines to edit.
 from __future__ import annotations
 
 import json
+from importlib import metadata
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -129,6 +130,7 @@ def render(values: dict[str, Any]) -> str:
     return (
         "# signoff configuration, written by `signoff init`. `signoff config` shows every\n"
         "# setting with its default; `signoff layers` lists the layers.\n"
+        "# base_url is where runs go until [target.processes] are declared (or with --stack url).\n"
         + text
         + "\n# Next: describe how to start the service, so that the embedded stack can run it:\n"
         "# [target.processes.web]\n"
@@ -148,12 +150,14 @@ import os
 import nox
 
 RUN = ["--run", os.environ.get("SIGNOFF_RUN_DIR", "")] if os.environ.get("SIGNOFF_RUN_DIR") else []
+# where signoff is installed from: where `signoff init` found it installed (edit to change)
+SIGNOFF = {install}
 
 
 @nox.session
 def signoff(session: nox.Session) -> None:
     """Run every layer of a profile (default pr), then the report."""
-    session.install("signoff[layers]")
+    session.install(*SIGNOFF)
     session.run("signoff", "run", *session.posargs)
 
 
@@ -161,9 +165,48 @@ def signoff(session: nox.Session) -> None:
 @nox.parametrize("layer", ["smoke", "audit", "fuzz", "load"])
 def layer(session: nox.Session, layer: str) -> None:
     """Run one layer."""
-    session.install("signoff[layers]")
+    session.install(*SIGNOFF)
     session.run("signoff", "layer", layer, *RUN, *session.posargs)
 '''
+PACKAGE = "signoff[layers]"
+
+
+def install_args(direct_url: str | None) -> list[str]:
+    """The `session.install` arguments that install signoff (with its layers' tools) from
+    where this one came from, by its PEP 610 `direct_url.json` text: an editable folder as
+    `-e FOLDER[layers]`, a folder, archive or VCS URL as a direct reference, and nothing
+    (installed from an index, or unreadable) as the plain name."""
+    try:
+        found = json.loads(direct_url) if direct_url else None
+    except ValueError:
+        found = None
+    url = found.get("url") if isinstance(found, dict) else None
+    if not isinstance(found, dict) or not isinstance(url, str) or not url:
+        return [PACKAGE]
+    vcs = found.get("vcs_info")
+    if isinstance(vcs, dict):
+        revision = vcs.get("requested_revision")
+        url = f"{vcs.get('vcs', 'git')}+{url}" + (f"@{revision}" if revision else "")
+    if found.get("subdirectory"):
+        url += f"#subdirectory={found['subdirectory']}"
+    editable = (found.get("dir_info") or {}).get("editable")
+    if editable and url.startswith("file://"):
+        return ["-e", f"{unquote(urlsplit(url).path)}[layers]"]
+    return [f"{PACKAGE} @ {url}"]
+
+
+def installed_from() -> list[str]:
+    """`install_args` of the signoff that runs this."""
+    try:
+        text = metadata.distribution("signoff").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        text = None
+    return install_args(text)
+
+
+def noxfile() -> str:
+    return NOX.replace("{install}", json.dumps(installed_from()))
+
 
 CLAIM = """# Claims about the service, each tied to a figure a layer measures;
 # `signoff report` shows each as VERIFIED, REFUTED or UNVERIFIABLE.
@@ -191,7 +234,7 @@ def init(root: Path, source: str, base_url: str | None, force: bool) -> int:
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
     written = [str(target)]
-    for name, body in ((NOXFILE, NOX), (CLAIMS, CLAIM)):
+    for name, body in ((NOXFILE, noxfile()), (CLAIMS, CLAIM)):
         if not (root / name).exists():
             (root / name).write_text(body, encoding="utf-8")
             written.append(str(root / name))

@@ -142,16 +142,28 @@ class _Strict(dict[str, str]):
         raise KeyError(key)
 
 
-def expand(text: str, values: Mapping[str, str], where: str) -> str:
-    """`text` with its `{placeholders}` filled in; an unknown one is a config error."""
+def expand(
+    text: str, values: Mapping[str, str], where: str, env: Mapping[str, str] | None = None
+) -> str:
+    """`text` with its `{placeholders}` filled in from `values`, then from the environment
+    variables `env` when given; an unknown one is a config error that names it alone (never
+    the environment's variables, which may be many and secret)."""
     try:
         names = [name for _, name, _, _ in string.Formatter().parse(text) if name]
     except ValueError as exc:
         raise ConfigError(f"{where}: {text!r} is not a valid template: {exc}.") from None
-    unknown = [n for n in names if n not in values]
+    found = {**(env or {}), **values}
+    unknown = [n for n in names if n not in found]
     if unknown:
+        known = ", ".join("{" + k + "}" for k in sorted(values)) or "none"
+        if env is None:
+            raise ConfigError(
+                f"{where}: {text!r} names {{{unknown[0]}}}, which is not known here "
+                f"(known: {known})."
+            )
         raise ConfigError(
-            f"{where}: {text!r} names {{{unknown[0]}}}, which is not known here "
-            f"(known: {', '.join('{' + k + '}' for k in sorted(values))})."
+            f"{where}: {text!r} names {{{unknown[0]}}}, which is neither a placeholder here "
+            f"({known}) nor a set environment variable.",
+            hint=f"export {unknown[0]}=... before the run, or write the value in its place.",
         )
-    return text.format_map(_Strict(values))
+    return text.format_map(_Strict(found))

@@ -4,6 +4,7 @@ of it), a merge of shards, the report."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -18,17 +19,18 @@ from rich.console import Console
 from signoff import config as config_mod
 from signoff import rundir, schedule, shards
 from signoff.errors import SignoffError, UsageError
-from signoff.layers import LayerContext, find
-from signoff.layers.run import run_layer
+from signoff.layers import Layer, LayerContext, find
+from signoff.layers.run import run_layer, stack_options
 from signoff.records import LayerRecord, Status
 from signoff.report.model import SCHEDULE, profile_layers, read_plan, write_plan
 from signoff.stack.interface import StackHandle
-from signoff.stack.select import choose_provider
+from signoff.stack.select import choose_provider, chosen
 
 console = Console(stderr=True)
 
 
 def stack_up(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    console.print(chosen(cfg, args.stack, args.base_url).describe(), markup=False)
     logs = Path(tempfile.mkdtemp(prefix="signoff-stack-logs-"))
     try:
         provider = choose_provider(cfg, logs, args.stack, args.base_url)
@@ -99,6 +101,15 @@ def _tell(ctx: LayerContext, record: LayerRecord) -> None:
     )
 
 
+def _say_stack(ctx: LayerContext, layers: Iterable[Layer]) -> None:
+    """Which stack provider the layers get and why, said once before any starts (a pytest
+    layer's session starts its stack itself, from the same choice)."""
+    if any(found.stack_in_child or found.starts_stack(ctx.config) for found in layers):
+        with contextlib.suppress(UsageError):  # a bad option is the layer's record to tell
+            ctx = stack_options(ctx)
+        console.print(chosen(ctx.config, ctx.stack, ctx.base_url).describe(), markup=False)
+
+
 def _run_one(ctx: LayerContext) -> LayerRecord:
     """Run one layer (an error inside it becomes its INCONCLUSIVE record) and say how it went."""
     record = run_layer(ctx)
@@ -108,10 +119,12 @@ def _run_one(ctx: LayerContext) -> LayerRecord:
 
 def layer(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     """`signoff layer NAME`: 0 when its record passes, else 1."""
-    find(args.name, cfg)  # an unknown name fails before a run directory is made
+    found = find(args.name, cfg)  # an unknown name fails before a run directory is made
     run = rundir.choose(cfg.run_root, args.run)
     extra = [a for a in args.args if a != "--"]
-    record = _run_one(_context(cfg, args, run, cfg.profile, args.name, extra))
+    ctx = _context(cfg, args, run, cfg.profile, args.name, extra)
+    _say_stack(ctx, [found])
+    record = _run_one(ctx)
     console.print(f"Record: {run / args.name / 'record.json'}")
     return 0 if record.status.passing else 1
 
@@ -147,6 +160,7 @@ def run_profile(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     began = time.perf_counter()
     shard = f" (shard {args.shard})" if args.shard else ""
     console.print(f"Run {run.name}: profile {profile}{shard}, layers {', '.join(layers)}")
+    _say_stack(_context(cfg, args, run, profile, ""), found)
     if steps.parallel > 1:
         console.print(f"Schedule: {steps.describe()}")
     records = schedule.execute(steps, lambda name: _context(cfg, args, run, profile, name), _tell)

@@ -23,6 +23,9 @@ Table = dict[str, Any]
 WHOLE = ("target", "profiles", "layers")
 # Tables whose keys are the user's names (a `*` stands for any one name).
 OPEN = ("load.profiles", "load.profiles.*.budgets", "load.suites")
+# Tables where a list under a name of the user's is a stage table, named after a sign-off
+# profile (checked against the profiles by `signoff.config.stages.check_tables`).
+STAGE_TABLES = ("load.profiles.*",)
 
 
 def defaults() -> Table:
@@ -61,12 +64,12 @@ def _read(path: Path) -> Table:
         raise ConfigError(f"{path} cannot be read: {exc.strerror}.") from exc
 
 
-def _is_open(prefix: str) -> bool:
+def _is_open(prefix: str, patterns: tuple[str, ...] = OPEN) -> bool:
     parts = prefix.rstrip(".").split(".")
     return any(
         len(parts) == len(pattern.split("."))
         and all(p == "*" or p == part for p, part in zip(pattern.split("."), parts, strict=True))
-        for pattern in OPEN
+        for pattern in patterns
     )
 
 
@@ -87,7 +90,8 @@ def merge(base: Table, override: Mapping[str, Any], source: Path, prefix: str = 
             result[key] = merged
             continue
         if key not in base:
-            if prefix and _is_open(prefix):
+            stages = isinstance(value, list) and _is_open(prefix, STAGE_TABLES)
+            if prefix and (_is_open(prefix) or stages):
                 result[key] = value  # an open table: its keys are the user's names
                 continue
             raise ConfigError(

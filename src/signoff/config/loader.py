@@ -24,6 +24,7 @@ from signoff.config.sections import (
     SmokeSettings,
     StackSettings,
 )
+from signoff.config.stages import check_tables
 from signoff.declared import LayerSpec, Profile
 from signoff.errors import ConfigError
 from signoff.target import Target
@@ -113,6 +114,7 @@ def _typed(values: Table, source: Path | None, root: Path) -> Config:
             name: schema.parse(kind, values.get(name, {}), name) for name, kind in KINDS.items()
         }
         _check_files(typed["report"], root)
+        check_tables(typed["load"].profiles, list(typed["profiles"]))
     except ConfigError as exc:
         raise ConfigError(
             f"{source or 'the defaults'}: {exc.message}",

@@ -21,6 +21,8 @@ from signoff.errors import ConfigError
 BUDGET_KEYS = ("p50_ms", "p95_ms", "p99_ms", "error_rate", "min_rps", "recover_s")
 Mode = Literal["closed", "open", "peak", "paced"]
 MODES: tuple[str, ...] = typing.get_args(Mode)
+# the stage table a sign-off profile plays when a load profile has none named after it
+DEFAULT_TABLE = "pr"
 # counts: whole numbers (10.0 is taken as 10), with the least each may be
 WHOLE: dict[str, int | None] = {"users": 0, "windows": 1, "repeat": 1, "users_step": None}
 
@@ -173,7 +175,7 @@ class Recovery:
 @dataclass(frozen=True)
 class LoadProfile:
     """`[load.profiles.<name>]`: a stage table per sign-off profile (`pr`, `release`, ...; a
-    profile without its own plays `pr`), budgets per phase, and the run's options."""
+    profile without its own plays `DEFAULT_TABLE`), budgets per phase, and the run's options."""
 
     tables: dict[str, tuple[StageRow, ...]]
     budgets: dict[str, Budget] = field(default_factory=dict)
@@ -222,9 +224,13 @@ class LoadProfile:
         """The budgets' limits by phase."""
         return {phase: budget.limits() for phase, budget in self.budgets.items()}
 
+    def table_for(self, signoff_profile: str) -> str:
+        """The stage table a run for `signoff_profile` plays: its own, else `DEFAULT_TABLE`."""
+        return signoff_profile if signoff_profile in self.tables else DEFAULT_TABLE
+
     def stages(self, name: str, signoff_profile: str) -> list[Stage]:
         """What a run of this profile (`name`) for `signoff_profile` plays, every phase budgeted."""
-        key = signoff_profile if signoff_profile in self.tables else "pr"
+        key = self.table_for(signoff_profile)
         if key not in self.tables:
             raise ConfigError(f"load.profiles.{name} has no stage table '{key}'.")
         stages = expand(self.tables[key])
@@ -247,3 +253,17 @@ class LoadProfile:
         if self.recovery is not None:
             out["recovery"] = dataclasses.asdict(self.recovery)
         return out
+
+
+def check_tables(profiles: Mapping[str, LoadProfile], signoff_profiles: Sequence[str]) -> None:
+    """Every stage table is named after a sign-off profile: one named after none would never
+    play (a typo, or a profile removed)."""
+    for name, profile in profiles.items():
+        for key in profile.tables:
+            if key not in signoff_profiles:
+                raise ConfigError(
+                    f"'load.profiles.{name}.{key}' is a stage table for the sign-off profile "
+                    f"{key!r}, which does not exist{suggest(key, list(signoff_profiles))}.",
+                    hint=f"add [tool.signoff.profiles.{key}], or rename the table after a "
+                    "sign-off profile.",
+                )

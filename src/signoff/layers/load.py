@@ -10,6 +10,7 @@ read-only deployment is sent only what its handle allows, and the record says so
 from __future__ import annotations
 
 import json
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,8 @@ def work(ctx: LayerContext) -> Evidence:
     plans = [
         plan_mod.build(settings, name, ctx.profile) for name in selected_profiles(ctx, settings)
     ]
+    for plan in plans:
+        print(f"{plan.profile}: {plan.stages_note()}", file=sys.stderr)
     script = _script(ctx)
     workload = Workload(
         settings,
@@ -186,6 +189,7 @@ def evidence(
     declared, evaluated = _counts(plans, outcomes, settings)
     checks = _checks(plans, outcomes)
     figures: dict[str, Any] = {**extra, "profiles": {o.profile: o.figures for o in outcomes}}
+    figures["stages"] = {plan.profile: plan.stages_note() for plan in plans}
     for outcome in outcomes:
         for key in ("breaking_point", "leak_suspect"):
             if key in outcome.figures:
@@ -193,6 +197,10 @@ def evidence(
     failed = sum(1 for c in checks if c.status is Status.FAIL)
     names = ", ".join(p.profile for p in plans)
     mode = f" ({figures['traffic']})" if figures.get("traffic") == "read-only" else ""
+    # a stage table borrowed from another sign-off profile is said where the verdict is read
+    borrowed = [
+        f"{p.profile}: {p.stages_note()}" for p in plans if p.stage_table != p.signoff_profile
+    ]
     return Evidence(
         checks=checks,
         declared=declared,
@@ -204,7 +212,7 @@ def evidence(
             "hdrhistogram": metadata.version("hdrhistogram"),
         },
         summary=f"{names}: {sum(o.requests for o in outcomes)} requests{mode}, "
-        f"{len(checks)} checks, {failed} failed",
+        f"{len(checks)} checks, {failed} failed" + "".join(f"; {b}" for b in borrowed),
     )
 
 

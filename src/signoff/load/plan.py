@@ -30,6 +30,9 @@ class Plan:
     leak_check: bool = False
     min_breaking_users: int = 0
     recovery: Recovery | None = None
+    # the stage table played, and the sign-off profile it was played for
+    stage_table: str = ""
+    signoff_profile: str = ""
 
     @property
     def duration_s(self) -> float:
@@ -42,6 +45,13 @@ class Plan:
     def budget(self, phase: str) -> dict[str, float]:
         """The budget of a phase; numbered phases ("step-3") fall back to their base name."""
         return budget_of(self.budgets, phase)
+
+    def stages_note(self) -> str:
+        """Which stage table the plan plays and why, e.g. "stages 'pr' (profile 'nightly' has
+        none of its own)"."""
+        if self.stage_table == self.signoff_profile:
+            return f"stages '{self.stage_table}' (the profile's own)"
+        return f"stages '{self.stage_table}' (profile '{self.signoff_profile}' has none of its own)"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,6 +75,8 @@ def build(settings: LoadSettings, profile: str, signoff_profile: str) -> Plan:
         leak_check=table.leak_check,
         min_breaking_users=table.min_breaking_users,
         recovery=table.recovery,
+        stage_table=table.table_for(signoff_profile),
+        signoff_profile=signoff_profile,
     )
 
 

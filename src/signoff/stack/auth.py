@@ -29,7 +29,8 @@ def obtain(
     name: str = "signoff",
     from_env: bool = True,
 ) -> str:
-    """The token a client sends; `values` fill the placeholders of commands and login bodies.
+    """The token a client sends; `values`, then the variables of `env`, fill the placeholders
+    of commands and login bodies.
 
     `from_env`: a token in `auth.token_env` wins (a deployment's token); an embedded stack
     makes its own instead.
@@ -40,7 +41,7 @@ def obtain(
     if auth.kind == "none":
         return ""
     if auth.kind == "login":
-        return login(auth, base_url, values, timeout)
+        return login(auth, base_url, values, timeout, env)
     if auth.command:
         return run_command(auth, {**values, "name": name}, env, cwd, timeout)
     raise StackStartError(
@@ -52,7 +53,7 @@ def obtain(
 def run_command(
     auth: Auth, values: Mapping[str, str], env: Mapping[str, str], cwd: Path, timeout: float
 ) -> str:
-    argv = [expand(part, values, "target.auth.command") for part in auth.command]
+    argv = [expand(part, values, "target.auth.command", env) for part in auth.command]
     try:
         done = children.run(argv, env=env, cwd=cwd, capture=True, timeout=timeout)
     except (OSError, children.TimeoutExpired) as exc:
@@ -67,12 +68,22 @@ def run_command(
     return token
 
 
-def login(auth: Auth, base_url: str, values: Mapping[str, str], timeout: float) -> str:
-    url = expand(auth.login_url, values, "target.auth.login_url")
+def login(
+    auth: Auth,
+    base_url: str,
+    values: Mapping[str, str],
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    url = expand(auth.login_url, values, "target.auth.login_url", env)
     if not url.startswith(("http://", "https://")):
         url = f"{base_url.rstrip('/')}/{url.lstrip('/')}"
-    form = {k: expand(v, values, f"target.auth.login_form.{k}") for k, v in auth.login_form.items()}
-    body = {k: expand(v, values, f"target.auth.login_json.{k}") for k, v in auth.login_json.items()}
+    form = {
+        k: expand(v, values, f"target.auth.login_form.{k}", env) for k, v in auth.login_form.items()
+    }
+    body = {
+        k: expand(v, values, f"target.auth.login_json.{k}", env) for k, v in auth.login_json.items()
+    }
     try:
         response = httpx.post(url, data=form or None, json=body or None, timeout=timeout)
     except httpx.HTTPError as exc:

@@ -263,7 +263,7 @@ class LocalProvider(StackProvider):
         return auth.obtain(
             spec,
             self.base_url,
-            {**self.env(), **self.placeholders()},
+            self.placeholders(),
             self.env(),
             self.cwd(),
             self.ready_timeout,

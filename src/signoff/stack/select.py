@@ -23,19 +23,45 @@ class Chosen:
     name: str
     base_url: str
     source: str  # where the name came from, for an error: "--stack", "SIGNOFF_STACK" or ""
+    why: str = ""  # what decided it, for the line a run starts with
+
+    def describe(self) -> str:
+        """One line for the start of a run, e.g. "Stack: local (auto: [target.processes]
+        declared)"."""
+        return f"Stack: {self.name} ({self.why})" if self.why else f"Stack: {self.name}"
 
 
 def chosen(config: Config, choice: str | None = None, base_url: str | None = None) -> Chosen:
     """The one place that ranks the sources: the command line, then the environment
-    (SIGNOFF_STACK, SIGNOFF_BASE_URL), then the config. `auto` is url when a base URL is
-    given, else local: it never picks containers by itself, the local stack being the
-    embedded default."""
-    source = "--stack" if choice else "SIGNOFF_STACK" if os.environ.get("SIGNOFF_STACK") else ""
-    name = choice or os.environ.get("SIGNOFF_STACK") or config.provider
-    url = base_url or os.environ.get("SIGNOFF_BASE_URL") or config.base_url
+    (SIGNOFF_STACK, SIGNOFF_BASE_URL), then the config."""
+    env_stack = os.environ.get("SIGNOFF_STACK", "")
+    env_url = os.environ.get("SIGNOFF_BASE_URL", "")
+    url = base_url or env_url or config.base_url
+    if choice:
+        name, source, why = choice, "--stack", f"--stack {choice}"
+    elif env_stack:
+        name, source, why = env_stack, "SIGNOFF_STACK", f"SIGNOFF_STACK={env_stack}"
+    else:
+        name, source, why = config.provider, "", f'provider = "{config.provider}" in the config'
     if name == "auto":
-        name = "url" if url else "local"
-    return Chosen(name, url, source)
+        asked = "--base-url" if base_url else "SIGNOFF_BASE_URL" if env_url else ""
+        name, why = _auto(config, asked, url)
+    return Chosen(name, url, source, why)
+
+
+def _auto(config: Config, asked: str, url: str) -> tuple[str, str]:
+    """`auto`: a URL the user gave for this run (--base-url, SIGNOFF_BASE_URL) is url; then a
+    service signoff can start wins over the config's `base_url` (which `signoff init` writes
+    from the document's address): processes are local, a compose file alone containers."""
+    if asked:
+        return "url", f"auto: {asked} given"
+    if config.target.startable:
+        return "local", "auto: [target.processes] declared"
+    if config.target.compose.file:
+        return "containers", "auto: [target.compose] declared, no [target.processes]"
+    if url:
+        return "url", "auto: base_url set, no [target.processes] declared"
+    return "local", "auto: the embedded default"
 
 
 def choose_provider(
@@ -46,7 +72,7 @@ def choose_provider(
     coverage_dir: Path | None = None,
     service_env: dict[str, str] | None = None,
 ) -> StackProvider:
-    """The provider `chosen` names, set up from the config; `auto` never picks containers."""
+    """The provider `chosen` names, set up from the config."""
     pick = chosen(config, choice, base_url)
     if pick.name not in CHOICES:
         raise UsageError(

@@ -53,7 +53,7 @@ class UrlProvider(StackProvider):
                 hint="pass --base-url http://host:port or set SIGNOFF_BASE_URL.",
             )
         env = dict(os.environ)
-        token = auth.obtain(self.target.auth, self.base_url, env, env, self.root, self.timeout)
+        token = auth.obtain(self.target.auth, self.base_url, {}, env, self.root, self.timeout)
         ready = absolute(self.base_url, self.target.ready_path)
         try:
             response = httpx.get(ready, timeout=self.timeout)
