@@ -30,7 +30,16 @@ from signoff.layers import Layer, LayerContext
 from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, inconclusive, write_record
 
-__all__ = ["Group", "Schedule", "earlier_times", "execute", "parse_shard", "plan", "share"]
+__all__ = [
+    "Group",
+    "Schedule",
+    "earlier_times",
+    "execute",
+    "parse_shard",
+    "plan",
+    "share",
+    "timing_layers",
+]
 
 INTERRUPTED = "The run was interrupted while this layer ran."
 RunOne = Callable[[LayerContext], LayerRecord]
@@ -275,7 +284,20 @@ def shardable(layers: Sequence[Layer]) -> list[str]:
     return [layer.name for layer in layers if not layer.after_all]
 
 
-def share(names: Sequence[str], k: int, n: int) -> list[str]:
-    """Shard K of N's layers: dealt round-robin in the profile's order (the first layer to
-    shard 1, the second to shard 2, …), so every shard computes the same split alone."""
-    return list(names[k - 1 :: n])
+def share(names: Sequence[str], k: int, n: int, alone: Sequence[str] = ()) -> list[str]:
+    """Shard K of N's layers, in the profile's order, so every shard computes the same split
+    alone: the layers that time things (`alone`, which run by themselves in any run) one to a
+    shard from shard 1, as a long timing layer beside anything else would set the slowest
+    shard's time; then the others round-robin over the shards that got none (over all of
+    them when every shard got one)."""
+    timing = [name for name in names if name in alone]
+    others = [name for name in names if name not in alone]
+    dealt: dict[str, int] = {name: i % n + 1 for i, name in enumerate(timing)}
+    free = [j for j in range(1, n + 1) if j not in dealt.values()] or list(range(1, n + 1))
+    dealt.update({name: free[i % len(free)] for i, name in enumerate(others)})
+    return [name for name in names if dealt[name] == k]
+
+
+def timing_layers(layers: Sequence[Layer]) -> list[str]:
+    """The layers that run alone (`exclusive_cpu`), as `share` deals them."""
+    return [layer.name for layer in layers if layer.exclusive_cpu]

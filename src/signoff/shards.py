@@ -26,7 +26,7 @@ from signoff.errors import EvidenceError, UsageError
 from signoff.layers import Layer, LayerContext, find
 from signoff.records import inconclusive, write_record
 from signoff.report.model import MERGED, PLAN_NAME, SHARD, read_plan, write_plan
-from signoff.schedule import Tell, execute, parse_shard, plan, shardable, share
+from signoff.schedule import Tell, execute, parse_shard, plan, shardable, share, timing_layers
 
 __all__ = ["ShardRun", "merge", "shard_plan"]
 
@@ -55,12 +55,13 @@ def shard_plan(
             f"{n} shards are more than the {len(dealt)} layers the profile shares out.",
             hint=f"split it into at most {len(dealt)} shards.",
         )
-    mine = share(dealt, k, n)
     whole = {
         "layers": [layer.name for layer in layers],
         "required": list(required),
         "after_all": [layer.name for layer in layers if layer.after_all],
+        "alone": timing_layers(layers),
     }
+    mine = share(dealt, k, n, whole["alone"])
     found = commit(config.root)
     extra = {SHARD: f"{k}/{n}", WHOLE: whole, "root": str(config.root)}
     return (
@@ -107,6 +108,7 @@ def read_shard(run_root: Path, name: str) -> ShardRun:
         k, n = parse_shard(str(found[SHARD]))
         whole = {key: [str(v) for v in found[WHOLE][key]] for key in ("layers", "required")}
         whole["after_all"] = [str(v) for v in found[WHOLE]["after_all"]]
+        whole["alone"] = [str(v) for v in found[WHOLE].get("alone", [])]
         layers = [str(v) for v in found["layers"]]
         at = found.get("commit")
         profile, root = str(found["profile"]), str(found["root"])
@@ -136,7 +138,7 @@ def check_whole(shards: Sequence[ShardRun]) -> None:
             twice = f"{seen[other.k].path.name} and {other.path.name}"
             raise UsageError(f"Shard {other.label} is given twice ({twice}).")
         seen[other.k] = other
-        expected = share(_dealt(other.whole), other.k, other.n)
+        expected = share(_dealt(other.whole), other.k, other.n, other.whole["alone"])
         if other.layers != expected:
             ran, due = ", ".join(other.layers), ", ".join(expected)
             raise UsageError(f"Shard {other.label} ({other.path.name}) ran {ran}, not {due}.")
@@ -173,7 +175,9 @@ def _missing(shards: Sequence[ShardRun]) -> dict[str, list[str]]:
     first, given = shards[0], {s.k for s in shards}
     dealt = _dealt(first.whole)
     return {
-        f"{k}/{first.n}": share(dealt, k, first.n) for k in range(1, first.n + 1) if k not in given
+        f"{k}/{first.n}": share(dealt, k, first.n, first.whole["alone"])
+        for k in range(1, first.n + 1)
+        if k not in given
     }
 
 
