@@ -1,13 +1,12 @@
-"""The order and company of a run's layers: which run side by side, which alone, which last,
-and which share of a profile's layers one shard of it runs.
+"""The order and company of a run's layers: which run side by side, which alone, which last
+(`signoff.shards` deals a profile's layers out to shards).
 
 `plan` turns the profile's layers into groups, run one group after the other: ordinary
 layers side by side up to the limit, each `exclusive_cpu` layer alone (its verdict depends on
 timing), the `after_all` layers last (they combine the others' evidence). Within a group the
 layers that took longest in earlier runs start first (a long layer started last would finish
 alone), then the ones never timed, in the profile's order. With a limit of 1 the profile runs
-as written, one layer after another. `execute` runs the groups; `share` deals a profile's
-layers out to shards.
+as written, one layer after another. `execute` runs the groups.
 """
 
 from __future__ import annotations
@@ -35,10 +34,7 @@ __all__ = [
     "Schedule",
     "earlier_times",
     "execute",
-    "parse_shard",
     "plan",
-    "share",
-    "timing_layers",
 ]
 
 INTERRUPTED = "The run was interrupted while this layer ran."
@@ -269,35 +265,3 @@ def _signal_children(sig: int) -> None:
         else:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, sig)
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """`K/N` as (K, N), with 1 <= K <= N."""
-    k, sep, n = text.partition("/")
-    if sep and k.strip().isdigit() and n.strip().isdigit() and 1 <= int(k) <= int(n):
-        return int(k), int(n)
-    raise UsageError(f"--shard needs K/N with 1 <= K <= N, such as 2/3, not {text!r}.")
-
-
-def shardable(layers: Sequence[Layer]) -> list[str]:
-    """The layers shards share out: all but the `after_all` ones, which run at the merge."""
-    return [layer.name for layer in layers if not layer.after_all]
-
-
-def share(names: Sequence[str], k: int, n: int, alone: Sequence[str] = ()) -> list[str]:
-    """Shard K of N's layers, in the profile's order, so every shard computes the same split
-    alone: the layers that time things (`alone`, which run by themselves in any run) one to a
-    shard from shard 1, as a long timing layer beside anything else would set the slowest
-    shard's time; then the others round-robin over the shards that got none (over all of
-    them when every shard got one)."""
-    timing = [name for name in names if name in alone]
-    others = [name for name in names if name not in alone]
-    dealt: dict[str, int] = {name: i % n + 1 for i, name in enumerate(timing)}
-    free = [j for j in range(1, n + 1) if j not in dealt.values()] or list(range(1, n + 1))
-    dealt.update({name: free[i % len(free)] for i, name in enumerate(others)})
-    return [name for name in names if dealt[name] == k]
-
-
-def timing_layers(layers: Sequence[Layer]) -> list[str]:
-    """The layers that run alone (`exclusive_cpu`), as `share` deals them."""
-    return [layer.name for layer in layers if layer.exclusive_cpu]

@@ -26,7 +26,7 @@ from signoff.errors import EvidenceError, UsageError
 from signoff.layers import Layer, LayerContext, find
 from signoff.records import inconclusive, write_record
 from signoff.report.model import MERGED, PLAN_NAME, SHARD, read_plan, write_plan
-from signoff.schedule import Tell, execute, parse_shard, plan, shardable, share, timing_layers
+from signoff.schedule import Tell, execute, plan
 
 __all__ = ["ShardRun", "merge", "shard_plan"]
 
@@ -241,3 +241,35 @@ def merge(
         raise
     rundir.point_latest(run)
     return run
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`K/N` as (K, N), with 1 <= K <= N."""
+    k, sep, n = text.partition("/")
+    if sep and k.strip().isdigit() and n.strip().isdigit() and 1 <= int(k) <= int(n):
+        return int(k), int(n)
+    raise UsageError(f"--shard needs K/N with 1 <= K <= N, such as 2/3, not {text!r}.")
+
+
+def shardable(layers: Sequence[Layer]) -> list[str]:
+    """The layers shards share out: all but the `after_all` ones, which run at the merge."""
+    return [layer.name for layer in layers if not layer.after_all]
+
+
+def share(names: Sequence[str], k: int, n: int, alone: Sequence[str] = ()) -> list[str]:
+    """Shard K of N's layers, in the profile's order, so every shard computes the same split
+    alone: the layers that time things (`alone`, which run by themselves in any run) one to a
+    shard from shard 1, as a long timing layer beside anything else would set the slowest
+    shard's time; then the others round-robin over the shards that got none (over all of
+    them when every shard got one)."""
+    timing = [name for name in names if name in alone]
+    others = [name for name in names if name not in alone]
+    dealt: dict[str, int] = {name: i % n + 1 for i, name in enumerate(timing)}
+    free = [j for j in range(1, n + 1) if j not in dealt.values()] or list(range(1, n + 1))
+    dealt.update({name: free[i % len(free)] for i, name in enumerate(others)})
+    return [name for name in names if dealt[name] == k]
+
+
+def timing_layers(layers: Sequence[Layer]) -> list[str]:
+    """The layers that run alone (`exclusive_cpu`), as `share` deals them."""
+    return [layer.name for layer in layers if layer.exclusive_cpu]
