@@ -131,7 +131,7 @@ def test_a_group_the_lockfile_lacks_is_refused() -> None:
         ("uv.lock", "[[package]]", "[[packages]]", "[[package]] is missing"),
         ("poetry.lock", 'version = "3.10"\n', "", "idna has no version"),
         ("pylock.toml", "lock-version = '1.0'", "lock-version = '2.0'", "lock-version is '2.0'"),
-        ("pylock.toml", "in dependency_groups", "in dependency_group", "cannot be read"),
+        ("pylock.toml", "in dependency_groups", "in dependency_group", "Expected a marker"),
     ],
 )
 def test_a_malformed_lockfile_is_one_sentence_with_a_hint(
@@ -220,6 +220,7 @@ def test_a_vulnerable_pylock_fails_the_audit(tmp_path: Path) -> None:
             "the project root has 2 lockfiles (poetry.lock, uv.lock)",
         ),
         ("", {}, "The target names no requirements file to audit."),
+        ('requirements = "uv.lock"', {}, "uv.lock does not exist."),
         ('requirements = "requirements.txt"\ndependency_groups = ["dev"]', {}, "which has none"),
     ],
 )

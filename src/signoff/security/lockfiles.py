@@ -77,8 +77,7 @@ def read(path: Path, groups: Sequence[str] = ()) -> Locked:
     if form is None or not path.is_file():
         raise ConfigError(
             f"The lockfile {path} does not exist.",
-            hint="set [tool.signoff.target] requirements to the service's lockfile "
-            "(uv.lock, poetry.lock, pylock.toml) or pinned requirements file.",
+            hint="set [tool.signoff.target] requirements to the service's lockfile or pins.",
         )
     chosen = frozenset(canonicalize_name(g) for g in groups)
     try:
@@ -294,9 +293,7 @@ def _installed(
 
         return holds(chosen) or not holds(every)
     except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName) as exc:
-        raise _Unreadable(
-            f"{name} has the marker {marker!r}, which cannot be read: {exc}"
-        ) from None
+        raise _Unreadable(f"{name} has the marker {marker!r}: {exc}") from None
 
 
 _READERS = {"uv.lock": _uv, "poetry.lock": _poetry, "pylock.toml": _pylock}
