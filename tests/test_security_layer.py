@@ -29,9 +29,11 @@ def audit(
     code: str = CLEAN,
     requirements: str = "idna==3.10\n",
     waivers: str = "",
+    target: str = 'requirements = "requirements.txt"',
     **settings: str,
 ) -> LayerRecord:
-    """Write a project with one source file and run the audit layer on it."""
+    """Write a project with one source file and run the audit layer on it; `target` holds the
+    `[target]` lines beside source_paths."""
     (tmp_path / "src").mkdir(parents=True, exist_ok=True)
     (tmp_path / "src" / "app.py").write_text(code)
     (tmp_path / "requirements.txt").write_text(requirements)
@@ -44,8 +46,9 @@ def audit(
         **settings,
     }
     table = "\n".join(f"{key} = {value}" for key, value in values.items())
-    target = 'source_paths = ["src"]\nrequirements = "requirements.txt"\n'
-    (tmp_path / "signoff.toml").write_text(f"[target]\n{target}\n[audit]\n{table}\n")
+    (tmp_path / "signoff.toml").write_text(
+        f'[target]\nsource_paths = ["src"]\n{target}\n\n[audit]\n{table}\n'
+    )
     cfg = config.load(tmp_path)
     record = run_layer(
         LayerContext(run_dir=tmp_path / "run", config=cfg, profile="pr", name="audit")

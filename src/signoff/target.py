@@ -116,8 +116,11 @@ class Target:
     # Python packages whose coverage counts, and the source folders bandit scans
     coverage_packages: list[str] = field(default_factory=list)
     source_paths: list[str] = field(default_factory=list)
-    # pinned requirements (or a pyproject.toml) that pip-audit audits
+    # what pip-audit audits: pinned requirements or a lockfile (uv.lock, poetry.lock,
+    # pylock.toml); "" = the one lockfile in the project root
     requirements: str = ""
+    # a lockfile's dev groups audited beside its main dependencies (docs/your-service.md §6)
+    dependency_groups: list[str] = field(default_factory=list)
     auth: Auth = field(default_factory=Auth)
     compose: Compose = field(default_factory=Compose)
 

@@ -16,7 +16,7 @@ from signoff.errors import ConfigError, EvidenceError, SignoffError
 from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.records import Evidence
-from signoff.security import gate
+from signoff.security import gate, lockfiles
 from signoff.security import waivers as waivers_mod
 from signoff.security.advisories import AdvisoryDB
 from signoff.security.bandit_runner import run_bandit
@@ -43,6 +43,9 @@ class _Audit:
         self.evidence = gate.Evidence(http_enabled=self.settings.http_checks)
         self.source: dict[str, Any] = {"source": self.settings.source}
         self.warnings: list[str] = []
+        # which file said what the service depends on, for the record
+        self.dependencies: dict[str, Any] = {}
+        self.dependency_path: Path | None = None
 
     def path(self, value: str) -> Path | None:
         """A setting's file relative to the project root ("": none)."""
@@ -101,17 +104,13 @@ class _Audit:
         output = self.folder / "pip-audit.json"
         timeout = self.settings.tool_timeout
         try:
-            if not self.ctx.config.target.requirements:
-                raise EvidenceError(
-                    "The target names no requirements file to audit.",
-                    hint="set [tool.signoff.target] requirements to its pinned requirements.",
-                )
-            requirements = (self.root / self.ctx.config.target.requirements).resolve()
+            requirements = self.requirements()
             source, snapshot = self.advisory_source()
             self.source["source"] = source
             self.evidence.declared_dependencies = len(requirement_names(requirements))
             if self.evidence.declared_dependencies == 0:
-                self.evidence.problems["pip-audit"] = f"{requirements} names no dependencies."
+                problem = f"{self.dependency_path} names no dependencies."
+                self.evidence.problems["pip-audit"] = problem
                 return
             if snapshot is not None:
                 db = AdvisoryDB(snapshot)
@@ -125,6 +124,50 @@ class _Audit:
             self.evidence.problems["pip-audit"] = _problem(exc)
         self.keep("pip_audit", output)
         self.keep("pip_audit_log", output.parent / "pip-audit.log")
+
+    def requirements(self) -> Path:
+        """The pinned requirements pip-audit audits: the file the target names, or the pins of a
+        lockfile (named, or the one in the project root) written into the layer's folder."""
+        target = self.ctx.config.target
+        path, how = self.dependency_file(target.requirements)
+        self.dependency_path = path
+        self.dependencies = {"file": os.path.relpath(path, self.root), "how": how}
+        if lockfiles.kind(path) is None:
+            if target.dependency_groups:
+                raise ConfigError(
+                    f"[tool.signoff.target] dependency_groups names groups, and {path} is a "
+                    "requirements file, which has none.",
+                    hint="name the service's lockfile in requirements, or set "
+                    "dependency_groups = [].",
+                )
+            return path
+        locked = lockfiles.read(path, target.dependency_groups)
+        pins = self.folder / f"pins-from-{path.name}.txt"
+        pins.write_text(locked.requirements(), encoding="utf-8")
+        self.keep("pins", pins)
+        self.dependencies.update(groups=["main", *locked.groups], pins=len(locked.pins))
+        if locked.note:
+            self.warnings.append(locked.note)
+        return pins
+
+    def dependency_file(self, named: str) -> tuple[Path, str]:
+        """The file that says which dependencies the service has, and how it was chosen."""
+        if named:
+            return (self.root / named).resolve(), "named by [target] requirements"
+        found = lockfiles.found_in(self.root)
+        if len(found) == 1:
+            return found[0], "the one lockfile in the project root"
+        if found:
+            raise EvidenceError(
+                "The target names no requirements file to audit, and the project root has "
+                f"{len(found)} lockfiles ({', '.join(p.name for p in found)}).",
+                hint="set [tool.signoff.target] requirements to the one the service installs.",
+            )
+        raise EvidenceError(
+            "The target names no requirements file to audit.",
+            hint="set [tool.signoff.target] requirements to its pinned requirements or its "
+            "lockfile (uv.lock, poetry.lock, pylock.toml).",
+        )
 
     def offline(
         self, requirements: Path, output: Path, db: AdvisoryDB, timeout: float
@@ -203,13 +246,20 @@ def work(ctx: LayerContext) -> Evidence:
         "pip-audit": ev.audit.version if ev.audit else "",
     }
     summary = verdict.summary
+    if audit.dependencies.get("how", "").startswith("the one lockfile"):
+        summary += f"; audited {audit.dependencies['file']}, the one lockfile in the project root"
     if audit.warnings:
         summary += f"; warning: {audit.warnings[0]}"
     return Evidence(
         checks=verdict.checks,
         declared=verdict.declared,
         evaluated=verdict.evaluated,
-        figures={**verdict.figures, "advisory_source": audit.source, "warnings": audit.warnings},
+        figures={
+            **verdict.figures,
+            "advisory_source": audit.source,
+            "dependency_file": audit.dependencies,
+            "warnings": audit.warnings,
+        },
         artifacts=ev.artifacts,
         tools={name: version for name, version in tools.items() if version},
         summary=summary,

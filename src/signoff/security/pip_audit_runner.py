@@ -79,7 +79,7 @@ def requirement_names(path: Path) -> list[str]:
     if not path.is_file():
         raise ConfigError(
             f"The requirements file {path} does not exist.",
-            hint="set [tool.signoff.audit] requirements to the stack's pinned set.",
+            hint="set [tool.signoff.target] requirements to the stack's pinned set or lockfile.",
         )
     names: list[str] = []
     for raw in path.read_text(encoding="utf-8").splitlines():
