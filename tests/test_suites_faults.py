@@ -105,9 +105,9 @@ STALE_PATHS = {
         "behind_the_services_back",
         [
             rf"{TENANT_SUMMARY} stayed stale after run \d+'s summary was corrected in PostgreSQL"
-            r" and its TTL of 5 s elapsed",
+            r" and its TTL of [0-9.]+ s elapsed",
             rf"{JOB_SUMMARY} stayed stale after run \d+'s summary was corrected in PostgreSQL"
-            r" and its TTL of 5 s elapsed",
+            r" and its TTL of [0-9.]+ s elapsed",
         ],
     ),
 }

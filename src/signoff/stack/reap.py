@@ -183,6 +183,12 @@ def end_run(label: RunLabel) -> int:
         if time.monotonic() > deadline:
             break
         time.sleep(0.05)
+    # each recorded group at once: killed one by one, a shell whose child died first would
+    # go on (and exit by itself) before its own kill arrived
+    for entry in label.processes.values():
+        leader = entry.get("pid")
+        if leader in members and start_time(leader) == members[leader]:
+            signal_group(leader, signal.SIGKILL)
     for pid, start in members.items():
         if start_time(pid) == start:  # still the same process, not a reused PID
             with contextlib.suppress(ProcessLookupError, PermissionError):
