@@ -12,10 +12,8 @@ from signoff import config
 from signoff.layers import LayerContext
 from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status
-from tests.test_load_saturation import static_url
 
 pytestmark = pytest.mark.stack
-__all__ = ["static_url"]
 
 
 def _few(

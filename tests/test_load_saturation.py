@@ -5,41 +5,20 @@ also with Locust's web UI on."""
 
 from __future__ import annotations
 
-import signal
-import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
 from signoff import config
-from signoff.children import end_group, spawn
 from signoff.layers import LayerContext
 from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status
-from signoff.stack.procs import free_port, port_open
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture(scope="module")
-def static_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path_factory.mktemp("static") / "static.log").open("wb")
-    proc = spawn([sys.executable, "-m", "signoff.load.static", "127.0.0.1", str(port)], stdout=log)
-    try:
-        deadline = time.monotonic() + 10
-        while not port_open(port) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert port_open(port), "the static target did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        end_group(proc, signal.SIGTERM, 5.0)
-        log.close()
 
 
 def _flood(

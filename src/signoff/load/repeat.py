@@ -2,12 +2,12 @@
 every play together: more requests narrow the intervals until they clear the budget.
 
 A phase is undecided when a latency or error-rate budget's interval straddles it; once a budget
-has failed, nothing is played again. A phase that
-saturated the generator is not played again: what it lacked was a generator, not requests. On
-a busy machine it is (a met budget stays met; a failed one is excused as in any play). Each
-play is its phase's stage alone (its users and spawn rate, from none), in
-`<profile>/repeat-<phase>-<n>/`; the throughput is the first play's, as its per-second series
-is one play's. The stress profile, which stops at its breaking point, is not repeated.
+has failed, nothing is played again. A phase that saturated the generator is not played again:
+what it lacked was a generator, not requests. On a busy machine it is (a met budget stays met;
+a failed one is excused as in any play). Each play is its phase's stage alone (its users and
+spawn rate, from none), in `<profile>/repeat-<phase>-<n>/`; the throughput is the first play's,
+as its per-second series is one play's. The stress profile, which stops at its breaking point,
+is not repeated.
 """
 
 from __future__ import annotations
