@@ -22,20 +22,28 @@ def _few(
     url: str,
     repeats: int,
     budget: dict[str, float] | None = None,
+    before: dict[str, float] | None = None,
 ) -> LayerRecord:
-    # 4 users for 4 s at 0.2-0.4 s think: about 55 requests a play, fewer than a p95 needs
-    stage = {"phase": "few", "duration_s": 4.0, "users": 4, "spawn_rate": 4.0}
+    """The profile "few" (`budget`, default a p95 of 500 ms), after a profile "first" with the
+    budget `before` when one is given."""
+    profiles = {"few": _profile("few", budget or {"p95_ms": 500})}
+    if before is not None:
+        profiles = {"first": _profile("first", before), **profiles}
     load = {
         "locustfile": "",
         "repeats": repeats,
         "mix": {"operations": [{"name": "GET /ping"}], "think_s": [0.2, 0.4]},
-        "profiles": {
-            "few": {"mode": "closed", "pr": [stage], "budgets": {"few": budget or {"p95_ms": 500}}}
-        },
+        "profiles": profiles,
     }
     cfg = config.load(overrides={"load": load})
     monkeypatch.setenv(cfg.target.auth.token_env, "unused")
-    return run_layer(LayerContext(tmp_path, cfg, "pr", ["few"], "url", url, "load"))
+    return run_layer(LayerContext(tmp_path, cfg, "pr", list(profiles), "url", url, "load"))
+
+
+def _profile(phase: str, budget: dict[str, float]) -> dict[str, object]:
+    # 4 users for 4 s at 0.2-0.4 s think: about 55 requests a play, fewer than a p95 needs
+    stage = {"phase": phase, "duration_s": 4.0, "users": 4, "spawn_rate": 4.0}
+    return {"mode": "closed", "pr": [stage], "budgets": {phase: budget}}
 
 
 def _p95(record: LayerRecord) -> list[str]:
@@ -73,4 +81,14 @@ def test_a_failed_budget_is_not_played_again(
     record = _few(tmp_path, monkeypatch, static_url, repeats=4, budget=budget)
     assert record.status is Status.FAIL, record.reasons
     assert record.figures["profiles"]["few"]["repeats"] == {}
+    assert not (tmp_path / "load" / "few" / "repeat-few-1").exists()
+
+
+def test_after_a_failed_profile_a_later_one_is_not_played_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, static_url: str
+) -> None:
+    record = _few(tmp_path, monkeypatch, static_url, repeats=4, before={"p50_ms": 0.001})
+    assert record.status is Status.FAIL, record.reasons
+    assert record.figures["profiles"]["few"]["repeats"] == {}
+    assert any("would decide it" in s for s in _p95(record)), _p95(record)
     assert not (tmp_path / "load" / "few" / "repeat-few-1").exists()

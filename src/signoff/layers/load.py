@@ -90,7 +90,11 @@ def work(ctx: LayerContext) -> Evidence:
             ops = workload.operations(plan.mode, script == BUILTIN_LOCUSTFILE)
             payload = {"operations": [op.to_json() for op in ops]}
             folder = ctx.folder / plan.profile
-            outcomes.append(run_profile(plan, launch, settings, ctx.run_dir, folder, payload))
+            # once a profile has failed a budget, no replay of a later one could turn the verdict
+            replays = not any(c.status is Status.FAIL for o in outcomes for c in o.checks)
+            outcomes.append(
+                run_profile(plan, launch, settings, ctx.run_dir, folder, payload, replays)
+            )
     finally:
         chosen = workload.figures()
         if chosen:

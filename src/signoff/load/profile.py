@@ -43,14 +43,17 @@ def run_profile(
     run_dir: Path,
     folder: Path,
     payload: dict[str, Any],
+    replays: bool = True,
 ) -> Outcome:
+    """Play the plan and judge it; with `replays`, an undecided phase is played again."""
     run = run_locust(plan, payload, folder, launch, settings)
 
     def play(single: Plan, n: int) -> LocustRun:
         again = folder / f"repeat-{single.phases[0]}-{n}"
         return run_locust(single, payload, again, launch, settings)
 
-    return judge_run(plan, run, settings, run_dir, launch.metrics or Metrics(), play)
+    metrics = launch.metrics or Metrics()
+    return judge_run(plan, run, settings, run_dir, metrics, play if replays else None)
 
 
 def judge_run(
