@@ -147,13 +147,15 @@ def test_the_plan_is_computed_from_each_layers_needs(tmp_path: Path) -> None:
 
 
 def test_a_second_run_starts_the_layer_that_took_longest_first(tmp_path: Path) -> None:
-    # three layers, two at once: "slow" listed last would start last and finish alone
-    root = write_project(tmp_path, ["a", "b", "slow"], seconds=0.3)
+    # three layers, two at once: "slow" listed last would start last and finish alone; their
+    # times (0.2, 1 and 2 s) are far enough apart that noise cannot swap them
+    root = write_project(tmp_path, ["a", "b", "slow"], seconds=0.2)
     text = (root / "signoff.toml").read_text(encoding="utf-8")
+    b, slow = text.index("[layers.b]"), text.index("[layers.slow]")
+    text = text[:b] + text[b:slow].replace("sleep 0.2", "sleep 1", 1) + text[slow:]
     slow = text.index("[layers.slow]")
-    (root / "signoff.toml").write_text(
-        text[:slow] + text[slow:].replace("sleep 0.3", "sleep 2", 1), encoding="utf-8"
-    )
+    text = text[:slow] + text[slow:].replace("sleep 0.2", "sleep 2", 1)
+    (root / "signoff.toml").write_text(text, encoding="utf-8")
     first, _ = run(root, "--parallel", "2")
     assert json.loads((first / "run.json").read_text())["schedule"]["groups"][0]["layers"] == [
         "a",
@@ -162,7 +164,7 @@ def test_a_second_run_starts_the_layer_that_took_longest_first(tmp_path: Path) -
     ]  # nothing timed yet: the profile's order
     second, _ = run(root, "--parallel", "2")
     order = json.loads((second / "run.json").read_text())["schedule"]["groups"][0]["layers"]
-    assert order == ["slow", "a", "b"]
+    assert order == ["slow", "b", "a"]
     found = spans(second, ["a", "b", "slow"])
     assert found["slow"][0] <= min(found["a"][0], found["b"][0]) + 0.2
     # the whole run: the slow layer's time, the two short ones beside it
