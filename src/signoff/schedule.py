@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from signoff.children import TEARDOWN_S, signal_group
 from signoff.errors import UsageError
 from signoff.layers import Layer, LayerContext
 from signoff.layers.run import run_layer
+from signoff.layers.shared import SharedStacks
 from signoff.records import LayerRecord, inconclusive, write_record
 
 __all__ = [
@@ -152,18 +153,28 @@ def execute(
     run_one: RunOne = run_layer,
 ) -> dict[str, LayerRecord]:
     """Run every group in turn, `tell` each layer's record as it finishes, and return them all.
+    The read-only layers of a group share one stack (`signoff.layers.shared`).
     A layer that runs alone runs in this thread (an interrupt reaches its child directly, as
     ever); a group side by side runs a thread per layer, each waiting on its layer's children."""
     records: dict[str, LayerRecord] = {}
     for group in schedule.groups:
-        if len(group.layers) == 1 or schedule.parallel == 1:
-            for name in group.layers:
-                ctx = context(name)
-                records[name] = run_one(ctx)
-                tell(ctx, records[name])
-        else:
-            limit = min(schedule.parallel, len(group.layers))
-            records.update(_together(group.layers, limit, context, tell, run_one))
+        # the read-only layers of a group share one stack, stopped when the group is done
+        shared = SharedStacks()
+
+        def sharing(name: str, shared: SharedStacks = shared) -> LayerContext:
+            return replace(context(name), shared=shared)
+
+        try:
+            if len(group.layers) == 1 or schedule.parallel == 1:
+                for name in group.layers:
+                    ctx = sharing(name)
+                    records[name] = run_one(ctx)
+                    tell(ctx, records[name])
+            else:
+                limit = min(schedule.parallel, len(group.layers))
+                records.update(_together(group.layers, limit, sharing, tell, run_one))
+        finally:
+            shared.close()
     return records
 
 

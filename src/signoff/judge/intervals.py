@@ -12,7 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import stats  # type: ignore[import-untyped]
+
+# scipy.special, not scipy.stats: the same functions, and half a second less to import in
+# every run and report
+from scipy import special  # type: ignore[import-untyped]
 
 from signoff.records import Check, Status
 
@@ -55,11 +58,17 @@ def quantile_ranks(n: int, q: float, confidence: float = CONFIDENCE) -> tuple[in
     no upper bound (a 95th percentile needs 72 samples for one at 95 %).
     """
     tail = _tail(confidence)
-    below = int(stats.binom.ppf(tail, n, q))
-    if stats.binom.cdf(below, n, q) > tail:
+    below = _binom_ppf(tail, n, q)
+    if below >= 0 and special.bdtr(below, n, q) > tail:
         below -= 1  # the largest count whose lower tail is still within `tail`
-    upper = int(stats.binom.ppf(1.0 - tail, n, q)) + 1
+    upper = _binom_ppf(1.0 - tail, n, q) + 1
     return max(below + 1, 0), min(upper, n + 1)
+
+
+def _binom_ppf(p: float, n: int, q: float) -> int:
+    """The smallest count k of Binomial(n, q) with P(X <= k) >= p (scipy.stats.binom.ppf)."""
+    k = max(math.ceil(float(special.bdtrik(p, n, q))), 0)
+    return k - 1 if k > 0 and special.bdtr(k - 1, n, q) >= p else k
 
 
 def least_samples(q: float, confidence: float = CONFIDENCE) -> int:
@@ -114,8 +123,8 @@ def rate_interval(events: float, n: float, confidence: float = CONFIDENCE) -> In
     if n <= 0:
         raise ValueError("a rate needs at least one sample")
     tail = _tail(confidence)
-    low = float(stats.beta.ppf(tail, events, n - events + 1)) if events > 0 else 0.0
-    high = float(stats.beta.ppf(1.0 - tail, events + 1, n - events)) if events < n else 1.0
+    low = float(special.betaincinv(events, n - events + 1, tail)) if events > 0 else 0.0
+    high = float(special.betaincinv(events + 1, n - events, 1.0 - tail)) if events < n else 1.0
     return Interval(events / n, low, high, round(n), confidence)
 
 
@@ -134,7 +143,7 @@ def mean_interval(series: Sequence[float], confidence: float = CONFIDENCE) -> In
 
 def spread_at(sd: float, n: int, confidence: float = CONFIDENCE) -> float:
     """Half the width of a t interval of a mean of `n` values with standard deviation `sd`."""
-    return float(stats.t.ppf(1.0 - _tail(confidence), n - 1)) * sd / math.sqrt(n)
+    return float(special.stdtrit(n - 1, 1.0 - _tail(confidence))) * sd / math.sqrt(n)
 
 
 def with_run_margin(interval: Interval, margin: float) -> Interval:

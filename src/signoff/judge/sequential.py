@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from scipy import stats  # type: ignore[import-untyped]
+from scipy import special  # type: ignore[import-untyped]
 
 SPENDING = ("pocock", "obrien-fleming")
 
@@ -35,7 +35,7 @@ def spent(t: float, alpha: float, rule: str) -> float:
     if rule == "pocock":
         return alpha * math.log1p((math.e - 1) * t)
     if rule == "obrien-fleming":
-        return float(2 - 2 * stats.norm.cdf(stats.norm.ppf(1 - alpha / 2) / math.sqrt(t)))
+        return float(2 - 2 * special.ndtr(special.ndtri(1 - alpha / 2) / math.sqrt(t)))
     raise ValueError(f"unknown spending rule {rule!r}")
 
 

@@ -13,13 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from signoff.config import Config
 from signoff.declared import LayerSpec
 from signoff.errors import UsageError
 from signoff.records import Evidence, LayerRecord
 from signoff.stack.interface import StackHandle
+
+if TYPE_CHECKING:
+    from signoff.layers.shared import SharedStacks
 
 ENTRY_POINTS = "signoff.layers"
 StackNeed = Literal["none", "own", "shared-read-only"]
@@ -29,7 +32,8 @@ StackNeed = Literal["none", "own", "shared-read-only"]
 class LayerContext:
     """What a layer's work gets: its name, the run, the config, the sign-off profile, the
     user's arguments, the stack choice (`--stack`, `--base-url`, the service's environment)
-    and, when the harness started a stack for the work, its handle."""
+    and, when the harness started a stack for the work, its handle. `shared`: the run's
+    stacks for read-only layers (None: each layer starts its own, as `signoff layer` does)."""
 
     run_dir: Path
     config: Config
@@ -40,6 +44,7 @@ class LayerContext:
     name: str = ""
     handle: StackHandle | None = None
     service_env: dict[str, str] = field(default_factory=dict)
+    shared: SharedStacks | None = None
 
     @property
     def folder(self) -> Path:

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from signoff.errors import SignoffError, UsageError
 from signoff.layers import Layer, LayerContext, find
+from signoff.layers.shared import logs as shared_logs
 from signoff.records import Clock, Evidence, LayerRecord, Status, inconclusive, write_record
 from signoff.rundir import layer_dir
+from signoff.stack.interface import StackProvider
 from signoff.stack.select import choose_provider, chosen
 
 __all__ = ["error_record", "run_layer", "stack_options"]
@@ -47,16 +49,32 @@ def _call(layer: Layer, ctx: LayerContext) -> Evidence | LayerRecord:
     ctx = stack_options(ctx)
     # the service's coverage is measured wherever signoff runs it: not in a deployment
     local = chosen(ctx.config, ctx.stack, ctx.base_url).name != "url"
-    provider = choose_provider(
-        ctx.config,
-        ctx.folder / "stack-logs",
-        ctx.stack,
-        ctx.base_url,
-        coverage_dir=ctx.run_dir / "coverage" if layer.service_coverage and local else None,
-        service_env=ctx.service_env or None,
-    )
-    with provider as handle:
+    coverage = ctx.run_dir / "coverage" if layer.service_coverage and local else None
+
+    def start(logs: Path) -> StackProvider:
+        return choose_provider(
+            ctx.config,
+            logs,
+            ctx.stack,
+            ctx.base_url,
+            coverage_dir=coverage,
+            service_env=ctx.service_env or None,
+        )
+
+    if layer.stack == "shared-read-only" and ctx.shared is not None:
+        key = (ctx.stack, ctx.base_url, coverage, tuple(sorted(ctx.service_env.items())))
+        handle = ctx.shared.handle(key, ctx.run_dir, start)
+        return _on_shared(layer.work(replace(ctx, handle=handle)), ctx)
+    with start(ctx.folder / "stack-logs") as handle:
         return layer.work(replace(ctx, handle=handle))
+
+
+def _on_shared(found: Evidence | LayerRecord, ctx: LayerContext) -> Evidence | LayerRecord:
+    """Evidence found on the run's shared stack links that stack's logs."""
+    if not isinstance(found, Evidence):
+        return found
+    kept = str(shared_logs(ctx.run_dir).relative_to(ctx.run_dir))
+    return replace(found, artifacts={**found.artifacts, "stack_logs": kept})
 
 
 def _record(name: str, found: Evidence | LayerRecord, clock: Clock) -> LayerRecord:

@@ -277,12 +277,11 @@ class LocalProvider(StackProvider):
             if self._probe is not None:
                 self._probe.close()
                 self._probe = None
-            order = [*reversed(self.target.processes), "redis", "postgres"]
             try:
-                for name in order:
-                    proc = self.procs.pop(name, None)
-                    if proc is not None:
-                        proc.stop(self.stop_timeout)
+                # the target's processes first (they may still write to their backing
+                # services), then the services; each tier ends together, not one by one
+                _stop_together(self._take(list(self.target.processes)), self.stop_timeout)
+                _stop_together(self._take(["redis", "postgres"]), self.stop_timeout)
             finally:
                 # What an interrupted start or stop lost track of still carries the label.
                 if self.label is not None:
@@ -292,5 +291,21 @@ class LocalProvider(StackProvider):
                     reap.remove_folder(self.workdir)
                     self.workdir = None
 
+    def _take(self, names: list[str]) -> list[ManagedProcess]:
+        return [proc for name in names if (proc := self.procs.pop(name, None)) is not None]
+
     def tail(self, component: str) -> str:
         return log_tail(self.log_dir / f"{component}.log")
+
+
+def _stop_together(procs: list[ManagedProcess], timeout: float) -> None:
+    """Stop every process at once (each one's wait is mostly the process's own shutdown)."""
+    threads = [threading.Thread(target=proc.stop, args=(timeout,)) for proc in procs[1:]]
+    for thread in threads:
+        thread.start()
+    try:
+        if procs:
+            procs[0].stop(timeout)
+    finally:
+        for thread in threads:
+            thread.join()
