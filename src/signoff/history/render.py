@@ -30,11 +30,11 @@ def outcomes(test: FlakyTest) -> str:
     )
 
 
-def _intro(view: HistoryView) -> str:
+def _intro(view: HistoryView, quote: str = "`") -> str:
     gating = "gate the run" if view.policy == "gate" else "are reported, not gating"
     return (
-        f"Branch `{view.branch or '?'}` and `{view.main}` from the run store ({view.where}); "
-        f"flaky tests {gating}."
+        f"The last runs of {quote}{view.branch or '?'}{quote} and of {quote}{view.main}{quote} "
+        f"in the run store ({view.where}); flaky tests {gating}."
     )
 
 
@@ -101,7 +101,7 @@ def html(results: Results) -> str:
     figures = "".join(f"<figure>{svg}</figure>" for svg in _figure_plots(view))
     durations = "".join(f"<figure>{svg}</figure>" for svg in _duration_plots(view))
     return (
-        f'<h2 id="trends">Trends</h2><p>{escape(_intro(view))}</p>'
+        f'<h2 id="trends">Trends</h2><p>{escape(_intro(view, quote=""))}</p>'
         + (
             f"<details><summary>Every trend ({len(view.trends)})</summary><ul>{items}</ul>"
             "</details>"
