@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from signoff.errors import ConfigError
 from signoff.history import store
 from signoff.history.db import connect
 from signoff.history.schema import MIGRATIONS, migrate
@@ -162,3 +163,8 @@ def test_a_disabled_store_keeps_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     results, _ = report(cfg, monkeypatch, Figures(), "a" * 40)
     assert results.history is None
     assert not (tmp_path / STORE).exists()
+
+
+def test_a_url_that_is_not_postgresql_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"'history.url' is 'mysql://x', which is no PostgreSQL"):
+        project(tmp_path, 'url = "mysql://x"')
