@@ -168,3 +168,14 @@ def test_a_disabled_store_keeps_nothing(tmp_path: Path, monkeypatch: pytest.Monk
 def test_a_url_that_is_not_postgresql_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"'history.url' is 'mysql://x', which is no PostgreSQL"):
         project(tmp_path, 'url = "mysql://x"')
+
+
+def test_history_of_a_project_without_a_store_lists_nothing_and_makes_none(tmp_path: Path) -> None:
+    project(tmp_path)
+    listed = signoff(tmp_path, "history")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith("No stored runs in ")
+    assert not (tmp_path / ".signoff").exists()
+    refused = signoff(tmp_path, "history", "--limit", "0")
+    assert refused.returncode == 2
+    assert "--limit must be at least 1" in refused.stderr

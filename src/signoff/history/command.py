@@ -11,7 +11,7 @@ from typing import Any
 from signoff.config import Config
 from signoff.errors import UsageError
 from signoff.history import store
-from signoff.history.db import connect
+from signoff.history.db import connect, location
 from signoff.history.store import StoredRun
 
 HEAD = ("run", "started", "branch", "commit", "profile", "provider", "verdict")
@@ -30,18 +30,26 @@ def table(rows: Sequence[Sequence[object]], head: tuple[str, ...]) -> str:
     return "\n".join([header, *(line.rstrip() for line in lines)]) + "\n"
 
 
-def listing(cfg: Config, branch: str | None, profile: str | None, limit: int, as_json: bool) -> int:
+def _runs(cfg: Config, branch: str | None, profile: str | None, limit: int) -> list[StoredRun]:
+    if not cfg.history.url and not (cfg.root / cfg.history.path).is_file():
+        return []  # nothing stored yet: listing makes no store
     db = connect(cfg.history, cfg.root)
     try:
-        found = store.runs(db, branch=branch, profile=profile, limit=limit)
+        return store.runs(db, branch=branch, profile=profile, limit=limit)
     finally:
         db.close()
+
+
+def listing(cfg: Config, branch: str | None, profile: str | None, limit: int, as_json: bool) -> int:
+    if limit < 1:
+        raise UsageError(f"--limit must be at least 1, not {limit}.")
+    found = _runs(cfg, branch, profile, limit)
     if as_json:
         sys.stdout.write(json.dumps([r.to_json() for r in found], indent=2) + "\n")
     elif found:
         sys.stdout.write(table([_row(r) for r in found], HEAD))
     else:
-        print(f"No stored runs in {db.where}.")
+        print(f"No stored runs in {location(cfg.history, cfg.root)}.")
     return 0
 
 
