@@ -68,6 +68,8 @@ def test_a_single_run_or_a_disabled_store_draws_no_trends(
     cfg = project(tmp_path / "one")
     _, paths = report(cfg, monkeypatch, Figures(), COMMIT)
     assert "Trends" not in paths["md"].read_text(encoding="utf-8")
+    _, paths = report(cfg, monkeypatch, Figures(), COMMIT)  # a second run makes the lines
+    assert "- line coverage: 94 → 94% over 2 runs of main" in paths["md"].read_text("utf-8")
     off = project(tmp_path / "off", "enabled = false")
     for _ in range(2):
         _, paths = report(off, monkeypatch, Figures(), COMMIT)
@@ -116,6 +118,10 @@ def test_a_test_fixed_by_a_new_commit_is_not_flaky(
     assert second.history is not None
     assert second.history.flaky == ()
     assert "Flaky tests" not in paths["md"].read_text(encoding="utf-8")
+    # on commit b, test_create now flips while test_list stays fixed
+    third, _ = report(cfg, monkeypatch, Figures(outcomes=_outcomes(test_create="failed")), "b" * 40)
+    assert third.history is not None
+    assert [f.test for f in third.history.flaky] == ["suites.unit.test_jobs.test_create"]
 
 
 def test_flips_on_a_branch_without_a_commit_change_are_flaky(
