@@ -34,7 +34,7 @@ BY_FLOOR: dict[int, str] = {
     2: "load security fuzz observability cache_contract claims bench",
     # the layers, the one function that runs every layer, and the scheduler of a run's layers
     3: "layers schedule",
-    4: "report",
+    4: "report history",
     # the comparison campaign: worktrees, sides, split and interleaved runs; shards merged
     5: "campaign shards",
     6: "cli init pytest_plugin __main__",

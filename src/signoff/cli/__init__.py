@@ -66,6 +66,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             from signoff.campaign.command import run_compare
 
             return run_compare(cfg, args)
+        case "history":
+            return commands.history(cfg, args)
         case "config":
             sys.stdout.write(config_mod.dumps(config_mod.effective(cfg, args.defaults)))
             return 0

@@ -212,3 +212,12 @@ def report(
     sys.stdout.write(paths[fmt].read_text(encoding="utf-8"))
     console.print(f"Report: {paths['html']}")
     return 0 if results.verdict is Status.PASS else 1
+
+
+def history(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    """`signoff history [show RUN]`: the run store's runs, or one of them."""
+    from signoff.history import command
+
+    if args.action == "show":
+        return command.show(cfg, args.run_id, args.json)
+    return command.listing(cfg, args.branch, args.profile, args.limit, args.json)

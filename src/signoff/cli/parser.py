@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     _run_commands(sub)
     _compare_command(sub)
     _project_commands(sub)
+    _history_command(sub)
     _tool_commands(sub)
     return parser
 
@@ -136,6 +137,19 @@ def _project_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     init.add_argument("source", help="the service's OpenAPI document: a URL or a file")
     init.add_argument("--base-url", help="where the service answers (default: from a URL source)")
     init.add_argument("--force", action="store_true", help="replace an existing configuration")
+
+
+def _history_command(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """The run store: stored runs, newest first, and one run in full."""
+    history = sub.add_parser("history", help="list the runs in the run store, or show one")
+    history.add_argument("--branch", help="only runs of this branch")
+    history.add_argument("--profile", help="only runs of this profile")
+    history.add_argument("--limit", type=int, default=20, help="at most N runs (default 20)")
+    history.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    actions = history.add_subparsers(dest="action", parser_class=_Parser)
+    show = actions.add_parser("show", help="everything stored of one run")
+    show.add_argument("run_id", metavar="RUN", help="a stored run's id")
+    show.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def _tool_commands(sub: argparse._SubParsersAction[_Parser]) -> None:

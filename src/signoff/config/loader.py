@@ -18,6 +18,7 @@ from signoff.config.sections import (
     CoverageSettings,
     E2eSettings,
     FuzzSettings,
+    HistorySettings,
     ObservabilitySettings,
     ReportSettings,
     RunSettings,
@@ -47,6 +48,7 @@ KINDS: dict[str, Any] = {
     "coverage": CoverageSettings,
     "e2e": E2eSettings,
     "fuzz": FuzzSettings,
+    "history": HistorySettings,
     "load": LoadSettings,
     "observability": ObservabilitySettings,
     "report": ReportSettings,
@@ -78,6 +80,7 @@ class Config:
     coverage: CoverageSettings
     e2e: E2eSettings
     fuzz: FuzzSettings
+    history: HistorySettings
     load: LoadSettings
     observability: ObservabilitySettings
     report: ReportSettings

@@ -1,5 +1,5 @@
 """The sections of one table each: `[audit]`, `[bench]`, `[compare]`, `[coverage]`, `[e2e]`,
-`[fuzz]`, `[observability]`, `[report]`, `[run]`, `[smoke]` and `[stack]`.
+`[fuzz]`, `[history]`, `[observability]`, `[report]`, `[run]`, `[smoke]` and `[stack]`.
 
 Every value comes from the merged TOML (the defaults hold one for each key, so no field has a
 default here); a field's `bounds` and a section's `check` refuse what no run could use.
@@ -119,6 +119,26 @@ class FuzzSettings:
     config_file: str
     last_operations: tuple[str, ...]
     fail_on_flaky: bool
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    """`[history]`: the run store (docs/history.md), its pruning, trends and flaky tests."""
+
+    enabled: bool
+    path: str
+    url: str
+    keep: int = field(metadata=bounds(0))
+    trend_runs: int = field(metadata=bounds(2))
+    main: str
+    flaky: Literal["report", "gate"]
+
+    def check(self, where: str) -> None:
+        if self.url and not self.url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(
+                f"'{where}.url' is {self.url!r}, which is no PostgreSQL URL.",
+                hint='use "postgresql://user@host/db", or "" for the SQLite file at path.',
+            )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from datetime import datetime
 from html import escape
 from typing import ClassVar
 
+from signoff.history import render as history
 from signoff.records import Check, LayerRecord, Status
 from signoff.report import comparison, links, plots, timeline, wording
 from signoff.report.html_style import CSS
@@ -280,6 +281,7 @@ class HtmlRenderer(Renderer):
             + details
             + _claims(results)
             + comparison.html(results)
+            + history.html(results)
             + _environment(results.environment)
             + "</main></body></html>\n"
         )

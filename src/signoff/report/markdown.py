@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from signoff.history import render as history
 from signoff.records import Status
 from signoff.report import comparison, links, timeline, wording
 from signoff.report.interface import Renderer
@@ -143,6 +144,7 @@ class MarkdownRenderer(Renderer):
             _not_passing(results, layers),
             _claims(results),
             comparison.markdown(results),
+            history.markdown(results),
         ]
         for block in blocks:
             for line in block:

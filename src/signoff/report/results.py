@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signoff import claims as claims_mod
 from signoff.config import Config
@@ -23,6 +23,9 @@ from signoff.report import evidence
 from signoff.report.gates import merge_gates, run_gates
 from signoff.report.model import RunResult, collect, read_plan
 from signoff.verdicts import Gate, verdict
+
+if TYPE_CHECKING:
+    from signoff.history.view import HistoryView
 
 SCHEMA = "signoff.results/1"
 DOCUMENT = "report.json"
@@ -40,6 +43,7 @@ class Results:
     findings: list[str] = field(default_factory=list)
     comparison: Comparison | None = None
     generated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    history: HistoryView | None = None  # the run store's trends and flaky tests
 
     @property
     def all_gates(self) -> list[Gate]:

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from signoff.config import Config
+from signoff.history.remember import remember
 from signoff.report import links
 from signoff.report.html import HtmlRenderer
 from signoff.report.interface import Renderer
@@ -42,6 +43,7 @@ def write_all(
             run_dir, [item.record for item in collect(run_dir, config, profile).layers]
         )
     results = build(run_dir, config, profile, baseline)
+    results = remember(results, config)  # the run store: once per run id
     rendered = {key: (r.suffix, r.format(results)) for key, r in renderers(config).items()}
     paths: dict[str, Path] = {}
     staged: list[tuple[str, Path]] = []
