@@ -27,7 +27,7 @@ from signoff.stack import auth, local_services, postgres, reap
 from signoff.stack.interface import StackHandle, StackProvider, absolute
 from signoff.stack.local_controls import LocalControls
 from signoff.stack.local_services import DATABASE, redis_pings
-from signoff.stack.procs import ManagedProcess, free_port, log_tail
+from signoff.stack.procs import ManagedProcess, free_port, log_tail, stop_together
 from signoff.target import Target, expand
 
 __all__ = ["DATABASE", "PYTHONS", "LocalControls", "LocalProvider", "redis_pings"]
@@ -280,8 +280,8 @@ class LocalProvider(StackProvider):
             try:
                 # the target's processes first (they may still write to their backing
                 # services), then the services; each tier ends together, not one by one
-                _stop_together(self._take(list(self.target.processes)), self.stop_timeout)
-                _stop_together(self._take(["redis", "postgres"]), self.stop_timeout)
+                stop_together(self._take(list(self.target.processes)), self.stop_timeout)
+                stop_together(self._take(["redis", "postgres"]), self.stop_timeout)
             finally:
                 # What an interrupted start or stop lost track of still carries the label.
                 if self.label is not None:
@@ -296,16 +296,3 @@ class LocalProvider(StackProvider):
 
     def tail(self, component: str) -> str:
         return log_tail(self.log_dir / f"{component}.log")
-
-
-def _stop_together(procs: list[ManagedProcess], timeout: float) -> None:
-    """Stop every process at once (each one's wait is mostly the process's own shutdown)."""
-    threads = [threading.Thread(target=proc.stop, args=(timeout,)) for proc in procs[1:]]
-    for thread in threads:
-        thread.start()
-    try:
-        if procs:
-            procs[0].stop(timeout)
-    finally:
-        for thread in threads:
-            thread.join()

@@ -8,6 +8,7 @@ import os
 import pwd
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -143,3 +144,16 @@ class ManagedProcess:
                 )
             time.sleep(delay)
             delay = min(delay * 1.5, 0.05)
+
+
+def stop_together(procs: list[ManagedProcess], timeout: float) -> None:
+    """Stop every process at once (each one's wait is mostly the process's own shutdown)."""
+    threads = [threading.Thread(target=proc.stop, args=(timeout,)) for proc in procs[1:]]
+    for thread in threads:
+        thread.start()
+    try:
+        if procs:
+            procs[0].stop(timeout)
+    finally:
+        for thread in threads:
+            thread.join()
