@@ -248,3 +248,21 @@ def test_a_layer_without_a_stack_cannot_name_its_placeholders(tmp_path: Path) ->
     assert done.returncode != 0
     assert "names {postgres_url}, which is not known here" in reason, reason
     assert 'Tip: set stack = "own" in [layers.own]' in reason
+
+
+def test_an_environment_that_cannot_take_the_lent_coverage_says_so(tmp_path: Path) -> None:
+    project = _project(tmp_path / "project", "isolated", OWN_LAYER)
+    # an interpreter without site-packages (-S) that ignores PYTHONPATH (-I): it has no
+    # coverage.py, and signoff's cannot be lent to it
+    script = project / "isolated"
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    script.write_text(f'#!/bin/sh\nexec {base} -S -I "$@"\n', encoding="utf-8")
+    script.chmod(0o755)
+
+    done = _signoff(project, "layer", "--run", str(tmp_path / "run"), "own")
+
+    reason = _record(tmp_path / "run", "own")["reasons"][0]
+    assert done.returncode != 0
+    assert "isolated has no coverage.py, and signoff's own (coverage" in reason, reason
+    assert "Tip: install it there:" in reason
+    assert "pip install coverage" in reason
