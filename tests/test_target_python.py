@@ -266,3 +266,14 @@ def test_an_environment_that_cannot_take_the_lent_coverage_says_so(tmp_path: Pat
     assert "isolated has no coverage.py, and signoff's own (coverage" in reason, reason
     assert "Tip: install it there:" in reason
     assert "pip install coverage" in reason
+
+
+def test_only_a_pytest_layer_asks_for_a_stack_of_its_own(tmp_path: Path) -> None:
+    layer = {"kind": "command", "command": ["true"], "stack": "own"}
+    project = _project(tmp_path / "project", "", layer)
+
+    done = _signoff(project, "config")
+
+    assert done.returncode != 0
+    assert '\'layers.own.stack\' is "own", which only a layer of kind "pytest"' in done.stderr
+    assert "Tip: drop it" in done.stderr
