@@ -18,6 +18,8 @@ class LayerSpec:
     `api_client` fixtures; playwright adds the browser and flaky detection). locust: the load
     layer with the locustfile in `paths[0]`. command: `command` runs; its exit code is the
     verdict, and a JUnit file it writes (`junit`, relative to the layer's folder) is read.
+    `stack = "own"` (pytest): the harness starts a stack for the suite, and `env` values may
+    name its placeholders (`{postgres_url}`, `{base_url}`, ... as in `[target.env]`).
     """
 
     kind: LayerKind
@@ -26,6 +28,9 @@ class LayerSpec:
     args: list[str] = field(default_factory=list)
     command: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    # "auto": as the kind needs (a pytest suite starts one through its `stack` fixture);
+    # "own": the harness starts a stack for the layer and fills its placeholders into `env`
+    stack: Literal["auto", "own"] = "auto"
     # whose coverage the layer collects: the service's processes, the test process, or none
     coverage: Literal["service", "tests", "none"] = "service"
     junit: str = ""
@@ -40,6 +45,11 @@ class LayerSpec:
     def check(self, where: str) -> None:
         if self.kind == "command" and not self.command:
             raise ConfigError(f"'{where}.command' is needed for a layer of kind \"command\".")
+        if self.stack == "own" and self.kind != "pytest":
+            raise ConfigError(
+                f'\'{where}.stack\' is "own", which only a layer of kind "pytest" takes.',
+                hint="drop it, or start what the layer needs from its own command.",
+            )
         if self.kind != "command" and not self.paths:
             raise ConfigError(f"'{where}.paths' is needed for a layer of kind {self.kind!r}.")
 

@@ -4,23 +4,45 @@ Everything the engine knows about a service comes from here: how to start it (co
 env and working folder), the backing services it needs embedded, where it answers (readiness,
 OpenAPI, metrics), how a client authenticates, and which source and dependencies are its own.
 
-Commands and env values may name placeholders that the stack fills in when it starts:
-`{port}` and `{base_url}` (the HTTP process), `{postgres_url}`, `{postgres_port}`,
-`{redis_url}`, `{redis_port}`, `{workdir}` (the stack's temporary folder), `{root}` (the
-project root) and `{python}` (this interpreter). An auth command may also name `{name}`.
+Commands and env values (the target's, and a declared layer's that runs against a stack) may
+name the `PLACEHOLDERS` that the stack fills in when it starts. An auth command may also name
+`{name}`.
 """
 
 from __future__ import annotations
 
+import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from signoff.errors import ConfigError
 
 SERVICES = ("postgres", "redis")
 AuthKind = Literal["none", "token", "login", "command"]
+# The embedded PostgreSQL trusts loopback connections (initdb -A trust): it takes any password.
+# `{postgres_password}` is this fixed text, for services that refuse an empty one.
+EMBEDDED_PASSWORD = "signoff"
+PLACEHOLDERS: dict[str, str] = {
+    "port": "the HTTP process's port",
+    "host": "127.0.0.1",
+    "base_url": "the service's URL",
+    "postgres_url": "postgresql://postgres@127.0.0.1:PORT/signoff",
+    "postgres_host": "127.0.0.1",
+    "postgres_port": "the embedded PostgreSQL's port",
+    "postgres_user": "postgres (a superuser)",
+    "postgres_password": f"{EMBEDDED_PASSWORD} (the server trusts loopback: any password works)",
+    "postgres_db": "signoff",
+    "redis_url": "redis://127.0.0.1:PORT/0",
+    "redis_host": "127.0.0.1",
+    "redis_port": "the embedded Redis's port",
+    "workdir": "the stack's temporary folder (the target's commands only)",
+    "root": "the project root",
+    "python": "the service's interpreter (target.python)",
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +116,9 @@ class Target:
     name: str = "service"
     # working folder of the commands, relative to the project root
     cwd: str = "."
+    # the service's interpreter, or its virtual environment's folder, relative to the project
+    # root; its `python` commands and declared pytest suites run there ("" = signoff's own)
+    python: str = ""
     # folders (relative to the project root) put on PYTHONPATH of the commands and the suites
     python_path: list[str] = field(default_factory=list)
     # embedded backing services: real processes on free loopback ports
@@ -102,6 +127,9 @@ class Target:
     processes: dict[str, Process] = field(default_factory=dict)
     # commands run once after the service is ready (test data, migrations)
     setup: list[list[str]] = field(default_factory=list)
+    # commands run once the backing services are up, before the processes start (migrations
+    # that the readiness route needs)
+    setup_before_ready: list[list[str]] = field(default_factory=list)
     # readiness: a path (or URL) that answers `ready_status` when the service can take work
     ready_path: str = "/"
     ready_status: int = 200
@@ -138,6 +166,59 @@ class Target:
     @property
     def http_process(self) -> str:
         return next(iter(self.processes))
+
+
+def python_path(root: Path, setting: str) -> Path:
+    """The interpreter `target.python` names (a venv folder means its bin/python)."""
+    path = Path(os.path.abspath(root / setting))  # a venv's python is a symlink: never resolve it
+    if path.is_dir():
+        for inside in ("bin/python", "bin/python3", "Scripts/python.exe"):
+            if (path / inside).exists():
+                return path / inside
+    return path
+
+
+def check_python(root: Path, setting: str) -> None:
+    """A `target.python` that names no file is a config error, found as the config loads."""
+    if setting and not python_path(root, setting).is_file():
+        raise ConfigError(
+            f"'target.python' is {setting!r}, and there is no interpreter there under {root}.",
+            hint="give a Python interpreter or a virtual environment's folder, relative to "
+            "the project root.",
+        )
+
+
+def service_placeholders(services: Mapping[str, str]) -> dict[str, str]:
+    """The placeholders that describe the backing services at these URLs, by their parts."""
+    values: dict[str, str] = {}
+    for name in SERVICES:
+        if name not in services:
+            continue
+        url = urlsplit(services[name])
+        values[f"{name}_url"] = services[name]
+        values[f"{name}_host"] = url.hostname or ""
+        values[f"{name}_port"] = str(url.port or "")
+    if "postgres" in services:
+        url = urlsplit(services["postgres"])
+        values["postgres_user"] = url.username or ""
+        values["postgres_password"] = url.password or EMBEDDED_PASSWORD
+        values["postgres_db"] = url.path.lstrip("/")
+    return values
+
+
+def stack_placeholders(
+    base_url: str, services: Mapping[str, str], root: str, python: str
+) -> dict[str, str]:
+    """The placeholders of a running stack (all but `{workdir}`, which only its commands see)."""
+    url = urlsplit(base_url)
+    return {
+        "port": str(url.port or ""),
+        "host": url.hostname or "",
+        "base_url": base_url,
+        **service_placeholders(services),
+        "root": root,
+        "python": python,
+    }
 
 
 class _Strict(dict[str, str]):

@@ -28,7 +28,7 @@ from signoff.config.sections import (
 from signoff.config.stages import check_tables
 from signoff.declared import LayerSpec, Profile
 from signoff.errors import ConfigError
-from signoff.target import Target
+from signoff.target import Target, check_python
 
 Provider = Literal["auto", "local", "containers", "url"]
 
@@ -117,6 +117,7 @@ def _typed(values: Table, source: Path | None, root: Path) -> Config:
             name: schema.parse(kind, values.get(name, {}), name) for name, kind in KINDS.items()
         }
         _check_files(typed["report"], root)
+        check_python(root, typed["target"].python)
         check_tables(typed["load"].profiles, list(typed["profiles"]))
     except ConfigError as exc:
         raise ConfigError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from signoff.config.files import Table
+from signoff.target import PLACEHOLDERS
 
 
 def dumps(values: Table) -> str:
@@ -22,6 +23,8 @@ def _dump_table(lines: list[str], name: str, table: Table) -> None:
     scalars = [(k, v) for k, v in table.items() if not isinstance(v, dict)]
     if scalars or not table:
         lines.append("")
+        if name == "tool.signoff.target":  # what its commands and env may name
+            lines.extend(f"# {{{key}}}: {text}" for key, text in PLACEHOLDERS.items())
         lines.append(f"[{name}]")
     lines.extend(f"{key} = {_toml_value(value)}" for key, value in scalars)
     for key, value in table.items():

@@ -122,12 +122,17 @@ def _declared(name: str, spec: LayerSpec) -> Layer:
     text = spec.description or f"{spec.kind} layer: {', '.join(spec.paths)}"
     kind = _defined(KINDS[spec.kind], name)
     # a declaration may add needs to its kind's (a command that times things), never drop them
-    return replace(
+    found = replace(
         kind,
         description=text,
         exclusive_cpu=kind.exclusive_cpu or spec.exclusive_cpu,
         after_all=kind.after_all or spec.after_all,
     )
+    if spec.stack == "own":  # the harness starts it, measuring the service when asked
+        found = replace(
+            found, stack="own", stack_in_child=False, service_coverage=spec.coverage == "service"
+        )
+    return found
 
 
 def _plugin(name: str, value: str, loaded: object) -> Layer:

@@ -2,35 +2,73 @@
 
 Declared layers of kind `pytest` (`[tool.signoff.layers.<name>]`) are this module's `LAYER`:
 the suite runs in a child pytest, whose plugin writes its record by the same rule; the work
-hands that record's evidence back to the harness, which judges it again and keeps it.
+hands that record's evidence back to the harness, which judges it again and keeps it. Under
+the service's own interpreter (`target.python`) without signoff, it runs as plain pytest
+(`pytest_plain`). With `stack = "own"` the harness starts the stack and the suite gets its
+placeholders through the layer's `env`.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import xml.etree.ElementTree as ET
-from pathlib import Path
+from dataclasses import replace
 
 from signoff import covrc
 from signoff.children import run_child
+from signoff.errors import ConfigError
 from signoff.layers import Layer, LayerContext
+from signoff.layers.pytest_plain import junit_counts, relative, run_plain
 from signoff.records import Evidence, LayerRecord, load_record
 from signoff.rundir import ENV_VAR, layer_dir
+from signoff.stack import interpreter
+from signoff.target import expand, stack_placeholders
+
+__all__ = ["LAYER", "coverage_args", "junit_counts", "layer_env", "relative", "run_pytest_layer"]
 
 
 def work(ctx: LayerContext) -> Evidence:
     spec = ctx.spec
     assert spec is not None
+    python = interpreter.resolve(ctx.config.root, ctx.config.target.python)
+    env = layer_env(ctx, python)
+    if not interpreter.own(python) and not interpreter.has_module(python, "signoff"):
+        return run_plain(ctx, python, env)
+    if ctx.handle is not None:  # the suite's `stack` fixture reaches the harness's stack
+        ctx = replace(ctx, stack="url", base_url=ctx.handle.base_url)
     record = run_pytest_layer(
         ctx,
         ctx.name,
         list(spec.paths),
         extra=list(spec.args),
-        env=dict(spec.env),
-        coverage=spec.coverage,
+        env=env,
+        coverage="none" if ctx.handle is not None and spec.coverage == "service" else spec.coverage,
+        python=python,
     )
     return Evidence.of(record)
+
+
+def layer_env(ctx: LayerContext, python: str) -> dict[str, str]:
+    """The layer's `env` with its placeholders filled from the stack it runs against."""
+    spec = ctx.spec
+    assert spec is not None
+    root = str(ctx.config.root)
+    handle = ctx.handle
+    values = (
+        {"root": root, "python": python}
+        if handle is None
+        else stack_placeholders(handle.base_url, handle.services, root, python)
+    )
+    try:
+        return {k: expand(v, values, f"layers.{ctx.name}.env.{k}") for k, v in spec.env.items()}
+    except ConfigError as exc:
+        if handle is not None:
+            raise
+        raise ConfigError(
+            exc.message,
+            hint=f'set stack = "own" in [layers.{ctx.name}] to run it against a stack of '
+            "its own, whose placeholders its env may name.",
+        ) from None
 
 
 def coverage_args(ctx: LayerContext, layer: str, coverage: str) -> tuple[list[str], dict[str, str]]:
@@ -53,13 +91,14 @@ def run_pytest_layer(
     extra: list[str] | None = None,
     env: dict[str, str] | None = None,
     coverage: str = "service",
+    python: str = sys.executable,
 ) -> LayerRecord:
     """Run pytest on `paths` in a child process and return the record its plugin wrote
     (EvidenceError when it wrote none: the session did not end)."""
     folder = layer_dir(ctx.run_dir, layer)
     cov_args, cov_env = coverage_args(ctx, layer, coverage)
     argv = [
-        sys.executable,
+        python,
         "-m",
         "pytest",
         *paths,
@@ -86,30 +125,6 @@ def run_pytest_layer(
     child_env[ENV_VAR] = str(ctx.run_dir)
     run_child(argv, ctx.config.root, child_env)
     return load_record(folder, layer)
-
-
-def junit_counts(path: Path) -> dict[str, int] | None:
-    """tests, failed (failures + errors) and skipped of a JUnit XML file; None if unreadable."""
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError):
-        return None
-    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
-    if not suites:
-        return None
-
-    def total(key: str) -> int:
-        return sum(int(s.get(key) or 0) for s in suites)
-
-    return {
-        "tests": total("tests"),
-        "failed": total("failures") + total("errors"),
-        "skipped": total("skipped"),
-    }
-
-
-def relative(run_dir: Path, path: Path) -> str:
-    return os.path.relpath(path, run_dir)
 
 
 # A suite may ask for the `stack` fixture, which starts a stack of its own in the child.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import sys
 import tempfile
 import threading
 import time
@@ -21,18 +20,17 @@ from typing import ClassVar
 
 import httpx
 
-from signoff import children, covrc
+from signoff import covrc
 from signoff.errors import StackStartError
-from signoff.stack import auth, local_services, postgres, reap
+from signoff.stack import auth, interpreter, local_services, postgres, reap
 from signoff.stack.interface import StackHandle, StackProvider, absolute
+from signoff.stack.interpreter import PYTHONS
 from signoff.stack.local_controls import LocalControls
 from signoff.stack.local_services import DATABASE, redis_pings
-from signoff.stack.procs import ManagedProcess, free_port, log_tail, stop_together
-from signoff.target import Target, expand
+from signoff.stack.procs import ManagedProcess, free_port, log_tail, run_step, stop_together
+from signoff.target import Target, expand, stack_placeholders
 
 __all__ = ["DATABASE", "PYTHONS", "LocalControls", "LocalProvider", "redis_pings"]
-
-PYTHONS = ("python", "python3", "{python}")
 
 
 class LocalProvider(StackProvider):
@@ -67,6 +65,8 @@ class LocalProvider(StackProvider):
         self._lock = threading.Lock()
         self._registered = False
         self._probe: httpx.Client | None = None
+        # the service's own interpreter: its `python` commands run there, not under signoff's
+        self.python = interpreter.resolve(self.root, target.python)
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -98,6 +98,7 @@ class LocalProvider(StackProvider):
         self.ports[self.target.http_process] = free_port()
         self.label = reap.RunLabel.create(self.workdir, self.ports)
         self._start_services(began)
+        self._setup(self.target.setup_before_ready, "target.setup_before_ready")
         for name in self.target.processes:
             self.start_process(name, wait=False)
         http = self.procs[self.target.http_process]
@@ -106,7 +107,7 @@ class LocalProvider(StackProvider):
             self._ready, self.ready_timeout, f"{ready_url} answers {self.target.ready_status}"
         )
         self.timings["ready"] = time.perf_counter() - began
-        self._setup()
+        self._setup(self.target.setup, "target.setup")
         self.token = self.new_credential("signoff")
         self.timings["credential"] = time.perf_counter() - began
         return StackHandle(
@@ -153,20 +154,8 @@ class LocalProvider(StackProvider):
     def placeholders(self) -> dict[str, str]:
         """The values a command or env entry of the target may name."""
         assert self.workdir is not None
-        values = {
-            "port": str(self.ports[self.target.http_process]),
-            "host": "127.0.0.1",
-            "base_url": self.base_url,
-            "workdir": str(self.workdir),
-            "root": str(self.root),
-            "python": sys.executable,
-        }
-        urls = self.service_urls()
-        for name in ("postgres", "redis"):
-            if name in self.ports:
-                values[f"{name}_url"] = urls[name]
-                values[f"{name}_port"] = str(self.ports[name])
-        return values
+        values = stack_placeholders(self.base_url, self.service_urls(), str(self.root), self.python)
+        return {**values, "workdir": str(self.workdir)}
 
     def start_postgres(self) -> None:
         assert self.workdir is not None
@@ -184,6 +173,8 @@ class LocalProvider(StackProvider):
         env = dict(os.environ)
         env.pop("COVERAGE_PROCESS_START", None)
         paths = [str(self.root / p) for p in self.target.python_path]
+        if self.coverage_dir is not None:  # coverage.py lent when the service's env lacks it
+            paths.append(interpreter.coverage_path(self.python, self.coverage_dir))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [*paths, env.get("PYTHONPATH", "")]))
         values = self.placeholders()
         for key, value in self.target.env.items():
@@ -201,7 +192,7 @@ class LocalProvider(StackProvider):
         argv = [expand(part, values, f"target.processes.{name}.command") for part in command]
         env: dict[str, str] = {}
         if command[0] in PYTHONS:
-            argv[0] = sys.executable
+            argv[0] = self.python
             if self.coverage_dir is not None:
                 rc = covrc.rcfile(self.coverage_dir, self.target)
                 argv[1:1] = ["-m", "coverage", "run", f"--rcfile={rc}"]
@@ -237,28 +228,17 @@ class LocalProvider(StackProvider):
             self._probe = httpx.Client(timeout=1.0)
         return self._probe.get(url).status_code == self.target.ready_status
 
-    def _setup(self) -> None:
+    def _setup(self, steps: list[list[str]], where: str) -> None:
         values = self.placeholders()
-        for index, command in enumerate(self.target.setup):
-            argv = [expand(part, values, f"target.setup[{index}]") for part in command]
-            if argv[0] in PYTHONS:
-                argv[0] = sys.executable
-            log = self.log_dir / "setup.log"
-            with log.open("a", encoding="utf-8") as out:
-                out.write("$ " + " ".join(argv) + "\n")
-                out.flush()
-                done = children.run(
-                    argv, env=self.env(), cwd=self.cwd(), stdout=out, timeout=self.ready_timeout
-                )
-            if done.returncode != 0:
-                raise StackStartError(
-                    f"The setup step {' '.join(argv)} failed (code {done.returncode}); read {log}.",
-                    hint=f"last lines of the log:\n{log_tail(log)}",
-                )
+        for index, command in enumerate(steps):
+            argv = [expand(part, values, f"{where}[{index}]") for part in command]
+            if command[0] in PYTHONS:
+                argv[0] = self.python
+            run_step(argv, self.env(), self.cwd(), self.log_dir / "setup.log", self.ready_timeout)
 
     def new_credential(self, name: str) -> str:
         spec = self.target.auth
-        command = [sys.executable if p in PYTHONS else p for p in spec.command]
+        command = [self.python if p in PYTHONS else p for p in spec.command]
         spec = replace(spec, command=command)
         return auth.obtain(
             spec,

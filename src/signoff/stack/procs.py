@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from signoff import children
 from signoff.children import Popen, end_group, spawn
 from signoff.errors import StackStartError
 from signoff.stack.reap import RunLabel
@@ -39,6 +40,26 @@ def log_tail(path: Path, lines: int = 15) -> str:
     except OSError:
         return ""
     return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def run_step(argv: list[str], env: Mapping[str, str], cwd: Path, log: Path, timeout: float) -> None:
+    """Run one setup command to its end, its output appended to `log`; a failure says why."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as out:
+        out.write("$ " + " ".join(argv) + "\n")
+        out.flush()
+        try:
+            done = children.run(argv, env=env, cwd=cwd, stdout=out, timeout=timeout)
+        except FileNotFoundError:
+            raise StackStartError(
+                f"The setup step {' '.join(argv)} cannot start: {argv[0]} was not found.",
+                hint="give the program's path, or install it where the stack runs.",
+            ) from None
+    if done.returncode != 0:
+        raise StackStartError(
+            f"The setup step {' '.join(argv)} failed (code {done.returncode}); read {log}.",
+            hint=f"last lines of the log:\n{log_tail(log)}",
+        )
 
 
 class ManagedProcess:
