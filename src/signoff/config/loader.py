@@ -13,10 +13,12 @@ from signoff.config.files import Table, defaults, find_config_file, merge
 from signoff.config.load_settings import LoadSettings
 from signoff.config.sections import (
     AuditSettings,
+    AuthzSettings,
     BenchSettings,
     CompareSettings,
     CoverageSettings,
     E2eSettings,
+    FaultsSettings,
     FuzzSettings,
     ObservabilitySettings,
     ReportSettings,
@@ -42,10 +44,12 @@ KINDS: dict[str, Any] = {
     "profiles": dict[str, Profile],
     "layers": dict[str, LayerSpec],
     "audit": AuditSettings,
+    "authz": AuthzSettings,
     "bench": BenchSettings,
     "compare": CompareSettings,
     "coverage": CoverageSettings,
     "e2e": E2eSettings,
+    "faults": FaultsSettings,
     "fuzz": FuzzSettings,
     "load": LoadSettings,
     "observability": ObservabilitySettings,
@@ -73,10 +77,12 @@ class Config:
     profiles: dict[str, Profile]
     layers: dict[str, LayerSpec]
     audit: AuditSettings
+    authz: AuthzSettings
     bench: BenchSettings
     compare: CompareSettings
     coverage: CoverageSettings
     e2e: E2eSettings
+    faults: FaultsSettings
     fuzz: FuzzSettings
     load: LoadSettings
     observability: ObservabilitySettings
