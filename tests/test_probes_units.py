@@ -3,13 +3,15 @@ paths an identity's ids fill, the statuses a document allows, and the identities
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from signoff.errors import EvidenceError
-from signoff.layers.authz import identities
+from signoff.layers.authz import identities, seen_routes
 from signoff.openapi import Operation
 from signoff.probes.bodies import request_body, value
 from signoff.probes.contract import allows
@@ -106,3 +108,20 @@ def test_credentials_that_cannot_name_a_second_identity_are_refused() -> None:
         identities(handle, Auth(kind="login", login_url="/login"))
     with pytest.raises(EvidenceError, match="cannot make new credentials"):
         identities(handle, Auth(kind="command", command=["mint", "{name}"]))
+
+
+def test_routes_other_layers_recorded_outside_the_document_are_tried(tmp_path: Path) -> None:
+    documented = [Operation("get", "/api/items/{item_id}", False, {"item_id": {}})]
+    (tmp_path / "smoke").mkdir()
+    rows = [
+        {"url": "http://127.0.0.1:1/api/items/5", "status": 200},
+        {"url": "http://127.0.0.1:1/runs/12/status", "status": 200},
+        {"url": "http://127.0.0.1:1/openapi.json", "status": 200},
+        {"url": "http://127.0.0.1:1/runs/9", "method": "DELETE"},
+    ]
+    (tmp_path / "smoke" / "requests.json").write_text(json.dumps(rows), encoding="utf-8")
+    (tmp_path / "authz").mkdir()  # the layer's own log of an earlier try is not read
+    own = [{"url": "http://127.0.0.1:1/mine/7"}]
+    (tmp_path / "authz" / "requests.json").write_text(json.dumps(own), encoding="utf-8")
+    found = seen_routes(tmp_path, "authz", documented, ["GET /openapi.json"])
+    assert [op.name for op in found] == ["GET /runs/{seen1}/status"]
