@@ -56,6 +56,15 @@ def test_authz_passes_when_every_route_keeps_to_its_owner(project: Path) -> None
     assert record.figures["created"] >= 1
 
 
+def test_a_deletion_answered_2xx_that_deleted_nothing_of_the_owners_passes(
+    project: Path,
+) -> None:
+    record = run(project, "authz", "quietdelete")
+    assert record.status is Status.PASS, record.reasons
+    (check,) = [c for c in record.checks if c.name.startswith("DELETE /api/items/{item_id}")]
+    assert check.figure == 204  # answered 2xx, and the owner still reads the item afterwards
+
+
 @pytest.mark.parametrize(
     ("bug", "check"),
     [

@@ -55,6 +55,7 @@ class Crossing:
         self.may_send = may_send
         self.created = Created()
         self.outcome = Outcome()
+        self.reads: dict[str, Operation] = {}
 
     def _raw(self, op: Operation) -> dict[str, Any]:
         found = ((self.document.get("paths") or {}).get(op.path) or {}).get(op.method)
@@ -97,6 +98,7 @@ class Crossing:
         """Every operation sent by the other identity: reads first, deletions last, deepest
         first, so that no route loses the object it names before it is tried."""
         order = {"get": 0, "head": 0, "delete": 2}
+        self.reads = {op.path: op for op in operations if op.method == "get"}
         for op in sorted(
             operations, key=lambda o: (order.get(o.method, 1), -o.path.count("/"), o.path)
         ):
@@ -138,33 +140,43 @@ class Crossing:
         )
 
     def _object(self, op: Operation, path: str) -> None:
+        deleted_nothing = False
         if op.method in ("get", "head"):
             mine = self._send(OWNER, op, path)
             theirs = self._send(OTHER, op, path)
         else:  # the other identity first: the owner's own write may change or remove it
             theirs = self._send(OTHER, op, path)
+            if op.method == "delete" and theirs.succeeded:
+                deleted_nothing = self._survived(op, path)
             mine = self._send(OWNER, op, path)
-        leaked = self.markers[OWNER] in theirs.body
         if theirs.status is None:
             self.outcome.excluded.append(f"{op.name}: no answer ({theirs.error}, #{theirs.number})")
             return
-        if not (theirs.succeeded or leaked) and not mine.succeeded:
+        leaked = self.markers[OWNER] in theirs.body
+        succeeded = theirs.succeeded and not deleted_nothing
+        if not (succeeded or leaked) and not mine.succeeded:
             self.outcome.excluded.append(
                 f"{op.name}: the owner's own request answered {mine.status} (#{mine.number})"
             )
             return
         self.outcome.judged.append(op.name)
         self.outcome.objects += 1
-        what = "succeeded" if theirs.succeeded else "answered with the owner's data"
+        what = "succeeded" if succeeded else "answered with the owner's data"
         message = (
             f"{op.name} {what} ({theirs.status}) for identity '{OTHER}' on {path}, an object "
             f"of identity '{OWNER}': broken object-level authorization; exchanges "
             f"#{mine.number} ({OWNER}) and #{theirs.number} ({OTHER}) in {self.evidence}."
         )
-        ok = not theirs.succeeded and not leaked
+        ok = not succeeded and not leaked
         self.outcome.checks.append(
             _check(f"{op.name}: refuses identity '{OTHER}'", ok, theirs, message, self.evidence)
         )
+
+    def _survived(self, op: Operation, path: str) -> bool:
+        """Whether the owner still reads the object that the other identity's deletion was
+        answered 2xx for: an idempotent DELETE answers 2xx and deletes nothing of another's."""
+        read = self.reads.get(op.path)
+        return read is not None and self._send(OWNER, read, path).succeeded
 
 
 def _check(name: str, ok: bool, theirs: Exchange, message: str, evidence: str) -> Check:

@@ -16,7 +16,7 @@ from typing import Any
 from signoff.openapi import Operation
 
 ENUM_VALUES = 4  # values of an enum parameter tried, at most
-ID_FIELDS = ("id", "uuid", "key", "slug")
+ID_FIELDS = ("id", "uuid", "slug")  # not "key": an answer's key is often a secret
 # a segment of a recorded path that names one object: a number, a UUID, a long hex or token
 ID_LIKE = re.compile(r"^(\d+|[0-9a-fA-F-]{32,36}|[0-9a-fA-F]{16,}|[A-Za-z0-9_-]{22,})$")
 

@@ -2,7 +2,8 @@
 
 Bugs on purpose (SHELF_BUGS, comma-separated): `bola` reads an item by id without the owner
 filter; `list` lists every account's items; `db500` answers 500 instead of the documented 503
-while the database is down.
+while the database is down. `quietdelete` is no authorization bug: a DELETE of what the caller
+does not own answers 204 and deletes nothing (idempotent deletion).
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def get_item(app: ShelfDep, item_id: ItemId, owner: Account) -> dict[str, Any]:
 def delete_item(app: ShelfDep, item_id: ItemId, owner: Account) -> None:
     with connect(app.dsn) as conn:
         done = conn.execute("DELETE FROM items WHERE id = %s AND account_id = %s", (item_id, owner))
-    if done.rowcount != 1:
+    if done.rowcount != 1 and "quietdelete" not in app.bugs:
         raise HTTPException(404, "No such item.")
 
 
