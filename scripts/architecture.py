@@ -31,7 +31,7 @@ BY_FLOOR: dict[int, str] = {
     # infrastructure: child processes, run folders, stacks, documents, the machine's facts
     1: "children rundir stack openapi environment browser covrc",
     # engines: the work behind the layers
-    2: "load security fuzz observability cache_contract claims bench",
+    2: "load security fuzz probes observability cache_contract claims bench",
     # the layers, the one function that runs every layer, and the scheduler of a run's layers
     3: "layers schedule",
     4: "report history",

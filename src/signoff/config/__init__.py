@@ -15,10 +15,12 @@ from signoff.config.render import dumps
 from signoff.config.schema import from_table, to_table
 from signoff.config.sections import (
     AuditSettings,
+    AuthzSettings,
     BenchSettings,
     CompareSettings,
     CoverageSettings,
     E2eSettings,
+    FaultsSettings,
     FuzzSettings,
     HistorySettings,
     ObservabilitySettings,
@@ -31,12 +33,14 @@ from signoff.config.stages import Budget, LoadProfile, Recovery, Stage, StageRow
 
 __all__ = [
     "AuditSettings",
+    "AuthzSettings",
     "BenchSettings",
     "Budget",
     "CompareSettings",
     "Config",
     "CoverageSettings",
     "E2eSettings",
+    "FaultsSettings",
     "FuzzSettings",
     "HistorySettings",
     "LoadBench",

@@ -13,10 +13,12 @@ from signoff.config.files import Table, defaults, find_config_file, merge
 from signoff.config.load_settings import LoadSettings
 from signoff.config.sections import (
     AuditSettings,
+    AuthzSettings,
     BenchSettings,
     CompareSettings,
     CoverageSettings,
     E2eSettings,
+    FaultsSettings,
     FuzzSettings,
     HistorySettings,
     ObservabilitySettings,
@@ -43,10 +45,12 @@ KINDS: dict[str, Any] = {
     "profiles": dict[str, Profile],
     "layers": dict[str, LayerSpec],
     "audit": AuditSettings,
+    "authz": AuthzSettings,
     "bench": BenchSettings,
     "compare": CompareSettings,
     "coverage": CoverageSettings,
     "e2e": E2eSettings,
+    "faults": FaultsSettings,
     "fuzz": FuzzSettings,
     "history": HistorySettings,
     "load": LoadSettings,
@@ -75,10 +79,12 @@ class Config:
     profiles: dict[str, Profile]
     layers: dict[str, LayerSpec]
     audit: AuditSettings
+    authz: AuthzSettings
     bench: BenchSettings
     compare: CompareSettings
     coverage: CoverageSettings
     e2e: E2eSettings
+    faults: FaultsSettings
     fuzz: FuzzSettings
     history: HistorySettings
     load: LoadSettings

@@ -1,5 +1,6 @@
-"""The sections of one table each: `[audit]`, `[bench]`, `[compare]`, `[coverage]`, `[e2e]`,
-`[fuzz]`, `[history]`, `[observability]`, `[report]`, `[run]`, `[smoke]` and `[stack]`.
+"""The sections of one table each: `[audit]`, `[authz]`, `[bench]`, `[compare]`, `[coverage]`,
+`[e2e]`, `[faults]`, `[fuzz]`, `[history]`, `[observability]`, `[report]`, `[run]`, `[smoke]`
+and `[stack]`.
 
 Every value comes from the merged TOML (the defaults hold one for each key, so no field has a
 default here); a field's `bounds` and a section's `check` refuse what no run could use.
@@ -35,6 +36,14 @@ class AuditSettings:
     api_headers: tuple[str, ...]
     page_headers: tuple[str, ...]
     pages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AuthzSettings:
+    """`[authz]`: the operations every identity may answer alike, and a request's time limit."""
+
+    shared: tuple[str, ...]
+    timeout: float = field(metadata=bounds(above=0))
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,15 @@ class FuzzSettings:
     config_file: str
     last_operations: tuple[str, ...]
     fail_on_flaky: bool
+
+
+@dataclass(frozen=True)
+class FaultsSettings:
+    """`[faults]`: the backing services stopped, the reads replayed meanwhile, their time limit."""
+
+    services: tuple[str, ...]
+    operations: tuple[str, ...]
+    timeout: float = field(metadata=bounds(above=0))
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,8 @@ BUILTIN: dict[str, str] = {
     "coverage": "signoff.layers.coverage",
     "load": "signoff.layers.load",
     "bench": "signoff.layers.bench",
+    "authz": "signoff.layers.authz",
+    "faults": "signoff.layers.faults",
 }
 # the module of each kind of declared layer: its `LAYER` gives the work and the needs
 KINDS: dict[str, str] = {

@@ -1,0 +1,135 @@
+"""The authz layer: broken object-level authorization looked for on every route, generically.
+
+Two identities of the same role (`new_credential("owner")` and `new_credential("other")`):
+the owner creates what the OpenAPI document's creating requests make, then every route that
+names one of those objects is sent by the other identity, and every list is read by it
+(`signoff.probes.crossing`). Routes other layers of the run recorded (`<layer>/requests.json`,
+as the smoke layer writes it) that the document does not list are tried too. Public and
+shared routes (`[target] public_operations`, `[authz] shared`) are skipped. Against a
+deployment (`--stack url`), writes are sent only where `[stack] url_writes` allows them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from signoff import openapi
+from signoff.errors import ControlUnsupported, EvidenceError
+from signoff.layers import Layer, LayerContext
+from signoff.layers.pytest_layer import relative
+from signoff.openapi import Operation
+from signoff.probes.crossing import OTHER, OWNER, Crossing
+from signoff.probes.exchanges import Exchanges
+from signoff.probes.resources import seen_operation, template_of
+from signoff.records import Evidence
+from signoff.stack.auth import headers
+from signoff.stack.interface import StackHandle
+from signoff.target import Auth
+
+__all__ = ["LAYER", "identities", "seen_routes", "work"]
+
+REQUESTS = "requests.json"  # the request log a layer keeps (the smoke layer's)
+
+
+def _matches(name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def identities(handle: StackHandle, auth: Auth) -> dict[str, dict[str, str]]:
+    """The request headers of two new identities of the same role, by name."""
+    if auth.kind == "none" or not any("{name}" in part for part in auth.command):
+        raise EvidenceError(
+            "The target's credentials cannot name a second identity, so authorization across "
+            "identities cannot be tried.",
+            hint="set [tool.signoff.target.auth] command to one that prints a token for the "
+            "identity named {name} (a new tenant or user each time).",
+        )
+    try:
+        tokens = {who: handle.controls.new_credential(who) for who in (OWNER, OTHER)}
+    except ControlUnsupported as exc:
+        raise EvidenceError(
+            f"No second identity: {exc.message}",
+            hint="run the authz layer on a stack signoff starts (--stack local or containers).",
+        ) from None
+    if tokens[OWNER] == tokens[OTHER]:
+        raise EvidenceError("The auth command gave the same token for two identities.")
+    return {who: headers(auth, token) for who, token in tokens.items()}
+
+
+def seen_routes(
+    run_dir: Path, own: str, operations: list[Operation], skip: Sequence[str]
+) -> list[Operation]:
+    """GET routes the run's other layers recorded that the document does not list."""
+    found: dict[str, Operation] = {}
+    for log in sorted(run_dir.glob(f"*/{REQUESTS}")):
+        if log.parent.name == own:
+            continue
+        try:
+            rows = json.loads(log.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for row in rows if isinstance(rows, list) else []:
+            if not isinstance(row, dict) or str(row.get("method", "GET")).upper() != "GET":
+                continue
+            path = urlsplit(str(row.get("url", ""))).path
+            if not path or template_of(path, operations) or _matches(f"GET {path}", skip):
+                continue
+            route = seen_operation("GET", path)
+            found.setdefault(route.name, route)
+    return list(found.values())
+
+
+def work(ctx: LayerContext) -> Evidence:
+    """The owner's resources made, then every route tried by the other identity."""
+    handle = ctx.handle
+    assert handle is not None  # the harness starts a stack for this layer
+    target, settings = ctx.config.target, ctx.config.authz
+    document = openapi.fetch(handle, ctx.config.root, ctx.folder / "openapi.json")
+    skip = [*target.public_operations, *settings.shared]
+    every = openapi.operations(document)
+    kept = [op for op in every if not _matches(op.name, skip)]
+    seen = seen_routes(ctx.run_dir, ctx.folder.name, every, skip)
+    tag = uuid.uuid4().hex[:10]
+    markers = {who: f"authz-{who}-{tag}" for who in (OWNER, OTHER)}
+    log = ctx.folder / "exchanges.json"
+    evidence = relative(ctx.run_dir, log)
+    exchanges = Exchanges(identities(handle, target.auth), settings.timeout)
+    crossing = Crossing(document, handle.base_url, exchanges, markers, evidence, handle.may_send)
+    try:
+        crossing.create(kept)
+        outcome = crossing.cross([*kept, *seen])
+    finally:
+        exchanges.save(log)
+        exchanges.close()
+    failed = sum(1 for c in outcome.checks if not c.status.passing)
+    return Evidence(
+        checks=outcome.checks,
+        # at least one route naming an owner's object must be tried, or nothing was shown
+        declared={"routes": max(len(outcome.judged), 1), "object routes": 1},
+        evaluated={"routes": len(outcome.judged), "object routes": min(outcome.objects, 1)},
+        figures={
+            "identities": [OWNER, OTHER],
+            "judged": outcome.judged,
+            "not judged": outcome.excluded,
+            "skipped as public or shared": [op.name for op in every if op not in kept],
+            "recorded routes": [op.name for op in seen],
+            "created": outcome.created,
+        },
+        artifacts={"exchanges": evidence},
+        summary=f"{len(outcome.judged)} routes tried by a second identity "
+        f"({outcome.objects} naming the owner's objects), {failed} failed",
+    )
+
+
+LAYER = Layer(
+    "authz",
+    "Authorization across identities: a second identity tries every route on the first "
+    "one's objects.",
+    work,
+    stack="own",
+)
