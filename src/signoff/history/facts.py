@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from signoff.records import LayerRecord
+from signoff.records import RECORD_NAME, LayerRecord
 
 if TYPE_CHECKING:
     from signoff.report.results import Results
@@ -135,9 +135,11 @@ def of(results: Results, commit: str, branch: str) -> RunFacts:
         machine=machine_id(env),
         fingerprint=json.dumps(env, sort_keys=True, default=str),
         verdict=results.verdict.value,
+        # the layers that ran: one the run lacks has no time to trend (its gate says "not run")
         layers=tuple(
             (i.record.layer, i.record.status.value, int(i.required), i.record.duration_s)
             for i in run.layers
+            if (run.run_dir / i.record.layer / RECORD_NAME).is_file()
         ),
         checks=tuple(
             (r.layer, c.name, c.status.value, _text(c.figure), _text(c.threshold), c.unit)
