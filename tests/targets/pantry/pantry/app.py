@@ -14,7 +14,12 @@ EMAIL = "cook@example.com"
 PASSWORD = os.environ.get("PANTRY_PASSWORD", "sugar and salt")
 OPTIONAL: dict[str, Any] = {"security": [{}, {"TokenHeader": []}]}
 
-token_header = APIKeyHeader(name="Authorization", scheme_name="TokenHeader", auto_error=False)
+token_header = APIKeyHeader(
+    name="Authorization",
+    scheme_name="TokenHeader",
+    description="`Authorization: Token <token>`, the token from POST /api/users/login.",
+    auto_error=False,
+)
 
 
 class Credentials(BaseModel):
