@@ -60,8 +60,8 @@ def test_the_readiness_guess_ranks_health_like_reads_without_parameters() -> Non
     assert ready_path({**template, "paths": {**template["paths"], "/readyz": {"get": OK}}}) == (
         "/readyz"
     )
-    with_param = {"get": {**OK, "parameters": [{"name": "part", "in": "path"}]}}
-    no_200 = {"get": {"responses": {"204": {"description": "empty"}}}}
+    with_param: dict[str, Any] = {"get": {**OK, "parameters": [{"name": "part", "in": "path"}]}}
+    no_200: dict[str, Any] = {"get": {"responses": {"204": {"description": "empty"}}}}
     bare = paths("/api/items", **{"/health/{part}": with_param, "/healthz": no_200})
     assert ready_path(bare) is None
     assert starter(bare, "openapi.json", None)["target"]["ready_path"] == "/"
