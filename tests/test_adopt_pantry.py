@@ -30,11 +30,13 @@ SETTINGS: dict[str, Any] = {
 ENV = {"SIGNOFF_USERNAME": EMAIL, "SIGNOFF_PASSWORD": PASSWORD}
 
 
-def signoff(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def signoff(
+    project: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "signoff", *args],
         cwd=project,
-        env={**os.environ, **ENV},
+        env={**os.environ, **ENV, **(env or {})},
         capture_output=True,
         text=True,
         timeout=600,
@@ -57,6 +59,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pantry-project")
     ignore = shutil.ignore_patterns("__pycache__")
     shutil.copytree(PANTRY / "pantry", folder / "pantry", ignore=ignore)
+    shutil.copy(PANTRY / "register.py", folder)
     (folder / "openapi.json").write_text(json.dumps(document()), encoding="utf-8")
     configure(folder, {})
     return folder
@@ -86,3 +89,62 @@ def test_smoke_fills_path_parameters_from_list_reads(project: Path) -> None:
     assert figures["excluded"] == [
         "GET /api/shelves/{shelf_code}: no list read of this run answered a value for {shelf_code}"
     ]
+
+
+# Each identity a new account, by name: making two with one name fails (the email is taken).
+REGISTER = {
+    "kind": "command",
+    "command": ["python", "register.py", "{base_url}", "{name}"],
+    "format": "Token {token}",
+}
+BUGS = {"PANTRY_BUGS": "logout,sessions"}  # both revoke the caller's sessions, then answer 500
+
+
+def failing_cases(folder: Path) -> dict[str, str]:
+    """case id -> operation of every failure the fuzz layer kept."""
+    failures = json.loads((folder / "failures.json").read_text(encoding="utf-8"))
+    return {cid: f["operation"] for f in failures for cid in f["case_ids"]}
+
+
+def test_each_revoking_operation_fuzzed_and_replayed_with_an_identity_of_its_own(
+    project: Path,
+) -> None:
+    fuzz = {"max_examples": 10, "separate_identities": True}
+    configure(project, {"target": {"auth": REGISTER}, "fuzz": fuzz})
+    done = signoff(project, "layer", "fuzz", env=BUGS)
+    found = record(project, "fuzz")
+    folder = project / "reports" / "latest" / "fuzz"
+    assert found["status"] == "FAIL", done.stderr[-2000:]
+    passes = [c.split("--report-junit-path=")[1].split()[0] for c in found["figures"]["commands"]]
+    assert [Path(p).name for p in passes] == [
+        "main-junit.xml",
+        "last-1-junit.xml",
+        "last-2-junit.xml",
+        "last-3-junit.xml",
+    ]
+    cases = failing_cases(folder)
+    # found only when no earlier revoking operation took the pass's credential away
+    assert {"DELETE /api/user/sessions", "POST /api/users/logout"} <= set(cases.values())
+    replayed = json.loads((folder / "replay.json").read_text(encoding="utf-8"))["findings"]
+    verdicts = {item["case_id"]: item["verdict"] for item in replayed}
+    assert set(verdicts) == set(cases)
+    revoking = [cid for cid, op in cases.items() if op.endswith(("/sessions", "/logout"))]
+    assert {verdicts[cid] for cid in revoking} == {"REPRODUCED"}, replayed
+    markdown = (folder / "failures.md").read_text(encoding="utf-8")
+    for cid, verdict in verdicts.items():
+        assert f"- replay of test case {cid}: {verdict}" in markdown
+
+
+def test_replay_evidence_is_written_when_nothing_failed(project: Path) -> None:
+    fuzz = {"max_examples": 5, "checks": "not_a_server_error", "phases": "examples,fuzzing"}
+    configure(project, {"fuzz": fuzz})
+    assert tomllib.loads((project / "signoff.toml").read_text(encoding="utf-8"))["fuzz"][
+        "last_operations"
+    ]
+    done = signoff(project, "layer", "fuzz")
+    found = record(project, "fuzz")
+    assert done.returncode == 0, (found["reasons"], done.stderr[-2000:])
+    folder = project / "reports" / "latest" / "fuzz"
+    replay = json.loads((folder / "replay.json").read_text(encoding="utf-8"))
+    assert replay == {"findings": []}
+    assert "replay.json" in found["artifacts"]

@@ -91,14 +91,18 @@ def first_title(failure: dict[str, Any]) -> str:
 
 
 def write_failures(
-    folder: Path, failures: list[dict[str, Any]], verdicts: dict[str, str] | None = None
+    folder: Path,
+    failures: list[dict[str, Any]],
+    verdicts: dict[str, str] | None = None,
+    note: str = "",
 ) -> None:
-    """`failures.json` and `failures.md`; `verdicts` (case id -> replay verdict) when replayed."""
+    """`failures.json` and `failures.md`; `verdicts` (case id -> replay verdict) when replayed,
+    `note` when the replay as a whole could not run."""
     verdicts = verdicts or {}
     for item in failures:
         item["replay"] = {cid: verdicts[cid] for cid in item.get("case_ids", []) if cid in verdicts}
     (folder / "failures.json").write_text(json.dumps(failures, indent=2), encoding="utf-8")
-    lines = ["# Schemathesis failures", ""]
+    lines = ["# Schemathesis failures", "", *([note, ""] if note else [])]
     if not failures:
         lines.append("None.")
     for item in failures:

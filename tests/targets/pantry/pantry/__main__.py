@@ -6,7 +6,7 @@ import sys
 
 import uvicorn
 
-from pantry.app import create_app
+from .app import create_app
 
 if __name__ == "__main__":
     uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")

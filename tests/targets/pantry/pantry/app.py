@@ -69,26 +69,55 @@ class Health(BaseModel):
 
 def create_app() -> FastAPI:
     app = FastAPI(title="pantry", version="1.0.0")
-    user: dict[str, Any] = {"id": 1, "email": EMAIL, "role": "admin", "is_active": True}
-    sessions: set[str] = set()
+    bugs = set(os.environ.get("PANTRY_BUGS", "").split(","))
+    users: dict[int, dict[str, Any]] = {}
+    passwords: dict[int, str] = {}
+    sessions: dict[str, int] = {}  # token -> user id
     items = {7: Item(id=7, name="flour"), 9: Item(id=9, name="eggs")}
     recipes = {"pancakes": Recipe(slug="pancakes", title="Pancakes")}
 
+    def add_user(email: str, password: str, role: str) -> dict[str, Any]:
+        uid = len(users) + 1
+        user: dict[str, Any] = {"id": uid, "email": email, "role": role, "is_active": True}
+        users[uid] = user
+        passwords[uid] = password
+        return user
+
+    def session(user: dict[str, Any]) -> LoginOut:
+        token = secrets.token_urlsafe(16)
+        sessions[token] = user["id"]
+        return LoginOut(user=UserOut(**user, token=token))
+
     def caller(header: Annotated[str | None, Depends(token_header)]) -> dict[str, Any]:
         scheme, _, token = (header or "").partition(" ")
-        if scheme != "Token" or token not in sessions or not user["is_active"]:
+        user = users.get(sessions.get(token, 0)) if scheme == "Token" else None
+        if user is None or not user["is_active"]:
             raise HTTPException(status_code=401, detail="Not authenticated")
         return user
 
+    def revoke(user: dict[str, Any], bug: str) -> None:
+        for token in [t for t, uid in sessions.items() if uid == user["id"]]:
+            del sessions[token]
+        if bug in bugs:
+            raise HTTPException(status_code=500, detail=f"deliberate bug {bug!r}")
+
+    add_user(EMAIL, PASSWORD, "admin")
     Caller = Annotated[dict[str, Any], Depends(caller)]
 
     @app.post("/api/users/login", response_model=LoginOut, responses={401: {}})
     def login(body: LoginIn) -> LoginOut:
-        if (body.user.email, body.user.password) != (EMAIL, PASSWORD) or not user["is_active"]:
+        found = [u for u in users.values() if u["email"] == body.user.email]
+        if not found or passwords[found[0]["id"]] != body.user.password:
             raise HTTPException(status_code=401, detail="Wrong email or password")
-        token = secrets.token_urlsafe(16)
-        sessions.add(token)
-        return LoginOut(user=UserOut(**user, token=token))
+        if not found[0]["is_active"]:
+            raise HTTPException(status_code=401, detail="Wrong email or password")
+        return session(found[0])
+
+    @app.post("/api/users", status_code=201, response_model=LoginOut, responses={409: {}})
+    def register(body: LoginIn) -> LoginOut:
+        if any(u["email"] == body.user.email for u in users.values()):
+            raise HTTPException(status_code=409, detail="That email is taken")
+        return session(add_user(body.user.email, body.user.password, "cook"))
 
     @app.get("/api/health-check/", response_model=Health)
     def health() -> Health:
@@ -128,15 +157,15 @@ def create_app() -> FastAPI:
     def update_user(current: Caller, user_id: int, body: UserPatch) -> UserOut:
         if user_id != current["id"]:
             raise HTTPException(status_code=404, detail="No such user")
-        user.update(body.model_dump(exclude_none=True))
-        return UserOut(**user)
+        current.update(body.model_dump(exclude_none=True))
+        return UserOut(**current)
 
     @app.delete("/api/user/sessions", status_code=204, responses={401: {}})
-    def drop_sessions(_: Caller) -> None:
-        sessions.clear()
+    def drop_sessions(current: Caller) -> None:
+        revoke(current, "sessions")
 
     @app.post("/api/users/logout", status_code=204, responses={401: {}})
-    def logout(_: Caller) -> None:
-        sessions.clear()
+    def logout(current: Caller) -> None:
+        revoke(current, "logout")
 
     return app
