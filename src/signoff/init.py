@@ -87,13 +87,12 @@ def public_operations(document: dict[str, Any]) -> list[str]:
         if isinstance(op, dict) and method in openapi.METHODS
     }
     if document.get("security"):
-        inherited = optional_credentials(document["security"])
+        # an operation without a security list of its own has the document's
         return [
             name
             for name, op in gets.items()
             if op.get("security") == []
             or optional_credentials(op.get("security", document["security"]))
-            or (inherited and "security" not in op)
         ]
     every = [
         op

@@ -9,6 +9,8 @@ the curl command that reproduces each one (`failures.json`, `failures.md`) besid
 JUnit and JSON reports and its stored reproductions, which the layer replays on a fresh stack at
 the end: a failure that does not come back is FLAKY, reported and not gating unless
 `fail_on_flaky` is set. `signoff fuzz --replay RUN` replays a run's failures again later.
+Operations that revoke or demote their caller (`last_operations`) are fuzzed after the others
+with a fresh credential, each in a pass of its own with `separate_identities`.
 """
 
 from __future__ import annotations
