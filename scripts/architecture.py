@@ -37,7 +37,7 @@ BY_FLOOR: dict[int, str] = {
     4: "report history",
     # the comparison campaign: worktrees, sides, split and interleaved runs; shards merged
     5: "campaign shards",
-    6: "cli init pytest_plugin __main__",
+    6: "cli init init_guess pytest_plugin __main__",
 }
 FLOORS: dict[str, int] = {name: f for f, names in BY_FLOOR.items() for name in names.split()}
 CHECKS = "cycles floors placement function-length module-length subprocess settings-access docs"

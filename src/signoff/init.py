@@ -18,6 +18,13 @@ import httpx
 from signoff import openapi
 from signoff.config import dumps
 from signoff.errors import ConfigError, UsageError
+from signoff.init_guess import (
+    header_format,
+    json_login,
+    optional_credentials,
+    ready_path,
+    self_harm,
+)
 
 CONFIG = "signoff.toml"
 NOXFILE = "noxfile.py"
@@ -60,15 +67,19 @@ def auth_from(document: dict[str, Any]) -> dict[str, Any]:
                     "token_path": "access_token",
                 }
         if kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
-            return {"kind": "token"}
+            return {"kind": "token", **json_login(document)}
         if kind == "apiKey" and scheme.get("in") == "header":
-            return {"kind": "token", "header": scheme.get("name", "X-API-Key"), "format": "{token}"}
+            name = str(scheme.get("name", "X-API-Key"))
+            login = json_login(document) if name.lower() == "authorization" else {}
+            form = header_format(scheme) if login else "{token}"
+            return {"kind": "token", "header": name, "format": form, **login}
     return {"kind": "none"}
 
 
 def public_operations(document: dict[str, Any]) -> list[str]:
-    """Operations that need no credential: an empty security requirement, or none where other
-    operations (and not the document as a whole) declare one."""
+    """Operations that need no credential: an empty security list, one with an empty
+    requirement `{}` in it (credentials optional), or none where other operations (and not the
+    document as a whole) declare one."""
     gets = {
         f"{method.upper()} {path}": op
         for path, item in (document.get("paths") or {}).items()
@@ -76,7 +87,13 @@ def public_operations(document: dict[str, Any]) -> list[str]:
         if isinstance(op, dict) and method in openapi.METHODS
     }
     if document.get("security"):
-        return [name for name, op in gets.items() if op.get("security") == []]
+        # an operation without a security list of its own has the document's
+        return [
+            name
+            for name, op in gets.items()
+            if op.get("security") == []
+            or optional_credentials(op.get("security", document["security"]))
+        ]
     every = [
         op
         for item in document["paths"].values()
@@ -85,7 +102,11 @@ def public_operations(document: dict[str, Any]) -> list[str]:
     ]
     if not any(op.get("security") for op in every):
         return []  # the document says nothing about security: the user decides
-    return [name for name, op in gets.items() if not op.get("security")]
+    return [
+        name
+        for name, op in gets.items()
+        if not op.get("security") or optional_credentials(op["security"])
+    ]
 
 
 def api_prefix(document: dict[str, Any]) -> str:
@@ -107,30 +128,46 @@ def starter(document: dict[str, Any], source: str, base_url: str | None) -> dict
         "name": str((document.get("info") or {}).get("title") or "service"),
         "openapi": location,
         "api_prefix": api_prefix(document),
-        "ready_path": "/",
+        "ready_path": ready_path(document) or (location if source.startswith("http") else "/"),
         "public_operations": [
             *([f"GET {location}"] if source.startswith("http") else []),
             *public_operations(document),
         ],
         "auth": auth_from(document),
     }
-    values: dict[str, Any] = {"base_url": base_url or "", "target": target}
+    # no address, no `base_url` line: an empty one would only read as a setting to fill in
+    values: dict[str, Any] = {**({"base_url": base_url} if base_url else {}), "target": target}
     values["profiles"] = {
         "pr": {"layers": ["smoke", "audit", "fuzz", "load"], "required": ["smoke", "audit", "load"]}
     }
     values["smoke"] = {"operations": [], "exclude": []}
+    values["fuzz"] = {"last_operations": list(self_harm(document))}
     values["report"] = {"claims": CLAIMS}
     values["_reads"] = reads
+    values["_harm"] = self_harm(document)
     return values
+
+
+def _last_comment(harm: dict[str, str]) -> str:
+    """Why `[fuzz] last_operations` holds what it holds: each operation with what it does."""
+    lines = [
+        "# Operations that can revoke or demote the fuzzing identity's own credential, fuzzed",
+        "# last with a fresh one (docs/fuzz.md); found by their paths and body fields, so check:",
+    ]
+    lines += [f"#   {name}: {why}" for name, why in harm.items()] or ["#   none found"]
+    return "\n".join(lines) + "\n"
 
 
 def render(values: dict[str, Any]) -> str:
     reads = values.pop("_reads")
+    harm = values.pop("_harm")
     text = dumps(values).replace("[tool.signoff]", "", 1).replace("tool.signoff.", "")
+    text = text.replace("\n[fuzz]\n", "\n" + _last_comment(harm) + "[fuzz]\n", 1)
     return (
         "# signoff configuration, written by `signoff init`. `signoff config` shows every\n"
         "# setting with its default; `signoff layers` lists the layers.\n"
-        "# base_url is where runs go until [target.processes] are declared (or with --stack url).\n"
+        "# base_url (when written) is where runs go while no [target.processes] are declared, or\n"
+        "# with --stack url; every run prints which stack it got and why.\n"
         + text
         + "\n# Next: describe how to start the service, so that the embedded stack can run it:\n"
         "# [target.processes.web]\n"

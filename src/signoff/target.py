@@ -16,7 +16,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from signoff.errors import ConfigError
@@ -75,7 +75,7 @@ class Auth:
     token_env: str = "SIGNOFF_TOKEN"
     login_url: str = ""
     login_form: dict[str, str] = field(default_factory=dict)
-    login_json: dict[str, str] = field(default_factory=dict)
+    login_json: dict[str, Any] = field(default_factory=dict)  # nested tables and lists too
     token_path: str = "access_token"
     command: list[str] = field(default_factory=list)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from signoff.config.operations import MixOperation, check_values, parse_name
 from signoff.config.schema import bounds
-from signoff.config.stages import LoadProfile
+from signoff.config.stages import DEFAULT_TABLE, LoadProfile
 from signoff.errors import ConfigError
 
 
@@ -103,6 +103,20 @@ class LoadSettings:
     bench: LoadBench
     leak: LoadLeak
     profiles: dict[str, LoadProfile]
+
+    def suite_for(self, signoff_profile: str) -> tuple[tuple[str, ...], str]:
+        """The load profiles a run of `signoff_profile` plays by default, and a line that says
+        which `[load.suites]` entry named them: its own, else the `pr` entry (as the stage
+        tables), said so rather than silently."""
+        key = signoff_profile if signoff_profile in self.suites else DEFAULT_TABLE
+        names = self.suites.get(key, ())
+        listed = ", ".join(names) or "none"
+        if key == signoff_profile:
+            return names, f"load profiles {listed}: [load.suites] {key} (the profile's own)"
+        return names, (
+            f"load profiles {listed}: [load.suites] {key} (profile '{signoff_profile}' has no "
+            f"entry of its own; add [load.suites] {signoff_profile} = [...] to choose)"
+        )
 
     def check(self, where: str) -> None:
         for suite, names in self.suites.items():

@@ -127,6 +127,7 @@ class FuzzSettings:
     request_timeout: float = field(metadata=bounds(above=0))
     config_file: str
     last_operations: tuple[str, ...]
+    separate_identities: bool
     fail_on_flaky: bool
 
 

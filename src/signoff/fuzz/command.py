@@ -73,11 +73,15 @@ def command(
 
 
 def passes(
-    document: dict[str, Any], last: list[str], allowed: list[str] | None = None
+    document: dict[str, Any],
+    last: list[str],
+    allowed: list[str] | None = None,
+    separate: bool = False,
 ) -> list[tuple[str, list[str]]]:
     """(name, filter arguments) of each Schemathesis pass, the credential-revoking one last.
 
     `allowed`: when not None, only these operations may be sent (a read-only deployment).
+    `separate`: each credential-revoking operation in a pass of its own ("last-1", "last-2", …).
     """
     names = operations(document)
     chosen = names if allowed is None else [n for n in names if n in allowed]
@@ -88,7 +92,9 @@ def passes(
     else:
         main = [f"--include-name={n}" for n in early]
     found = [("main", main)] if early else []
-    if late:
+    if late and separate:
+        found += [(f"last-{i}", [f"--include-name={n}"]) for i, n in enumerate(late, 1)]
+    elif late:
         found.append(("last", [f"--include-name={n}" for n in late]))
     return found
 

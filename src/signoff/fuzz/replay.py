@@ -18,7 +18,13 @@ from typing import Any
 
 from signoff import children
 from signoff.config import Config
-from signoff.errors import ControlUnsupported, StackError, UsageError
+from signoff.errors import (
+    ConfigError,
+    ControlUnsupported,
+    SignoffError,
+    StackError,
+    UsageError,
+)
 from signoff.fuzz.command import masked, st_prefix
 from signoff.stack.interface import StackHandle, absolute
 from signoff.stack.select import choose_provider
@@ -96,7 +102,9 @@ def replay_run(
     name: str = "replay",
 ) -> dict[str, str]:
     """Replay every stored failure of the fuzz folder on a fresh stack; verdict per case id,
-    written to `<name>.json` beside the run's other evidence."""
+    written to `<name>.json` beside the run's other evidence, whatever happens: a case whose
+    replay could not run is an ERROR with the reason, and a stack that did not start leaves
+    every case an ERROR before its error is raised."""
     try:
         plan = json.loads((folder / PLAN).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -106,30 +114,90 @@ def replay_run(
         ) from None
     found = findings(folder)
     verdicts: dict[str, str] = {}
-    if found:
-        provider = choose_provider(
-            config,
-            folder / f"{name}-stack-logs",
-            stack or plan.get("stack"),
-            base_url or plan.get("base_url"),
-            service_env=plan.get("service_env") or None,
-        )
-        last = set(plan.get("last_operations") or [])
-        with provider as handle:
-            # Credential-revoking operations go last, each with a credential of its own.
-            for finding in sorted(found, key=lambda f: f.operation in last):
-                headers = fresh_headers(handle) if finding.operation in last else handle.headers
-                verdicts[finding.case_id] = _replay(folder, finding, handle, headers, plan, name)
-    result = {"findings": [{**asdict(f), "verdict": verdicts[f.case_id]} for f in found]}
-    (folder / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    reasons: dict[str, str] = {}
+    try:
+        if found:
+            _replay_all(config, folder, found, plan, (stack, base_url, name), verdicts, reasons)
+    except SignoffError as exc:
+        reasons.update({f.case_id: exc.message for f in found if f.case_id not in verdicts})
+        raise
+    finally:
+        write_replay(folder, name, found, verdicts, reasons)
     return verdicts
 
 
-def fresh_headers(handle: StackHandle) -> dict[str, str]:
-    """Headers of a new identity, so a revoking operation cannot revoke the main credential."""
+def write_replay(
+    folder: Path,
+    name: str,
+    found: list[Finding],
+    verdicts: dict[str, str],
+    reasons: dict[str, str] | None = None,
+) -> None:
+    """`<name>.json`: each stored failing case with its verdict (ERROR when it has none) and,
+    for an ERROR, why; written even when there was nothing to replay."""
+    reasons = reasons or {}
+    result = {
+        "findings": [
+            {
+                **asdict(f),
+                "verdict": verdicts.get(f.case_id, ERROR),
+                **({"reason": reasons[f.case_id]} if f.case_id in reasons else {}),
+            }
+            for f in found
+        ]
+    }
+    (folder / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+def _replay_all(
+    config: Config,
+    folder: Path,
+    found: list[Finding],
+    plan: dict[str, Any],
+    where: tuple[str | None, str | None, str],
+    verdicts: dict[str, str],
+    reasons: dict[str, str],
+) -> None:
+    """Each finding replayed on one fresh stack, its verdict (and an ERROR's reason) filled in
+    as it comes, so a case that cannot be replayed costs no other case its verdict."""
+    stack, base_url, name = where
+    provider = choose_provider(
+        config,
+        folder / f"{name}-stack-logs",
+        stack or plan.get("stack"),
+        base_url or plan.get("base_url"),
+        service_env=plan.get("service_env") or None,
+    )
+    last = set(plan.get("last_operations") or [])
+    with provider as handle:
+        # Credential-revoking operations go last, each with a credential (and a name) of its own.
+        ordered = sorted(found, key=lambda f: f.operation in last)
+        for index, finding in enumerate(ordered, 1):
+            try:
+                headers = handle.headers
+                if finding.operation in last:
+                    headers = fresh_headers(handle, f"signoff-{name}-{index}")
+                verdicts[finding.case_id] = _replay(folder, finding, handle, headers, plan, name)
+            except SignoffError as exc:
+                verdicts[finding.case_id] = ERROR
+                reasons[finding.case_id] = exc.message
+
+
+def fresh_headers(
+    handle: StackHandle, name: str = "signoff-fuzz-last", required: bool = False
+) -> dict[str, str]:
+    """Headers of a new identity named `name`, so a revoking operation cannot revoke the main
+    credential; where the stack cannot make one, the main headers, or an error if `required`."""
     try:
-        token = handle.controls.new_credential("signoff-fuzz-last")
-    except ControlUnsupported:
+        token = handle.controls.new_credential(name)
+    except ControlUnsupported as exc:
+        if required:
+            raise ConfigError(
+                f"[fuzz] separate_identities needs a fresh credential per pass, and the "
+                f"{handle.provider} stack cannot make one.",
+                hint="fuzz on the embedded stack (--stack local), or set "
+                "separate_identities = false.",
+            ) from exc
         return handle.headers
     key, value = next(iter(handle.headers.items()), ("", ""))
     if not key:
@@ -202,5 +270,7 @@ def replay_command(
     for item in found["findings"]:
         checks = ", ".join(item["checks"])
         print(f"{item['verdict']:11} {item['case_id']:8} {item['operation']}  ({checks})")
+        if item.get("reason"):
+            print(f"{'':11} {item['reason']}")
     print(f"Replay evidence: {folder / name}.json")
     return 1 if any(v != FLAKY for v in verdicts.values()) else 0

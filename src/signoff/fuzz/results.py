@@ -91,18 +91,36 @@ def first_title(failure: dict[str, Any]) -> str:
 
 
 def write_failures(
-    folder: Path, failures: list[dict[str, Any]], verdicts: dict[str, str] | None = None
+    folder: Path,
+    failures: list[dict[str, Any]],
+    verdicts: dict[str, str] | None = None,
+    note: str = "",
 ) -> None:
-    """`failures.json` and `failures.md`; `verdicts` (case id -> replay verdict) when replayed."""
+    """`failures.json` and `failures.md`; `verdicts` (case id -> replay verdict) when replayed,
+    with why a case could not be replayed from `replay.json`, and `note` when the replay as a
+    whole could not run."""
     verdicts = verdicts or {}
+    why = replay_reasons(folder)
     for item in failures:
         item["replay"] = {cid: verdicts[cid] for cid in item.get("case_ids", []) if cid in verdicts}
     (folder / "failures.json").write_text(json.dumps(failures, indent=2), encoding="utf-8")
-    lines = ["# Schemathesis failures", ""]
+    lines = ["# Schemathesis failures", "", *([note, ""] if note else [])]
     if not failures:
         lines.append("None.")
     for item in failures:
         lines += [f"## {item['operation']}", ""]
-        lines += [f"- replay of test case {cid}: {v}" for cid, v in item["replay"].items()]
+        lines += [
+            f"- replay of test case {cid}: {v}" + (f" ({why[cid]})" if cid in why else "")
+            for cid, v in item["replay"].items()
+        ]
         lines += ["", "```", item["message"], "```", ""]
     (folder / "failures.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def replay_reasons(folder: Path) -> dict[str, str]:
+    """case id -> why its replay could not run, from the run's `replay.json` ({} without one)."""
+    try:
+        found = json.loads((folder / "replay.json").read_text(encoding="utf-8"))["findings"]
+        return {str(f["case_id"]): str(f["reason"]) for f in found if f.get("reason")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}

@@ -9,6 +9,8 @@ the curl command that reproduces each one (`failures.json`, `failures.md`) besid
 JUnit and JSON reports and its stored reproductions, which the layer replays on a fresh stack at
 the end: a failure that does not come back is FLAKY, reported and not gating unless
 `fail_on_flaky` is set. `signoff fuzz --replay RUN` replays a run's failures again later.
+Operations that revoke or demote their caller (`last_operations`) are fuzzed after the others
+with a fresh credential, each in a pass of its own with `separate_identities`.
 """
 
 from __future__ import annotations
@@ -33,7 +35,14 @@ from signoff.fuzz.command import (
     resolve_seed,
     seed_args,
 )
-from signoff.fuzz.replay import CRASHES, classify, fresh_headers, replay_run, write_plan
+from signoff.fuzz.replay import (
+    CRASHES,
+    classify,
+    fresh_headers,
+    replay_run,
+    write_plan,
+    write_replay,
+)
 from signoff.fuzz.results import (
     external_refs,
     junit_failures,
@@ -111,11 +120,14 @@ def _passes(
     )
     document = openapi.fetch(handle, ctx.config.root, schema_file)
     allowed = None if handle.writes else [n for n in operations(document) if handle.may_send(n)]
-    plan = passes(document, list(settings.last_operations), allowed)
+    plan = passes(document, list(settings.last_operations), allowed, settings.separate_identities)
     codes: list[int] = []
     argvs: list[list[str]] = []
     for name, filters in plan:
-        headers = handle.headers if name == "main" else fresh_headers(handle)
+        headers = handle.headers
+        if name != "main":
+            # a credential of the pass's own: what it revokes or demotes is no other's
+            headers = fresh_headers(handle, f"signoff-fuzz-{name}", settings.separate_identities)
         pass_settings = settings
         if name != "main" and settings.max_time > 0:
             # few operations: a short budget keeps the layer near max_time
@@ -150,6 +162,7 @@ def _replay_failures(ctx: LayerContext, folder: Path, report_dir: Path, out: _Ou
         if f["kind"] == "failure"
     ]
     if not failed:
+        write_replay(folder, "replay", [], {})  # nothing to replay is evidence too
         return
     try:
         out.verdicts = replay_run(ctx.config, folder, ctx.stack, ctx.base_url)
@@ -217,7 +230,7 @@ def _evidence(
 ) -> Evidence:
     declared_ops = _declared(out)
     report, failures = read_passes(report_dir, [name for name, _ in out.plan])
-    write_failures(folder, failures, out.verdicts)
+    write_failures(folder, failures, out.verdicts, out.replay_note)
     confirmed, flaky = classify(failures, out.verdicts)
     tested = int(report["operations"]["tested"]) if report else None
     cases = report.get("test_cases") or {}

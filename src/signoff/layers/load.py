@@ -27,12 +27,13 @@ from signoff.records import Check, Evidence, Status
 from signoff.stack.interface import StackHandle
 
 
-def selected_profiles(ctx: LayerContext, settings: LoadSettings) -> list[str]:
+def selected_profiles(ctx: LayerContext, settings: LoadSettings) -> tuple[list[str], str]:
+    """The load profiles to play, and a line that says who chose them."""
     chosen = [a for a in ctx.args if a != "--" and not a.startswith("-")]
     if chosen:
-        return chosen
-    suites = settings.suites
-    return list(suites.get(ctx.profile, suites["pr"]))
+        return chosen, f"load profiles {', '.join(chosen)}: named on the command line"
+    names, note = settings.suite_for(ctx.profile)
+    return list(names), note
 
 
 def service_pids(handle: StackHandle) -> dict[str, int]:
@@ -70,9 +71,9 @@ def work(ctx: LayerContext) -> Evidence:
     handle = ctx.handle
     assert handle is not None  # the harness starts a stack for this layer
     settings = ctx.config.load
-    plans = [
-        plan_mod.build(settings, name, ctx.profile) for name in selected_profiles(ctx, settings)
-    ]
+    names, suite = selected_profiles(ctx, settings)
+    print(suite, file=sys.stderr)
+    plans = [plan_mod.build(settings, name, ctx.profile) for name in names]
     for plan in plans:
         print(f"{plan.profile}: {plan.stages_note()}", file=sys.stderr)
     script = _script(ctx)
@@ -83,7 +84,7 @@ def work(ctx: LayerContext) -> Evidence:
         ctx.config.target.api_prefix,
     )
     launch = _launch(ctx, handle, script)
-    extra = traffic(handle)
+    extra = {**traffic(handle), "suite": suite}
     outcomes: list[Outcome] = []
     try:
         for plan in plans:

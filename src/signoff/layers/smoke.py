@@ -2,7 +2,9 @@
 
 It asks the readiness path, the OpenAPI document and the metrics page, then every read
 operation twice: with the credential (must answer 2xx) and without one (must answer 401 or 403,
-unless the operation is public). It writes nothing, so it is safe against production.
+unless the operation is public). A read with path parameters takes them from what the list
+reads of the same run answered (`GET /items` for `GET /items/{item_id}`), or is left out with
+the reason. It writes nothing, so it is safe against production.
 """
 
 from __future__ import annotations
@@ -28,21 +30,70 @@ def _matches(name: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def reads(document: dict[str, Any], settings: SmokeSettings) -> tuple[list[str], list[str]]:
-    """The read operations to call, and those excluded (with why)."""
+def reads(
+    document: dict[str, Any], settings: SmokeSettings
+) -> tuple[list[str], list[str], list[str]]:
+    """The read operations to call, those whose path parameters the run's lists must give
+    (fewest parameters first), and those excluded (with why)."""
     if settings.operations:
-        return [n for n in settings.operations if not _matches(n, settings.exclude)], []
-    chosen, excluded = [], []
+        return [n for n in settings.operations if not _matches(n, settings.exclude)], [], []
+    chosen, later, excluded = [], [], []
     for op in openapi.operations(document):
         if op.method != "get":
             continue
         if _matches(op.name, settings.exclude):
             excluded.append(f"{op.name}: excluded by [smoke] exclude")
-        elif op.params or op.required_query:
-            excluded.append(f"{op.name}: needs parameters (name a concrete path in operations)")
+        elif op.required_query:
+            excluded.append(f"{op.name}: needs query parameters (name a concrete path)")
+        elif op.params:
+            later.append(op.name)
         else:
             chosen.append(op.name)
-    return chosen, excluded
+    return chosen, sorted(later, key=lambda n: n.count("{")), excluded
+
+
+def listed(answer: Any) -> list[dict[str, Any]]:
+    """The items of a list answer: a JSON array, or the arrays of objects a page holds
+    (`{"items": [...], "total": 2}`)."""
+    if isinstance(answer, list):
+        return [item for item in answer if isinstance(item, dict)]
+    if isinstance(answer, dict):
+        arrays = [v for v in answer.values() if isinstance(v, list)]
+        return [item for array in arrays for item in array if isinstance(item, dict)]
+    return []
+
+
+def field_names(param: str) -> list[str]:
+    """The item fields that may hold a path parameter's value, best first: the parameter's own
+    name, then `id` for `item_id`, `itemId` or `uuid`, then `slug` for a slug."""
+    lower = param.lower()
+    names = [param]
+    if lower == "id" or lower.endswith(("_id", "id", "uuid")):
+        names.append("id")
+    if lower.endswith("slug"):
+        names.append("slug")
+    return names
+
+
+def _trimmed(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
+def fill(path: str, lists: dict[str, list[dict[str, Any]]]) -> tuple[str, str]:
+    """(`path` with each parameter taken from the first item of the list answered at the path
+    before it, `/items` for `/items/{item_id}`, ""), or ("", why) when no list gave one."""
+    done = ""
+    rest = path
+    while "{" in rest:
+        before, _, tail = rest.partition("{")
+        param, _, rest = tail.partition("}")
+        done += before
+        items = lists.get(_trimmed(done), [])
+        value = next((item[f] for item in items for f in field_names(param) if f in item), None)
+        if value is None or isinstance(value, dict | list):
+            return "", f"no list read of this run answered a value for {{{param}}}"
+        done += str(value)
+    return done + rest, ""
 
 
 def _check(name: str, ok: bool, figure: Any, expected: Any, message: str, evidence: str) -> Check:
@@ -65,6 +116,8 @@ class Smoke:
         self.settings = settings
         self.client = httpx.Client(timeout=settings.timeout, follow_redirects=False)
         self.log: list[dict[str, Any]] = []
+        # concrete path -> the items its answer listed, for the path parameters of later reads
+        self.lists: dict[str, list[dict[str, Any]]] = {}
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response | None:
         try:
@@ -128,13 +181,17 @@ class Smoke:
             ),
         ]
 
-    def operation(self, name: str, evidence: str) -> list[Check]:
-        path = name.split(" ", 1)[1]
+    def operation(self, name: str, evidence: str, path: str = "") -> list[Check]:
+        """The read `name` with and without the credential, at `path` (its concrete path when
+        the name holds parameters)."""
+        path = path or name.split(" ", 1)[1]
         url = absolute(self.handle.base_url, path)
         checks = []
         response = self.get(url, self.handle.headers)
         status = response.status_code if response is not None else None
         ok = status is not None and 200 <= status < 300
+        if ok and response is not None:
+            self._keep(path, response)
         checks.append(
             _check(
                 f"{name}: answers",
@@ -162,6 +219,29 @@ class Smoke:
             )
         return checks
 
+    def _keep(self, path: str, response: httpx.Response) -> None:
+        try:
+            items = listed(response.json())
+        except ValueError:
+            return
+        if items:
+            self.lists[_trimmed(path)] = items
+
+    def with_ids(self, names: list[str], evidence: str) -> tuple[list[Check], list[str], list[str]]:
+        """The reads with path parameters whose values the run's lists gave: their checks,
+        the reads called (as concrete paths), and those left out with why."""
+        checks: list[Check] = []
+        called: list[str] = []
+        skipped: list[str] = []
+        for name in names:
+            path, why = fill(name.split(" ", 1)[1], self.lists)
+            if not path:
+                skipped.append(f"{name}: {why}")
+                continue
+            checks += self.operation(name, evidence, path)
+            called.append(f"GET {path}")
+        return checks, called, skipped
+
 
 def work(ctx: LayerContext) -> Evidence:
     """Readiness, metrics and every read operation on the stack the harness started."""
@@ -173,10 +253,14 @@ def work(ctx: LayerContext) -> Evidence:
     try:
         checks = [smoke.ready(evidence)]
         document = openapi.fetch(ctx.handle, ctx.config.root, ctx.folder / "openapi.json")
-        chosen, excluded = reads(document, settings)
+        chosen, later, excluded = reads(document, settings)
         checks += smoke.metrics(evidence)
         for name in chosen:
             checks += smoke.operation(name, evidence)
+        found, called, skipped = smoke.with_ids(later, evidence)
+        checks += found
+        chosen += called
+        excluded += skipped
     finally:
         smoke.client.close()
         log.write_text(json.dumps(smoke.log, indent=2), encoding="utf-8")

@@ -60,12 +60,30 @@ def run_command(
         raise StackStartError(f"The auth command {argv[0]!r} could not run: {exc}.") from exc
     token = done.stdout.strip()
     if done.returncode != 0 or not token or "\n" in token:
-        detail = done.stderr.strip()[-300:] or "it printed no single-line token"
+        detail = last_line(done.stderr) or "it printed no single-line token"
         raise StackStartError(
             f"The auth command {' '.join(argv)} failed (code {done.returncode}): {detail}.",
             hint="it must print one token on one line and exit 0.",
         )
     return token
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line of a command's error output: after a traceback, the exception."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][-300:] if lines else ""
+
+
+def filled(value: Any, values: Mapping[str, str], where: str, env: Mapping[str, str] | None) -> Any:
+    """A login body with the placeholders of every string filled in, however deep it lies in
+    tables and lists; numbers and booleans stay as they are."""
+    if isinstance(value, str):
+        return expand(value, values, where, env)
+    if isinstance(value, Mapping):
+        return {k: filled(v, values, f"{where}.{k}", env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [filled(v, values, f"{where}[{i}]", env) for i, v in enumerate(value)]
+    return value
 
 
 def login(
@@ -81,9 +99,7 @@ def login(
     form = {
         k: expand(v, values, f"target.auth.login_form.{k}", env) for k, v in auth.login_form.items()
     }
-    body = {
-        k: expand(v, values, f"target.auth.login_json.{k}", env) for k, v in auth.login_json.items()
-    }
+    body = filled(auth.login_json, values, "target.auth.login_json", env)
     try:
         response = httpx.post(url, data=form or None, json=body or None, timeout=timeout)
     except httpx.HTTPError as exc:
