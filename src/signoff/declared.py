@@ -56,11 +56,15 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class Profile:
-    """`[tool.signoff.profiles.<name>]`: the layers a sign-off runs and those that must PASS."""
+    """`[tool.signoff.profiles.<name>]`: the layers a sign-off runs, those that must PASS, and
+    the settings that differ in its runs."""
 
     layers: list[str]
     required: list[str] = field(default_factory=list)
     description: str = ""
+    # sections laid over the rest of the configuration in runs of this profile, e.g.
+    # `settings.fuzz = { max_examples = 20 }` for a shorter fuzz on pull requests
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def check(self, where: str) -> None:
         extra = [name for name in self.required if name not in self.layers]

@@ -119,6 +119,7 @@ def _run_one(ctx: LayerContext) -> LayerRecord:
 
 def layer(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     """`signoff layer NAME`: 0 when its record passes, else 1."""
+    cfg = config_mod.for_profile(cfg, cfg.profile)
     found = find(args.name, cfg)  # an unknown name fails before a run directory is made
     run = rundir.choose(cfg.run_root, args.run)
     extra = [a for a in args.args if a != "--"]
@@ -148,6 +149,7 @@ def run_profile(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     """`signoff run`: every layer of the profile (or of its shard) into a new run, scheduled
     (`schedule.plan`), then its report."""
     profile, layers, required = _chosen(cfg, args)
+    cfg = config_mod.for_profile(cfg, profile)
     found = [find(name, cfg) for name in layers]
     extra: dict[str, object] = {}
     if args.shard:
@@ -188,7 +190,9 @@ def merge(cfg: config_mod.Config, args: argparse.Namespace) -> int:
         cfg,
         args.runs,
         _parallel(cfg, args),
-        lambda at, profile, name: _context(cfg, args, at, profile, name),
+        lambda at, profile, name: _context(
+            config_mod.for_profile(cfg, profile), args, at, profile, name
+        ),
         _tell,
     )
     plan = read_plan(run) or {}

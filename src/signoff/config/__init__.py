@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from signoff.config.files import Table, deep_merge, defaults, find_config_file
 from signoff.config.load_settings import LoadBench, LoadLeak, LoadMix, LoadOpen, LoadSettings
-from signoff.config.loader import Config, Provider, effective, load
+from signoff.config.loader import Config, Provider, effective, for_profile, load
 from signoff.config.operations import MixOperation
 from signoff.config.render import dumps
 from signoff.config.schema import from_table, to_table
@@ -65,6 +65,7 @@ __all__ = [
     "dumps",
     "effective",
     "find_config_file",
+    "for_profile",
     "from_table",
     "load",
     "to_table",

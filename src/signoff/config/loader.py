@@ -62,6 +62,10 @@ KINDS: dict[str, Any] = {
 }
 
 
+# what cannot differ per profile: the profiles themselves, and the layers whose needs plan a run
+PER_RUN = ("profile", "profiles", "layers", "run_dir")
+
+
 @dataclass(frozen=True)
 class Config:
     """The effective configuration, one typed attribute per section, and where it came from."""
@@ -125,12 +129,37 @@ def _typed(values: Table, source: Path | None, root: Path) -> Config:
         _check_files(typed["report"], root)
         check_python(root, typed["target"].python)
         check_tables(typed["load"].profiles, list(typed["profiles"]))
+        for name, profile in typed["profiles"].items():
+            merged = _with_settings(values, name, profile.settings, source)
+            for section in profile.settings:
+                schema.parse(KINDS[section], merged[section], f"profiles.{name}.settings.{section}")
     except ConfigError as exc:
         raise ConfigError(
             f"{source or 'the defaults'}: {exc.message}",
             hint=exc.hint or "run `signoff config --defaults` to see every setting.",
         ) from None
     return Config(values=values, source=source, root=root, **typed)
+
+
+def for_profile(cfg: Config, name: str) -> Config:
+    """The configuration a run of profile `name` uses: its `settings` laid over the rest."""
+    profile = cfg.profiles.get(name)
+    if profile is None or not profile.settings:
+        return cfg
+    values = _with_settings(cfg.values, name, profile.settings, cfg.source)
+    return _typed(values, cfg.source, cfg.root)
+
+
+def _with_settings(values: Table, name: str, settings: Table, source: Path | None) -> Table:
+    """`values` with a profile's settings laid over them, each section and key checked."""
+    for section in settings:
+        if section not in KINDS or section in PER_RUN:
+            raise ConfigError(
+                f"'profiles.{name}.settings.{section}' names no section a profile can change.",
+                hint="name a section such as fuzz, smoke, coverage or load.",
+            )
+    where = Path(f"{source or 'the defaults'} [profiles.{name}.settings]")
+    return merge(values, settings, where) if settings else values
 
 
 def _check_files(report: ReportSettings, root: Path) -> None:
