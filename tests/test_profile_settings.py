@@ -44,9 +44,7 @@ def test_a_profiles_settings_apply_to_its_runs_only(tmp_path: Path) -> None:
         ("settings.nothing = { a = 1 }", "'profiles.quick.settings.nothing'"),
     ],
 )
-def test_a_bad_profile_setting_is_refused_at_load(
-    tmp_path: Path, setting: str, said: str
-) -> None:
+def test_a_bad_profile_setting_is_refused_at_load(tmp_path: Path, setting: str, said: str) -> None:
     text = f'[profiles.quick]\nlayers = ["smoke"]\n{setting}\n'
     with pytest.raises(ConfigError) as caught:
         config.load(write(tmp_path, text))
@@ -57,7 +55,7 @@ def test_signoff_run_uses_the_profiles_settings(tmp_path: Path) -> None:
     root = write_project(tmp_path, ["a", "b"], seconds=0.2)
     text = (root / "signoff.toml").read_text(encoding="utf-8")
     text = text.replace('run_dir = "reports"', 'run_dir = "reports"\n[run]\nparallel = 2')
-    text += "[profiles.serial]\nlayers = [\"a\", \"b\"]\nrequired = [\"a\", \"b\"]\n"
+    text += '[profiles.serial]\nlayers = ["a", "b"]\nrequired = ["a", "b"]\n'
     text += "settings.run = { parallel = 1 }\n"
     (root / "signoff.toml").write_text(text, encoding="utf-8")
     folder, _ = run(root)
