@@ -103,6 +103,18 @@ def e2e(session: nox.Session) -> None:
     layer(session, "e2e")
 
 
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def authz(session: nox.Session) -> None:
+    """Layer: a second identity tries every route on the objects the first one made."""
+    layer(session, "authz")
+
+
+@nox.session(python=PYTHON, tags=["layer"], default=False)
+def faults(session: nox.Session) -> None:
+    """Layer: each backing service stopped in turn; answers held against the document."""
+    layer(session, "faults")
+
+
 @nox.session(python=PYTHON, default=False)
 def stack(session: nox.Session) -> None:
     """Bring the embedded reference stack up in the foreground until Ctrl-C."""
