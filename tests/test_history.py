@@ -137,9 +137,28 @@ def test_the_schema_is_migrated_once_and_numbered(tmp_path: Path) -> None:
     cfg = project(tmp_path)
     db = connect(cfg.history, cfg.root)
     try:
-        assert db.query("SELECT version FROM schema_version") == [(MIGRATIONS[-1][0],)]
+        numbers = [(number,) for number, _ in MIGRATIONS]
+        assert db.query("SELECT version FROM schema_version ORDER BY version") == numbers
         assert migrate(db) == MIGRATIONS[-1][0]
         assert db.query("SELECT COUNT(*) FROM schema_version") == [(len(MIGRATIONS),)]
+    finally:
+        db.close()
+
+
+def test_a_store_of_an_older_schema_is_migrated_and_keeps_its_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = project(tmp_path)
+    first, _ = report(cfg, monkeypatch, Figures(), "a" * 40)
+    path = tmp_path / ".signoff" / "history.sqlite"
+    with sqlite3.connect(path) as old:  # the store as schema 1 left it
+        old.execute("DROP TABLE documents")
+        old.execute("DELETE FROM schema_version WHERE version > 1")
+    db = connect(cfg.history, cfg.root)
+    try:
+        assert db.query("SELECT MAX(version) FROM schema_version") == [(MIGRATIONS[-1][0],)]
+        assert [r.run_id for r in store.runs(db)] == [first.run.run_id]
+        assert db.query("SELECT COUNT(*) FROM documents") == [(0,)]
     finally:
         db.close()
 

@@ -208,11 +208,14 @@ def report(
     fmt: str = "md",
 ) -> int:
     """`signoff report`: the run's verdicts on stdout in `fmt`; 0 only when the run passes."""
+    from signoff.history.documents import HISTORY
     from signoff.report.write import write_all
 
     run = rundir.resolve(cfg.run_root, run_name)
     chosen = baseline or cfg.report.baseline or None
-    results, paths = write_all(run, cfg, profile, Path(chosen) if chosen else None)
+    # "history": main's stored runs (a folder of that name is "./history")
+    base = chosen if chosen == HISTORY or not chosen else Path(chosen)
+    results, paths = write_all(run, cfg, profile, base)
     sys.stdout.write(paths[fmt].read_text(encoding="utf-8"))
     console.print(f"Report: {paths['html']}")
     return 0 if results.verdict is Status.PASS else 1

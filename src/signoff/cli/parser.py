@@ -82,7 +82,10 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     report = sub.add_parser("report", help="judge a run's records and print the verdicts")
     report.add_argument("run", nargs="?", help="run directory or id (default: latest)")
     report.add_argument("--profile", help="judge against this profile's required layers")
-    report.add_argument("--baseline", help="compare with this report.json or run directory")
+    report.add_argument(
+        "--baseline",
+        help="compare with this report.json or run directory, or 'history' for main's stored runs",
+    )
     report.add_argument(
         "--format",
         choices=["md", "html", "junit", "json"],

@@ -151,6 +151,7 @@ class HistorySettings:
     trend_runs: int = field(metadata=bounds(2))
     main: str
     flaky: Literal["report", "gate"]
+    baseline_runs: int = field(metadata=bounds(1))
 
     def check(self, where: str) -> None:
         if self.url and not self.url.startswith(("postgresql://", "postgres://")):

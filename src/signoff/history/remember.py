@@ -7,8 +7,8 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING
 
+from signoff.history import documents, source, store
 from signoff.history import facts as facts_mod
-from signoff.history import source, store
 from signoff.history.db import Database, connect, location
 from signoff.history.flaky import flaky
 from signoff.history.trends import trends
@@ -43,6 +43,7 @@ def _view(db: Database, results: Results, config: Config) -> Results:
     settings = config.history
     commit, branch = source.revision(config.root)
     stored = store.save(db, facts_mod.of(results, commit, branch))
+    documents.save(db, stored.run_id, results.to_json())
     found = flaky(db, stored, settings.trend_runs)
     if settings.flaky == "gate":
         results = dataclasses.replace(results, gates=[*results.gates, flaky_gate(found)])

@@ -69,8 +69,23 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 PRIMARY KEY (run_id, layer, name))""",
         ),
     ),
+    (
+        2,
+        (
+            """CREATE TABLE documents (
+                run_id TEXT PRIMARY KEY,
+                document TEXT NOT NULL)""",
+        ),
+    ),
 )
-TABLES = ("figures", "tests", "checks", "layers", "runs")  # children before the run they name
+TABLES = (
+    "documents",
+    "figures",
+    "tests",
+    "checks",
+    "layers",
+    "runs",
+)  # children before the run they name
 
 
 def version(db: Database) -> int:

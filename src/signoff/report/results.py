@@ -16,6 +16,7 @@ from signoff import claims as claims_mod
 from signoff.config import Config
 from signoff.environment import fingerprint
 from signoff.errors import EvidenceError
+from signoff.history import documents
 from signoff.judge import Comparison, compare
 from signoff.judge.settings import settings
 from signoff.records import Status
@@ -108,12 +109,13 @@ def _environment(run_dir: Path, config: Config, result: RunResult) -> dict[str, 
 
 
 def build(
-    run_dir: Path, config: Config, profile: str | None = None, baseline: Path | None = None
+    run_dir: Path, config: Config, profile: str | None = None, baseline: Path | str | None = None
 ) -> Results:
-    """Collect a run, judge its gates and claims and, given a baseline, compare with it."""
+    """Collect a run, judge its gates and claims and, given a baseline, compare with it:
+    a report.json or run directory, or `"history"` for main's runs in the run store."""
     section = config.report
     # The baseline is read first: a missing one must stop the command before it writes anything.
-    base = load_baseline(baseline, config) if baseline is not None else None
+    base: Any = load_baseline(baseline, config) if isinstance(baseline, Path) else None
     result = collect(run_dir, config, profile)
     records = [item.record for item in result.layers]
     claims_file = section.claims
@@ -146,6 +148,8 @@ def build(
         failures=failures,
         findings=evidence.findings(records),
     )
+    if baseline == documents.HISTORY:
+        base = documents.baseline(config, results.environment, result.profile, result.run_id)
     if base is None:
         return results
     comparison = compare(

@@ -35,7 +35,7 @@ def renderers(config: Config) -> dict[str, Renderer]:
 
 
 def write_all(
-    run_dir: Path, config: Config, profile: str | None = None, baseline: Path | None = None
+    run_dir: Path, config: Config, profile: str | None = None, baseline: Path | str | None = None
 ) -> tuple[Results, dict[str, Path]]:
     """Build the results, render all formats, then move them into place together."""
     if run_dir.is_dir():
