@@ -46,6 +46,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return init(Path.cwd(), args.source, args.base_url, args.force)
     cfg = config_mod.load()
+    commands.base_ref(args)
     match args.command:
         case "stack":
             return commands.stack_up(cfg, args)

@@ -60,6 +60,15 @@ def stack_up(cfg: config_mod.Config, args: argparse.Namespace) -> int:
         provider.stop()
 
 
+def base_ref(args: argparse.Namespace) -> None:
+    """`--base REF` for the coverage layer's patch coverage, through the environment it reads
+    (so it outranks a pull request's base, as SIGNOFF_BASE_REF does)."""
+    if getattr(args, "base", None):
+        from signoff.patchcov import BASE_ENV
+
+        os.environ[BASE_ENV] = args.base
+
+
 def _show(cfg: config_mod.Config, handle: StackHandle, logs: Path) -> None:
     """Where the stack answers, for a person at the terminal."""
     print(f"Service:    {handle.base_url}")

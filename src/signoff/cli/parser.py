@@ -35,6 +35,14 @@ def _parallel_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _base_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        help="the git ref patch coverage diffs against (default: coverage.base)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="signoff", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"signoff {__version__}")
@@ -61,6 +69,7 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     layer.add_argument("args", nargs=argparse.REMAINDER, help="passed to the layer's tool")
     _stack_options(layer)
+    _base_option(layer)
 
     run = sub.add_parser("run", help="run every layer of a profile, then the report")
     run.add_argument("--profile", help="profile name (default from config)")
@@ -70,6 +79,7 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--shard", metavar="K/N", help="run shard K of N: a share of the profile's layers"
     )
     _stack_options(run)
+    _base_option(run)
 
     merge = sub.add_parser(
         "merge", help="merge the runs of a profile's shards into one run, then the report"
@@ -77,6 +87,7 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     merge.add_argument("runs", nargs="+", metavar="RUN", help="a shard's run directory or id")
     _parallel_option(merge)
     _stack_options(merge)
+    _base_option(merge)
 
     report = sub.add_parser("report", help="judge a run's records and print the verdicts")
     report.add_argument("run", nargs="?", help="run directory or id (default: latest)")
