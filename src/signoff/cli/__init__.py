@@ -58,6 +58,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return commands.merge(cfg, args)
         case "report":
             return commands.report(cfg, args.run, args.profile, args.baseline, args.format)
+        case "comment":
+            return commands.comment(cfg, args)
         case "fuzz":
             from signoff.fuzz import replay_command
 

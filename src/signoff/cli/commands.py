@@ -221,3 +221,25 @@ def report(
     sys.stdout.write(paths[fmt].read_text(encoding="utf-8"))
     console.print(f"Report: {paths['html']}")
     return 0 if results.verdict is Status.PASS else 1
+
+
+def comment(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    """`signoff comment`: a run's pull request comment, written to a file and, where GitHub
+    Actions gives a token, a repository and a pull request, posted or updated there."""
+    from signoff.report import comment as comment_mod
+    from signoff.report import github
+    from signoff.report.results import build
+
+    run = rundir.resolve(cfg.run_root, args.run)
+    baseline = cfg.report.baseline or None
+    results = build(run, cfg, None, Path(baseline) if baseline else None)
+    text = comment_mod.body(results, comment_mod.Where(github.run_url(os.environ)))
+    output = Path(args.output) if args.output else run / "comment.md"
+    output.write_text(text, encoding="utf-8")
+    where = github.target(os.environ, args.pr)
+    if isinstance(where, str):
+        console.print(f"The comment is in {output}; nothing was posted ({where}).")
+        return 0
+    url = github.post(text, where, comment_mod.MARKER)
+    console.print(f"Comment on {where.repository}#{where.number}: {url} (body in {output})")
+    return 0

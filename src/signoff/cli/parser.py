@@ -100,6 +100,13 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="what to print on stdout (all four are written; default md)",
     )
 
+    comment = sub.add_parser(
+        "comment", help="a run's pull request comment: posted with a GitHub token, else a file"
+    )
+    comment.add_argument("run", nargs="?", help="run directory or id (default: latest)")
+    comment.add_argument("--output", help="where the body goes (default: RUN/comment.md)")
+    comment.add_argument("--pr", type=int, help="the pull request (default: from GitHub Actions)")
+
 
 def _compare_command(sub: argparse._SubParsersAction[_Parser]) -> None:
     ab = sub.add_parser(

@@ -103,6 +103,7 @@ def work(ctx: LayerContext) -> Evidence:
 PATCH_NAME = "patch.json"
 PATCH = "patch coverage"
 NO_LINES = "no changed measured lines"
+SHOWN_FILES = 5  # files a failing patch check names; patch.json lists them all
 
 
 def patch_gate(
@@ -134,8 +135,10 @@ def patch_check(measured: patchcov.PatchCoverage, threshold: float, evidence: st
     check = threshold_check(PATCH, round(percent, 2), ">=", threshold, "%", evidence)
     said = f"{PATCH} {percent:.1f}% of {measured.changed} changed lines against {measured.base}"
     if check.status is Status.FAIL:
-        missing = "; ".join(f"{name}: {lines}" for name, lines in measured.uncovered().items())
-        said += f", needs ≥ {threshold:g}%; not run: {missing}"
+        files = list(measured.uncovered().items())
+        missing = "; ".join(f"{name}: {lines}" for name, lines in files[:SHOWN_FILES])
+        more = f"; and {len(files) - SHOWN_FILES} more files" if len(files) > SHOWN_FILES else ""
+        said += f", needs ≥ {threshold:g}%; not run: {missing}{more}"
     return replace(check, message=said + ".")
 
 
