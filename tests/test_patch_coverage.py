@@ -180,3 +180,18 @@ def test_the_diff_parser_takes_added_lines_and_skips_deleted_files() -> None:
     )
     assert patchcov.parse_diff(diff) == {"a.py": {4, 5, 11}, "s päce.py": {1}}
     assert patchcov.ranges([41, 12, 13, 14, 30]) == "12-14, 30, 41"
+
+
+@pytest.mark.parametrize("command", [["run"], ["layer", "coverage"], ["merge", "r1"]])
+def test_base_on_the_command_line_outranks_a_pull_requests_base(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from signoff.cli import commands
+    from signoff.cli.parser import build_parser
+
+    monkeypatch.setenv(patchcov.BASE_ENV, "")  # set: undone after the test, as --base sets it
+    monkeypatch.setenv(patchcov.GITHUB_BASE_ENV, "main")
+    commands.base_ref(build_parser().parse_args(command))
+    assert patchcov.base_ref("origin/main") == "origin/main"
+    commands.base_ref(build_parser().parse_args([*command[:1], "--base", "v1.2", *command[1:]]))
+    assert patchcov.base_ref("origin/main") == "v1.2"
