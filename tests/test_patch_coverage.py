@@ -195,3 +195,12 @@ def test_base_on_the_command_line_outranks_a_pull_requests_base(
     assert patchcov.base_ref("origin/main") == "origin/main"
     commands.base_ref(build_parser().parse_args([*command[:1], "--base", "v1.2", *command[1:]]))
     assert patchcov.base_ref("origin/main") == "v1.2"
+
+
+def test_an_untracked_module_counts_whole(repo: Path, tmp_path: Path) -> None:
+    write(repo, {"tests/test_export.py": EXPORT_TESTS, "calc/extra.py": "X = 1\nY = 2\n"})
+    record = gate(repo, tmp_path / "run")
+    patch = record.figures["patch"]
+    # no test imports it, and coverage.py still reports it: a file of the measured package
+    assert patch["files"]["calc/extra.py"] == {"changed": 2, "covered": 0, "uncovered": "1-2"}
+    assert (patch["changed_lines"], patch["covered_lines"]) == (62, 60)

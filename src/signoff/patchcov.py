@@ -52,13 +52,15 @@ def _git(root: Path, *args: str) -> str:
 
 @dataclass(frozen=True)
 class Change:
-    """What a change touched: added or modified lines per file (paths from the repository's
-    top level), the base ref and the merge base the diff was taken against."""
+    """What a change touched: added or modified lines per file and the untracked files, every
+    line of which is new (paths from the repository's top level), the base ref and the merge
+    base the diff was taken against."""
 
     toplevel: Path
     base: str
     merge_base: str
     lines: dict[str, set[int]]
+    untracked: frozenset[str] = frozenset()
 
 
 def changed_lines(root: Path, base: str) -> Change:
@@ -76,19 +78,10 @@ def changed_lines(root: Path, base: str) -> Change:
         root, "-c", "core.quotePath=false", "diff", "-U0", "--no-color", "--no-ext-diff",
         "--no-prefix", "-M", merge_base, "--",
     )  # fmt: skip
-    lines = parse_diff(diff)
+    # untracked files are named, never read: only a measured one's statements count
     untracked = _git(toplevel, "ls-files", "--others", "--exclude-standard", "-z")
-    for name in filter(None, untracked.split("\0")):
-        lines[name] = _all_lines(toplevel / name)
-    return Change(toplevel, base, merge_base, lines)
-
-
-def _all_lines(path: Path) -> set[int]:
-    try:
-        count = len(path.read_text(encoding="utf-8", errors="replace").splitlines())
-    except OSError:
-        return set()
-    return set(range(1, count + 1))
+    names = frozenset(filter(None, untracked.split("\0")))
+    return Change(toplevel, base, merge_base, parse_diff(diff), names)
 
 
 def parse_diff(text: str) -> dict[str, set[int]]:
@@ -181,11 +174,11 @@ def measure(change: Change, report: Mapping[str, Any], cwd: Path) -> PatchCovera
         missing = {int(n) for n in data.get("missing_lines", [])}
         statements[absolute] = (executed | missing, missing)
     files: list[FilePatch] = []
-    for path, lines in sorted(change.lines.items()):
+    for path in sorted(set(change.lines) | change.untracked):
         measured = statements.get(os.path.realpath(change.toplevel / path))
         if measured is None:
             continue  # not a measured source file: tests, docs, config
-        counted = lines & measured[0]
+        counted = measured[0] if path in change.untracked else change.lines[path] & measured[0]
         if counted:
             files.append(FilePatch(path, len(counted), sorted(counted & measured[1])))
     return PatchCoverage(change.base, change.merge_base, files)
