@@ -242,3 +242,21 @@ def test_the_workflow_comment_step_writes_the_body_without_a_token(
     assert "nothing was posted (no GITHUB_TOKEN" in " ".join(done.stderr.split())
     [written] = [p for p in cfg.root.glob("*.md")]
     assert written.read_text(encoding="utf-8").startswith(comment.MARKER)
+
+
+def test_the_comment_needs_none_of_the_layers_extras(
+    run: tuple[Path, config_mod.Config],
+) -> None:
+    # the publish job installs signoff alone: no matplotlib, Locust or Playwright
+    run_dir, cfg = run
+    blocked = "matplotlib locust playwright schemathesis bandit pip_audit"
+    code = (
+        f"import sys\nfor name in {blocked.split()!r}:\n    sys.modules[name] = None\n"
+        f"from signoff.cli import main\nsys.exit(main(['comment', {str(run_dir)!r}]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cfg.root, env=_bare_env(), text=True, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (run_dir / "comment.md").read_text(encoding="utf-8").startswith(comment.MARKER)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from signoff.records import Check
 from signoff.report import patch, wording
-from signoff.report.markdown import ICONS
 from signoff.report.results import Results
 from signoff.report.summary import LayerDigest, digests, headline, run_level_gates
+from signoff.report.wording import ICONS
 
 MARKER = "<!-- signoff -->"
 MAX_CHARS = 60_000  # GitHub refuses a comment body over 65,536 characters

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from signoff.records import Status
 from signoff.report import comparison, links, patch, timeline, wording
 from signoff.report.interface import Renderer
 from signoff.report.results import Results
 from signoff.report.summary import LayerDigest, digests, headline, run_level_gates
 
-ICONS = {Status.PASS: "✅", Status.FAIL: "❌", Status.INCONCLUSIVE: "⚠️", Status.WAIVED: "🟦"}
+ICONS = wording.ICONS
 CLAIM_ICONS = {"VERIFIED": "✅", "REFUTED": "❌", "UNVERIFIABLE": "❔"}
 MIB = 1024 * 1024
 LISTED_PER_LAYER = 50
