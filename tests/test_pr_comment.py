@@ -25,7 +25,7 @@ from signoff.records import Status
 from signoff.report import comment, github
 from signoff.report.results import build
 from signoff.report.write import write_all
-from tests.report_runs import failing_run
+from tests.report_runs import clean_run, failing_run
 from tests.test_patch_coverage import gate, repo  # noqa: F401  (a fixture)
 
 WORKFLOW = Path(__file__).resolve().parents[1] / ".github" / "workflows" / "pr.yml"
@@ -56,6 +56,14 @@ def test_the_body_has_the_verdict_the_failing_checks_and_patch_coverage(
     assert "| `calc/export.py` | 60 | 0 | 1-60 |" in text
     assert "[the workflow run](https://example.invalid/actions/runs/9)" in text
     assert text.count("](") == 1  # run-relative links mean nothing on a pull request
+
+
+def test_a_passing_run_says_so_and_lists_nothing(tmp_path: Path) -> None:
+    text = comment.body(build(*clean_run(tmp_path)))
+    assert text.startswith(comment.MARKER + "\n## signoff: ✅ PASS")
+    assert "All 5 required layers passed." in text
+    assert "### Not passing" not in text
+    assert "### Patch coverage" not in text  # the run did not measure it
 
 
 def test_a_long_body_is_cut_from_the_checks_and_keeps_marker_and_footer(
