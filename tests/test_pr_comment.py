@@ -27,6 +27,8 @@ from signoff.report.results import build
 from signoff.report.write import write_all
 from tests.report_runs import clean_run, failing_run
 from tests.test_patch_coverage import gate, repo  # noqa: F401  (a fixture)
+from tests.test_security_layer import PLANTED, audit
+from tests.test_security_sarif import REQUIREMENTS, validate
 
 WORKFLOW = Path(__file__).resolve().parents[1] / ".github" / "workflows" / "pr.yml"
 
@@ -231,15 +233,24 @@ def test_the_publish_job_alone_may_write_and_uploads_the_sarif() -> None:
     assert checkout["with"]["fetch-depth"] == 0  # the base branch, for patch coverage
 
 
-def test_the_workflow_comment_step_writes_the_body_without_a_token(
+def test_the_publish_job_finds_the_sarif_and_writes_the_comment_without_a_token(
     run: tuple[Path, config_mod.Config], tmp_path: Path
 ) -> None:
     run_dir, cfg = run
+    # the run's audit layer for real: bandit and pip-audit on a planted project
+    audit(tmp_path / "audited", code=PLANTED, requirements=REQUIREMENTS)
+    shutil.rmtree(run_dir / "audit")
+    shutil.copytree(tmp_path / "audited" / "run" / "audit", run_dir / "audit")
     job = _publish()
     download = next(s for s in job["steps"] if "download-artifact" in str(s.get("uses")))
+    upload = next(s for s in job["steps"] if "upload-sarif" in str(s.get("uses")))
     step = next(s for s in job["steps"] if "signoff comment" in s.get("run", ""))
     assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
     shutil.copytree(run_dir, cfg.root / download["with"]["path"])  # as the artifact lands
+    sarif = sorted((cfg.root / upload["with"]["sarif_file"]).glob("*.sarif"))
+    assert [p.name for p in sarif] == ["bandit.sarif", "pip-audit.sarif"]
+    for path in sarif:
+        validate(json.loads(path.read_text(encoding="utf-8")))
     env = {**_bare_env(), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
     env |= {k: v for k, v in step["env"].items() if "${{" not in v}
     done = subprocess.run(

@@ -112,3 +112,19 @@ def test_the_schema_rejects_what_sarif_forbids(findings: tuple[Path, Any]) -> No
     del bandit["version"]
     with pytest.raises(jsonschema.ValidationError):
         validate(bandit)
+
+
+def test_a_lockfile_finding_points_at_the_package_entry(tmp_path: Path) -> None:
+    from signoff.security.sarif import dependency_line
+
+    lock = tmp_path / "uv.lock"
+    lock.write_text(
+        'version = 1\n\n[[package]]\nname = "jinja2-extras"\n\n[[package]]\nname = "Jinja2"\n'
+        'version = "3.1.2"\n',
+        encoding="utf-8",
+    )
+    assert dependency_line(lock, "jinja2") == 7  # not the longer name that starts alike
+    assert dependency_line(lock, "zope-interface") == 1  # not named: the file's first line
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text("idna==3.10\nzope.interface==6.0 ; python_version > '3'\n", encoding="utf-8")
+    assert dependency_line(reqs, "zope-interface") == 2

@@ -136,7 +136,7 @@ def bandit_log(
     return _log(_run(driver, results, root, notes))
 
 
-def _dependency_line(path: Path, package: str) -> int:
+def dependency_line(path: Path, package: str) -> int:
     """The first line of a requirements file or lockfile that names `package` (1 if none)."""
     parts = [re.escape(p) for p in re.split(r"[-_.]+", package) if p]
     pattern = re.compile(r"^\s*(?:name\s*=\s*[\"'])?" + "[-_.]+".join(parts) + r"(?![\w.-])", re.I)
@@ -173,7 +173,7 @@ def audit_log(
     for vuln in vulns:
         rules.setdefault(vuln.id, _vuln_rule(vuln))
         score = vuln.cvss_score if vuln.cvss_score is not None else SCORES.get(vuln.severity, 8.0)
-        line = _dependency_line(root / dependency_file, vuln.package) if dependency_file else 1
+        line = dependency_line(root / dependency_file, vuln.package) if dependency_file else 1
         results.append(
             {
                 "ruleId": vuln.id,
