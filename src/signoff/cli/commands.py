@@ -231,7 +231,7 @@ def comment(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     from signoff.report.results import build
 
     run = rundir.resolve(cfg.run_root, args.run)
-    baseline = cfg.report.baseline or None
+    baseline = args.baseline or cfg.report.baseline or None
     results = build(run, cfg, None, Path(baseline) if baseline else None)
     text = comment_mod.body(results, comment_mod.Where(github.run_url(os.environ)))
     output = Path(args.output) if args.output else run / "comment.md"

@@ -106,6 +106,7 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     comment.add_argument("run", nargs="?", help="run directory or id (default: latest)")
     comment.add_argument("--output", help="where the body goes (default: RUN/comment.md)")
     comment.add_argument("--pr", type=int, help="the pull request (default: from GitHub Actions)")
+    comment.add_argument("--baseline", help="compare with this report.json or run, as report does")
 
 
 def _compare_command(sub: argparse._SubParsersAction[_Parser]) -> None:
