@@ -46,6 +46,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return init(Path.cwd(), args.source, args.base_url, args.force)
     cfg = config_mod.load()
+    commands.base_ref(args)
     match args.command:
         case "stack":
             return commands.stack_up(cfg, args)
@@ -57,6 +58,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return commands.merge(cfg, args)
         case "report":
             return commands.report(cfg, args.run, args.profile, args.baseline, args.format)
+        case "comment":
+            return commands.comment(cfg, args)
         case "fuzz":
             from signoff.fuzz import replay_command
 

@@ -60,6 +60,15 @@ def stack_up(cfg: config_mod.Config, args: argparse.Namespace) -> int:
         provider.stop()
 
 
+def base_ref(args: argparse.Namespace) -> None:
+    """`--base REF` for the coverage layer's patch coverage, through the environment it reads
+    (so it outranks a pull request's base, as SIGNOFF_BASE_REF does)."""
+    if getattr(args, "base", None):
+        from signoff.patchcov import BASE_ENV
+
+        os.environ[BASE_ENV] = args.base
+
+
 def _show(cfg: config_mod.Config, handle: StackHandle, logs: Path) -> None:
     """Where the stack answers, for a person at the terminal."""
     print(f"Service:    {handle.base_url}")
@@ -208,14 +217,11 @@ def report(
     fmt: str = "md",
 ) -> int:
     """`signoff report`: the run's verdicts on stdout in `fmt`; 0 only when the run passes."""
-    from signoff.history.documents import HISTORY
     from signoff.report.write import write_all
 
     run = rundir.resolve(cfg.run_root, run_name)
     chosen = baseline or cfg.report.baseline or None
-    # "history": main's stored runs (a folder of that name is "./history")
-    base = chosen if chosen == HISTORY or not chosen else Path(chosen)
-    results, paths = write_all(run, cfg, profile, base)
+    results, paths = write_all(run, cfg, profile, _baseline(chosen))
     sys.stdout.write(paths[fmt].read_text(encoding="utf-8"))
     console.print(f"Report: {paths['html']}")
     return 0 if results.verdict is Status.PASS else 1
@@ -228,3 +234,33 @@ def history(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     if args.action == "show":
         return command.show(cfg, args.run_id, args.json)
     return command.listing(cfg, args.branch, args.profile, args.limit, args.json)
+
+
+def comment(cfg: config_mod.Config, args: argparse.Namespace) -> int:
+    """`signoff comment`: a run's pull request comment, written to a file and, where GitHub
+    Actions gives a token, a repository and a pull request, posted or updated there."""
+    from signoff.report import comment as comment_mod
+    from signoff.report import github
+    from signoff.report.results import build
+
+    run = rundir.resolve(cfg.run_root, args.run)
+    chosen = args.baseline or cfg.report.baseline or None
+    results = build(run, cfg, None, _baseline(chosen))
+    text = comment_mod.body(results, comment_mod.Where(github.run_url(os.environ)))
+    output = Path(args.output) if args.output else run / "comment.md"
+    output.write_text(text, encoding="utf-8")
+    where = github.target(os.environ, args.pr)
+    if isinstance(where, str):
+        console.print(f"The comment is in {output}; nothing was posted ({where}).")
+        return 0
+    url = github.post(text, where, comment_mod.MARKER)
+    console.print(f"Comment on {where.repository}#{where.number}: {url} (body in {output})")
+    return 0
+
+
+def _baseline(chosen: str | None) -> Path | str | None:
+    """A report's baseline: a report.json or run directory, or "history" for main's stored
+    runs (a folder of that name is "./history")."""
+    from signoff.history.documents import HISTORY
+
+    return chosen if chosen == HISTORY or not chosen else Path(chosen)

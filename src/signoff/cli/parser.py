@@ -35,6 +35,14 @@ def _parallel_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _base_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        help="the git ref patch coverage diffs against (default: coverage.base)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="signoff", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"signoff {__version__}")
@@ -62,6 +70,7 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
     layer.add_argument("args", nargs=argparse.REMAINDER, help="passed to the layer's tool")
     _stack_options(layer)
+    _base_option(layer)
 
     run = sub.add_parser("run", help="run every layer of a profile, then the report")
     run.add_argument("--profile", help="profile name (default from config)")
@@ -71,6 +80,7 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--shard", metavar="K/N", help="run shard K of N: a share of the profile's layers"
     )
     _stack_options(run)
+    _base_option(run)
 
     merge = sub.add_parser(
         "merge", help="merge the runs of a profile's shards into one run, then the report"
@@ -78,6 +88,7 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     merge.add_argument("runs", nargs="+", metavar="RUN", help="a shard's run directory or id")
     _parallel_option(merge)
     _stack_options(merge)
+    _base_option(merge)
 
     report = sub.add_parser("report", help="judge a run's records and print the verdicts")
     report.add_argument("run", nargs="?", help="run directory or id (default: latest)")
@@ -92,6 +103,14 @@ def _run_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
         default="md",
         help="what to print on stdout (all four are written; default md)",
     )
+
+    comment = sub.add_parser(
+        "comment", help="a run's pull request comment: posted with a GitHub token, else a file"
+    )
+    comment.add_argument("run", nargs="?", help="run directory or id (default: latest)")
+    comment.add_argument("--output", help="where the body goes (default: RUN/comment.md)")
+    comment.add_argument("--pr", type=int, help="the pull request (default: from GitHub Actions)")
+    comment.add_argument("--baseline", help="compare with this report.json or run, as report does")
 
 
 def _compare_command(sub: argparse._SubParsersAction[_Parser]) -> None:

@@ -91,11 +91,20 @@ class CompareSettings:
 
 @dataclass(frozen=True)
 class CoverageSettings:
-    """`[coverage]`: the least line and branch coverage (percent) and the files a failure lists."""
+    """`[coverage]`: the least line and branch coverage (percent) and the files a failure lists;
+    the least patch coverage (0: not gated) and the ref a change is diffed against."""
 
     line: float = field(metadata=bounds(0, 100))
     branch: float = field(metadata=bounds(0, 100))
     show_files: int = field(metadata=bounds(0))
+    patch: float = field(metadata=bounds(0, 100))
+    base: str
+
+    @property
+    def patch_threshold(self) -> float | None:
+        """The least patch coverage; None when the patch is not gated (0, the default: a
+        threshold of 0 would pass every patch, and off the base need not be found)."""
+        return self.patch or None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from signoff.errors import ConfigError, EvidenceError, SignoffError
 from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.records import Evidence
-from signoff.security import gate, lockfiles
+from signoff.security import gate, lockfiles, sarif
 from signoff.security import waivers as waivers_mod
 from signoff.security.advisories import AdvisoryDB
 from signoff.security.bandit_runner import run_bandit
@@ -241,6 +241,12 @@ def work(ctx: LayerContext) -> Evidence:
     audit.http()
     verdict = gate.evaluate(audit.evidence, waivers, today, audit.settings.threshold)
     ev = audit.evidence
+    parts = ((ev.bandit, ev.problems.get("bandit")), (ev.audit, ev.problems.get("pip-audit")))
+    dependency_file = str(audit.dependencies.get("file", ""))
+    for name, path in sarif.write(
+        audit.folder, *parts, waivers, today, audit.root, dependency_file
+    ).items():
+        audit.keep(name, path)
     tools = {
         "bandit": ev.bandit.version if ev.bandit else "",
         "pip-audit": ev.audit.version if ev.audit else "",

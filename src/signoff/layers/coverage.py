@@ -13,7 +13,7 @@ from typing import Any
 
 import coverage
 
-from signoff import covrc
+from signoff import covrc, patchcov
 from signoff.errors import EvidenceError
 from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
@@ -71,11 +71,16 @@ def work(ctx: LayerContext) -> Evidence:
     worst = least_covered(data["files"], settings.show_files)
     worst_text = ", ".join(f"{name} {pct:.0f}%" for name, pct in worst)
     evidence = relative(ctx.run_dir, ctx.folder / "coverage.json")
+    checks = [
+        gate("line coverage", line, settings.line, worst_text, evidence),
+        gate("branch coverage", branch, settings.branch, worst_text, evidence),
+    ]
+    patch: dict[str, Any] = {}
+    if settings.patch_threshold is not None:
+        check, patch = patch_gate(ctx, data, settings.patch_threshold)
+        checks.append(check)
     return Evidence(
-        checks=[
-            gate("line coverage", line, settings.line, worst_text, evidence),
-            gate("branch coverage", branch, settings.branch, worst_text, evidence),
-        ],
+        checks=checks,
         declared={"data files": len(parts)},
         evaluated={"data files": len(parts)} if line is not None else {},
         figures={
@@ -85,12 +90,64 @@ def work(ctx: LayerContext) -> Evidence:
             "least_covered": [{"file": n, "percent": p} for n, p in worst],
             "data_files": [p.name for p in parts],
             "by_package": _by_package(data["files"]),
+            **({"patch": patch} if patch else {}),
         },
-        artifacts={"coverage_json": evidence},
+        artifacts={"coverage_json": evidence}
+        | ({"patch_json": relative(ctx.run_dir, ctx.folder / PATCH_NAME)} if patch else {}),
         tools={"coverage": coverage.__version__},
         summary=f"line {_fmt(line)}, branch {_fmt(branch)} over {len(data['files'])} files "
-        f"from {len(parts)} data files",
+        f"from {len(parts)} data files" + _patch_summary(patch),
     )
+
+
+PATCH_NAME = "patch.json"
+PATCH = "patch coverage"
+NO_LINES = "no changed measured lines"
+SHOWN_FILES = 5  # files a failing patch check names; patch.json lists them all
+
+
+def patch_gate(
+    ctx: LayerContext, data: dict[str, Any], threshold: float
+) -> tuple[Check, dict[str, Any]]:
+    """The patch coverage check and its figure (also written to patch.json); a base that
+    cannot be found leaves it INCONCLUSIVE, never a silent pass."""
+    base = patchcov.base_ref(ctx.config.coverage.base)
+    try:
+        change = patchcov.changed_lines(ctx.config.root, base)
+    except patchcov.BaseUnknown as exc:
+        message = f"{PATCH}: {exc}."
+        return Check(PATCH, Status.INCONCLUSIVE, None, threshold, ">=", "%", message), {}
+    measured = patchcov.measure(change, data, Path.cwd())
+    figure = measured.to_json() | {"uncovered": measured.uncovered()}
+    path = ctx.folder / PATCH_NAME
+    path.write_text(json.dumps(figure, indent=2) + "\n", encoding="utf-8")
+    return patch_check(measured, threshold, relative(ctx.run_dir, path)), figure
+
+
+def patch_check(measured: patchcov.PatchCoverage, threshold: float, evidence: str) -> Check:
+    """`patch coverage 45.0% of 60 changed lines`, against the threshold, the uncovered lines
+    named per file. A change that touches no measured line passes, as Codecov's patch status
+    does: there is nothing in it to cover."""
+    percent = measured.percent
+    if percent is None:
+        message = f"{PATCH}: {NO_LINES} against {measured.base}."
+        return Check(PATCH, Status.PASS, NO_LINES, threshold, ">=", "%", message, evidence)
+    check = threshold_check(PATCH, round(percent, 2), ">=", threshold, "%", evidence)
+    said = f"{PATCH} {percent:.1f}% of {measured.changed} changed lines against {measured.base}"
+    if check.status is Status.FAIL:
+        files = list(measured.uncovered().items())
+        missing = "; ".join(f"{name}: {lines}" for name, lines in files[:SHOWN_FILES])
+        more = f"; and {len(files) - SHOWN_FILES} more files" if len(files) > SHOWN_FILES else ""
+        said += f", needs ≥ {threshold:g}%; not run: {missing}{more}"
+    return replace(check, message=said + ".")
+
+
+def _patch_summary(patch: dict[str, Any]) -> str:
+    if not patch:
+        return ""
+    if patch["percent"] is None:
+        return f"; patch: {NO_LINES}"
+    return f"; patch {patch['percent']:.1f}% of {patch['changed_lines']} changed lines"
 
 
 def _percent(covered: int, total: int) -> float | None:

@@ -2,9 +2,9 @@
 short enough for a CI job summary. Passing checks are counted, not listed.
 
 The text never exceeds `max_bytes` (GitHub caps a job summary at 1 MiB). Blocks are kept in
-order of importance — verdict, layers, checks not passing, claims, comparison — so whatever
-must be cut is cut from the end and the verdicts stay. Links are relative to the run
-directory, where report.md is written.
+order of importance — verdict, layers, checks not passing, patch coverage, claims,
+comparison — so whatever must be cut is cut from the end and the verdicts stay. Links are
+relative to the run directory, where report.md is written.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from signoff.history import render as history
-from signoff.records import Status
-from signoff.report import comparison, links, timeline, wording
+from signoff.report import comparison, links, patch, timeline, wording
 from signoff.report.interface import Renderer
 from signoff.report.results import Results
 from signoff.report.summary import LayerDigest, digests, headline, run_level_gates
 
-ICONS = {Status.PASS: "✅", Status.FAIL: "❌", Status.INCONCLUSIVE: "⚠️", Status.WAIVED: "🟦"}
+ICONS = wording.ICONS
 CLAIM_ICONS = {"VERIFIED": "✅", "REFUTED": "❌", "UNVERIFIABLE": "❔"}
 MIB = 1024 * 1024
 LISTED_PER_LAYER = 50
@@ -142,6 +141,7 @@ class MarkdownRenderer(Renderer):
             _header(results, layers),
             _layers(layers),
             _not_passing(results, layers),
+            patch.markdown(results, ICONS),
             _claims(results),
             comparison.markdown(results),
             history.markdown(results),
