@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from signoff.errors import EvidenceError
 from signoff.history.db import Database, connect
-from signoff.history.facts import machine_id
+from signoff.history.machine import machine_id
 
 if TYPE_CHECKING:
     from signoff.config import Config

@@ -9,13 +9,13 @@ branch coverage (`line_percent`, `branch_percent`), the audit score (`score`), f
 
 from __future__ import annotations
 
-import hashlib
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from signoff.history.machine import machine_id
 from signoff.records import RECORD_NAME, LayerRecord
 
 if TYPE_CHECKING:
@@ -29,8 +29,6 @@ FIGURES = (
     ("unique_failures", "fuzz findings", ""),
 )
 LATENCY = (("p50_ms", "p50"), ("p95_ms", "p95"))
-# what moves timings (as `judge.fingerprint` compares them): runs with equal `machine` compare
-MACHINE_KEYS = (("machine", "arch"), ("machine", "cpu_model"), ("machine", "cpus"), ("provider",))
 
 
 @dataclass(frozen=True)
@@ -50,17 +48,6 @@ class RunFacts:
     checks: tuple[Row, ...]  # layer, name, status, figure, threshold, unit
     tests: tuple[Row, ...]  # layer, test, outcome
     figures: tuple[Row, ...]  # layer, name, value, unit
-
-
-def machine_id(environment: dict[str, Any]) -> str:
-    """A short digest of the timing-relevant part of a fingerprint."""
-    values = []
-    for path in MACHINE_KEYS:
-        value: Any = environment
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        values.append(value)
-    return hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()[:12]
 
 
 def _text(value: object) -> str | None:
