@@ -11,6 +11,7 @@ import pytest
 
 from signoff.history.remember import GATE
 from tests.history_runs import TESTS, Figures, project, report, ten_runs
+from tests.test_report_results import signoff
 
 COMMIT = "f" * 40
 
@@ -154,3 +155,15 @@ def test_the_gate_policy_fails_a_run_with_a_flaky_test(
             assert "unit::suites.unit.test_jobs.test_list" in gates[GATE].message
             assert GATE in paths["md"].read_text(encoding="utf-8")
     assert verdicts == {"report": "PASS", "gate": "FAIL"}
+
+
+def test_the_pull_request_comment_carries_the_trend_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = project(tmp_path)
+    report(cfg, monkeypatch, Figures(coverage=93.0), "a" * 40)
+    second, _ = report(cfg, monkeypatch, Figures(coverage=95.0), "b" * 40)
+    done = signoff(tmp_path, "comment", str(second.run.run_dir), "--output", "c.md")
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "c.md").read_text(encoding="utf-8")
+    assert "- line coverage: 93 → 95% over 2 runs of main" in text

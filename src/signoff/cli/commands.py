@@ -239,13 +239,15 @@ def history(cfg: config_mod.Config, args: argparse.Namespace) -> int:
 def comment(cfg: config_mod.Config, args: argparse.Namespace) -> int:
     """`signoff comment`: a run's pull request comment, written to a file and, where GitHub
     Actions gives a token, a repository and a pull request, posted or updated there."""
+    from signoff.history.remember import remember
     from signoff.report import comment as comment_mod
     from signoff.report import github
     from signoff.report.results import build
 
     run = rundir.resolve(cfg.run_root, args.run)
     chosen = args.baseline or cfg.report.baseline or None
-    results = build(run, cfg, None, _baseline(chosen))
+    # stored again (once per run id) so that the comment carries the trends
+    results = remember(build(run, cfg, None, _baseline(chosen)), cfg)
     text = comment_mod.body(results, comment_mod.Where(github.run_url(os.environ)))
     output = Path(args.output) if args.output else run / "comment.md"
     output.write_text(text, encoding="utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from signoff.history import render as history
 from signoff.records import Check
 from signoff.report import patch, wording
 from signoff.report.results import Results
@@ -106,6 +107,7 @@ def body(results: Results, where: Where | None = None, max_chars: int = MAX_CHAR
         *_failing(results, layers),
         *patch.markdown(results, ICONS),
         *_layers(layers),
+        *history.markdown(results),
     ]:
         budget -= len(line) + 1
         if budget < 0:
