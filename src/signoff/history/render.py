@@ -8,7 +8,6 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from signoff.history.view import FlakyTest, HistoryView, Trend
-from signoff.report import plots
 from signoff.report.wording import number
 
 if TYPE_CHECKING:
@@ -54,6 +53,9 @@ def markdown(results: Results) -> list[str]:
 
 def _figure_plots(view: HistoryView) -> list[str]:
     """One plot per figure (both branches' lines in it); p50 stays a line of text."""
+    # imported here: the Markdown lines (a pull request's comment) need no matplotlib
+    from signoff.report import plots
+
     grouped: dict[str, list[Trend]] = {}
     for trend in view.trends:
         if not trend.name.startswith(("p50 ", "duration ")):
@@ -68,6 +70,8 @@ def _figure_plots(view: HistoryView) -> list[str]:
 
 def _duration_plots(view: HistoryView) -> list[str]:
     """Per branch, every layer's duration in one plot."""
+    from signoff.report import plots
+
     by_scope: dict[str, dict[str, list[float]]] = {}
     for trend in view.trends:
         if trend.name.startswith("duration "):
