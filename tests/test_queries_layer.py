@@ -66,7 +66,8 @@ def test_a_list_that_reads_each_item_again_fails_naming_the_read_and_the_stateme
     assert failed(record) == [GROWTH], record.reasons
     (reason,) = record.reasons
     assert f"{LIST} ran 12 queries per request listing 10 items and 52 listing 50" in reason
-    assert "ran 10 then 50 times per request: SELECT id, title FROM items WHERE id = $1" in reason
+    statement = "SELECT id, title FROM items WHERE id = $1"
+    assert f"the statements that grew ran 10 then 50 times per request: {statement} (" in reason
     assert "queries/reads.json" in reason
 
 

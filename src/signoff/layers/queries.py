@@ -43,8 +43,8 @@ def _provider(ctx: LayerContext) -> LocalProvider:
     pick = chosen(ctx.config, ctx.stack, ctx.base_url)
     if pick.name != "local":
         raise EvidenceError(
-            f"The queries layer counts statements on the embedded PostgreSQL, and the "
-            f"{pick.name} stack has none that signoff starts.",
+            "The queries layer counts statements on the embedded PostgreSQL, which the "
+            f"{pick.name} stack does not run.",
             hint="run it on the embedded stack (--stack local).",
         )
     if "postgres" not in ctx.config.target.services:

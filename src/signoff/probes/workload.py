@@ -103,16 +103,19 @@ def grew(low: float, high: float, factor: float, floor: float) -> bool:
     return high > low * factor and high - low >= floor
 
 
-def cause(small: Measured, large: Measured) -> str:
-    """The statement whose calls per request grew most between the two volumes, in words."""
+def cause(small: Measured, large: Measured, shown: int = 3) -> str:
+    """The statements whose calls per request grew between the two volumes, most first, in
+    words ("" when none did)."""
     rise = {
         text: calls - small.statements.get(text, 0.0) for text, calls in large.statements.items()
     }
-    if not rise:
-        return ""
-    text = max(rise, key=lambda t: rise[t])
-    was, now = small.statements.get(text, 0.0), large.statements[text]
-    return f"; the statement that grew most ran {was:g} then {now:g} times per request: {text}"
+    grown = sorted((t for t in rise if rise[t] > 0), key=lambda t: -rise[t])[:shown]
+    said = [
+        f"{small.statements.get(text, 0.0):g} then {large.statements[text]:g} times per "
+        f"request: {text}"
+        for text in grown
+    ]
+    return f"; the statements that grew ran {'; '.join(said)}" if said else ""
 
 
 def growth_check(
