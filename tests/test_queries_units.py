@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+from signoff.openapi import Operation
+from signoff.probes.exchanges import Exchanges
 from signoff.probes.statements import Counter, admin_dsn, work
-from signoff.probes.volume import items
+from signoff.probes.volume import Read, Volume, items
 from signoff.probes.workload import grew
 
 
@@ -60,3 +62,19 @@ def test_an_answer_lists_an_array_or_an_objects_first_array(answer: Any, expecte
 def test_counters_are_read_from_the_servers_own_database() -> None:
     dsn, name = admin_dsn("postgresql://postgres@127.0.0.1:5999/signoff")
     assert (dsn, name) == ("postgresql://postgres@127.0.0.1:5999/postgres", "signoff")
+
+
+def test_a_listed_object_fills_the_reads_no_created_one_names() -> None:
+    runs = Operation("get", "/jobs/{job_id}/runs", False, {"job_id": {}})
+    one = Operation("get", "/runs/{run_id}", False, {"run_id": {}})
+    exchanges = Exchanges({}, 1.0)
+    volume = Volume({"paths": {}}, "http://svc/", exchanges, "me", "m")
+    volume.created.learn("/jobs", {"id": 7})
+    assert (
+        volume.read(one, (), 1) == "GET /runs/{run_id}: no created or listed object names {run_id}"
+    )
+    volume.learn(runs, {"items": [{"id": 31, "status": "done"}], "total": 1})
+    assert volume.read(one, (), 1) == Read("GET /runs/{run_id}", "http://svc/runs/31")
+    volume.learn(Operation("get", "/jobs", False, {}), [{"id": 99}])  # a created id is kept
+    assert volume.read(runs, (), 1) == Read("GET /jobs/{job_id}/runs", "http://svc/jobs/7/runs")
+    exchanges.close()

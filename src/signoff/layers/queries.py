@@ -3,8 +3,9 @@
 The layer starts the embedded stack itself, its PostgreSQL counting statements
 (`pg_stat_statements`). As one identity it makes `[queries] seed` objects through each of the
 document's creating requests, learns the statements the service runs with no request (a
-worker's polling), then sends every GET operation a few times in a row, counting each
-request's statements between two snapshots: queries and time per request. It makes the data
+worker's polling), then sends every GET operation a few times in a row (lists first: their
+items' ids fill the reads no created object names), counting each request's statements
+between two snapshots: queries and time per request. It makes the data
 `factor` times larger and reads every list again. A read above `max_per_request` FAILS; a list
 whose queries grow with the data (an N+1) FAILS, naming the read, both figures and the
 statement that grew. Elsewhere than on the embedded stack it is INCONCLUSIVE.
@@ -113,8 +114,15 @@ def _survey(
     large = settings.seed * settings.factor
     refused = volume.grow(creators, settings.seed)
     background = stats.background(settings.quiet)
-    reads, left = volume.reads(every, settings.exclude, settings.page_size, large)
-    small = [_measure(r, settings.seed, settings, exchanges, stats, background) for r in reads]
+    gets, left = volume.gets(every, settings.exclude)
+    small = []
+    for op in gets:
+        read = volume.read(op, settings.page_size, large)
+        if isinstance(read, str):
+            left.append(read)
+            continue
+        small.append(_measure(read, settings.seed, settings, exchanges, stats, background))
+        volume.learn(op, small[-1].answer)
     lists = [m for m in small if m.answered and m.listed is not None]
     refused += volume.grow(creators, large - settings.seed)
     grown = [_measure(m.read, large, settings, exchanges, stats, background) for m in lists]

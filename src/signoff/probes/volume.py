@@ -103,20 +103,35 @@ class Volume:
                 self.made[op.name] = self.made.get(op.name, 0) + 1
         return refused
 
-    def reads(
-        self, operations: list[Operation], exclude: Sequence[str], page: Sequence[str], size: int
-    ) -> tuple[list[Read], list[str]]:
-        """Every GET operation with its URL, and those left out (with why)."""
+    def gets(
+        self, operations: list[Operation], exclude: Sequence[str]
+    ) -> tuple[list[Operation], list[str]]:
+        """Every GET operation, those naming fewer objects first (a list's answer may name the
+        objects a later read needs), and those excluded (with why)."""
         found, left = [], []
-        for op in operations:
+        for op in sorted(operations, key=lambda o: (len(o.params), o.path)):
             if op.method != "get":
                 continue
             if matches(op.name, exclude):
                 left.append(f"{op.name}: excluded by [queries] exclude")
-                continue
-            paths, missing = self.created.fill(op)
-            if not paths:
-                left.append(f"{op.name}: no created object names {{{missing}}}")
-                continue
-            found.append(Read(op.name, self.base_url + paths[0] + self._query(op, page, size)))
+            else:
+                found.append(op)
         return found, left
+
+    def read(self, op: Operation, page: Sequence[str], size: int) -> Read | str:
+        """A GET operation with its URL, or why it has none."""
+        paths, missing = self.created.fill(op)
+        if not paths:
+            return f"{op.name}: no created or listed object names {{{missing}}}"
+        return Read(op.name, self.base_url + paths[0] + self._query(op, page, size))
+
+    def learn(self, op: Operation, answer: Any) -> None:
+        """The ids of the first item a list answered, for the reads of one object: what no
+        creating request made (runs a worker makes) may still be listed."""
+        if op.path in self.created.by_prefix:
+            return  # a created object's id is kept
+        listed = answer if isinstance(answer, list) else None
+        if isinstance(answer, dict):
+            listed = next((m for m in answer.values() if isinstance(m, list)), None)
+        if listed and isinstance(listed[0], dict):
+            self.created.learn(op.path, listed[0])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from signoff.probes.exchanges import Exchanges
 from signoff.probes.statements import Statements, Work, work
@@ -29,6 +30,7 @@ class Measured:
     listed: int | None
     statements: dict[str, float] = field(default_factory=dict)
     exchanges: list[int] = field(default_factory=list)
+    answer: Any = field(default=None, repr=False)  # the last answer's JSON
 
     @property
     def answered(self) -> bool:
@@ -71,15 +73,17 @@ def measure(
     done: list[Work] = []
     ms, statuses, numbers = [], [], []
     listed: int | None = None
+    answer = None
     for _ in range(times):
         before = stats.snapshot()
         began = time.perf_counter()
-        answer = exchanges.send(identity, "GET", read.url)
+        sent = exchanges.send(identity, "GET", read.url)
         ms.append((time.perf_counter() - began) * 1000)
         done.append(work(before, stats.snapshot(), background))
-        statuses.append(answer.status)
-        numbers.append(answer.number)
-        listed = items(answer.json())
+        statuses.append(sent.status)
+        numbers.append(sent.number)
+        answer = sent.json()
+        listed = items(answer)
     calls: dict[str, float] = {}
     for one in done:
         for text, count in one.statements.items():
@@ -94,6 +98,7 @@ def measure(
         listed,
         calls,
         numbers,
+        answer,
     )
 
 
