@@ -78,3 +78,28 @@ def test_a_listed_object_fills_the_reads_no_created_one_names() -> None:
     volume.learn(Operation("get", "/jobs", False, {}), [{"id": 99}])  # a created id is kept
     assert volume.read(runs, (), 1) == Read("GET /jobs/{job_id}/runs", "http://svc/jobs/7/runs")
     exchanges.close()
+
+
+def test_the_data_is_made_by_the_posts_that_document_a_201() -> None:
+    document = {
+        "paths": {
+            "/notes": {"post": {"responses": {"201": {}}}},
+            "/login": {"post": {"responses": {"200": {}}}},
+            "/notes/{id}/tags": {"post": {"responses": {"201": {}}}},
+        }
+    }
+    every = [
+        Operation("post", "/notes", True, {}),
+        Operation("post", "/login", True, {}),
+        Operation("post", "/notes/{id}/tags", True, {"id": {}}),
+    ]
+    exchanges = Exchanges({}, 1.0)
+    volume = Volume(document, "http://svc", exchanges, "me", "m")
+    assert [op.path for op in volume.creators(every, ())] == ["/notes"]
+    assert [op.path for op in volume.creators(every, ["POST /notes*"])] == [
+        "/notes",
+        "/notes/{id}/tags",
+    ]
+    del document["paths"]["/notes"]["post"]["responses"]["201"]
+    assert [op.path for op in volume.creators(every, ())] == ["/notes", "/login"]
+    exchanges.close()
