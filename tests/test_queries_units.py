@@ -81,7 +81,7 @@ def test_a_listed_object_fills_the_reads_no_created_one_names() -> None:
 
 
 def test_the_data_is_made_by_the_posts_that_document_a_201() -> None:
-    document = {
+    document: dict[str, Any] = {
         "paths": {
             "/notes": {"post": {"responses": {"201": {}}}},
             "/login": {"post": {"responses": {"200": {}}}},
