@@ -149,6 +149,8 @@ def test_every_layer_declares_what_it_needs() -> None:
         "bench": ("none", True, False, False),
         "authz": ("own", False, False, True),
         "faults": ("own", False, False, True),
+        # it starts its own stack, its PostgreSQL counting statements
+        "queries": ("own", False, False, False),
         # a pytest session starts its own stack through the `stack` fixture
         "unit": ("own", False, False, False),
         "api": ("own", False, False, False),

@@ -22,6 +22,7 @@ from signoff.config.sections import (
     FuzzSettings,
     HistorySettings,
     ObservabilitySettings,
+    QueriesSettings,
     ReportSettings,
     RunSettings,
     SmokeSettings,
@@ -55,6 +56,7 @@ KINDS: dict[str, Any] = {
     "history": HistorySettings,
     "load": LoadSettings,
     "observability": ObservabilitySettings,
+    "queries": QueriesSettings,
     "report": ReportSettings,
     "run": RunSettings,
     "smoke": SmokeSettings,
@@ -93,6 +95,7 @@ class Config:
     history: HistorySettings
     load: LoadSettings
     observability: ObservabilitySettings
+    queries: QueriesSettings
     report: ReportSettings
     run: RunSettings
     smoke: SmokeSettings

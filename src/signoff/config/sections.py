@@ -1,6 +1,6 @@
 """The sections of one table each: `[audit]`, `[authz]`, `[bench]`, `[compare]`, `[coverage]`,
-`[e2e]`, `[faults]`, `[fuzz]`, `[history]`, `[observability]`, `[report]`, `[run]`, `[smoke]`
-and `[stack]`.
+`[e2e]`, `[faults]`, `[fuzz]`, `[history]`, `[observability]`, `[queries]`, `[report]`, `[run]`,
+`[smoke]` and `[stack]`.
 
 Every value comes from the merged TOML (the defaults hold one for each key, so no field has a
 default here); a field's `bounds` and a section's `check` refuse what no run could use.
@@ -177,6 +177,24 @@ class ObservabilitySettings:
     documented_metrics: str
     dashboards: tuple[str, ...]
     alert_rules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QueriesSettings:
+    """`[queries]`: the most queries a read may run, the two data volumes and the growth that
+    fails a read, how each read is sent, and what is made and left out."""
+
+    max_per_request: int = field(metadata=bounds(0))
+    seed: int = field(metadata=bounds(1))
+    factor: int = field(metadata=bounds(2))
+    growth: float = field(metadata=bounds(above=1))
+    growth_floor: float = field(metadata=bounds(above=0))
+    requests: int = field(metadata=bounds(1))
+    quiet: float = field(metadata=bounds(0))
+    seed_operations: tuple[str, ...]
+    exclude: tuple[str, ...]
+    page_size: tuple[str, ...]
+    timeout: float = field(metadata=bounds(above=0))
 
 
 @dataclass(frozen=True)

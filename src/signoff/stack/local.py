@@ -62,6 +62,7 @@ class LocalProvider(StackProvider):
         self.ports: dict[str, int] = {}
         self.timings: dict[str, float] = {}
         self.token = ""
+        self.postgres_settings: dict[str, str] = {}  # further server settings a layer asks for
         self._lock = threading.Lock()
         self._registered = False
         self._probe: httpx.Client | None = None
@@ -160,7 +161,7 @@ class LocalProvider(StackProvider):
     def start_postgres(self) -> None:
         assert self.workdir is not None
         proc = local_services.postgres_process(
-            self.ports["postgres"], self.workdir, self.log_dir, self.label
+            self.ports["postgres"], self.workdir, self.log_dir, self.label, self.postgres_settings
         )
         self.procs["postgres"] = proc
         proc.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 
 from signoff.errors import StackStartError
@@ -72,10 +73,14 @@ def redis_process(
 
 
 def postgres_process(
-    port: int, workdir: Path, log_dir: Path, label: RunLabel | None
+    port: int,
+    workdir: Path,
+    log_dir: Path,
+    label: RunLabel | None,
+    settings: Mapping[str, str] | None = None,
 ) -> ManagedProcess:
     """A PostgreSQL server on a cluster in `workdir` (made on its first start, kept for a
-    restart), not started yet."""
+    restart), with further server `settings`, not started yet."""
     bindir = postgres.find_bindir()
     user = postgres.server_user()
     log = log_dir / "postgres.log"
@@ -86,4 +91,4 @@ def postgres_process(
     if not sockets.exists():
         sockets.mkdir()
         postgres.give_to(sockets, user)
-    return postgres.server_process(bindir, data, port, sockets, log, user, label)
+    return postgres.server_process(bindir, data, port, sockets, log, user, label, settings)

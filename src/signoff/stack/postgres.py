@@ -12,6 +12,7 @@ import pwd
 import shutil
 import signal
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from signoff import children
@@ -21,6 +22,12 @@ from signoff.stack.procs import ManagedProcess
 from signoff.stack.reap import RunLabel
 
 SEARCH_ROOTS = (Path("/usr/lib/postgresql"), Path("/usr/local/pgsql"))
+# the server settings that count every statement per normalised query (pg_stat_statements);
+# utility statements (BEGIN, COMMIT, SET) are left out: they are no query of the data
+COUNT_STATEMENTS = {
+    "shared_preload_libraries": "pg_stat_statements",
+    "pg_stat_statements.track_utility": "off",
+}
 
 
 def find_bindir() -> Path:
@@ -68,6 +75,11 @@ def server_user() -> str | None:
             hint="install the postgresql package, which creates that user.",
         ) from None
     return "postgres"
+
+
+def has_library(bindir: Path, name: str) -> bool:
+    """Whether the server beside `bindir` has the loadable module `name` (an extension)."""
+    return (bindir.parent / "lib" / f"{name}.so").is_file()
 
 
 def give_to(path: Path, user: str | None) -> None:
@@ -147,9 +159,11 @@ def server_process(
     log: Path,
     user: str | None,
     label: RunLabel | None = None,
+    settings: Mapping[str, str] | None = None,
 ) -> ManagedProcess:
     """The `postgres` server itself as a managed child: SIGINT is its fast shutdown, and SIGQUIT
-    (`pg_ctl stop -m immediate`) the quick exit a reaper sends, which frees its shared memory."""
+    (`pg_ctl stop -m immediate`) the quick exit a reaper sends, which frees its shared memory.
+    `settings` are further server settings (`COUNT_STATEMENTS`)."""
     argv = [
         str(bindir / "postgres"),
         "-D",
@@ -169,6 +183,8 @@ def server_process(
         "-c",
         "max_connections=200",
     ]
+    for key, value in (settings or {}).items():
+        argv += ["-c", f"{key}={value}"]
     return ManagedProcess(
         "postgresql",
         argv,

@@ -2,7 +2,8 @@
 
 Bugs on purpose (SHELF_BUGS, comma-separated): `bola` reads an item by id without the owner
 filter; `list` lists every account's items; `db500` answers 500 instead of the documented 503
-while the database is down. `quietdelete` is no authorization bug: a DELETE of what the caller
+while the database is down; `nplus1` reads every listed item again, one query per item.
+`quietdelete` is no authorization bug: a DELETE of what the caller
 does not own answers 204 and deletes nothing (idempotent deletion).
 """
 
@@ -104,10 +105,17 @@ def create_item(app: ShelfDep, item: ItemIn, owner: Account) -> dict[str, Any]:
 def list_items(app: ShelfDep, owner: Account) -> list[dict[str, Any]]:
     everyone = "list" in app.bugs
     with connect(app.dsn) as conn:
-        return conn.execute(
+        rows = conn.execute(
             "SELECT id, title FROM items WHERE %s OR account_id = %s ORDER BY id",
             (everyone, owner),
         ).fetchall()
+        if "nplus1" in app.bugs:
+            rows = [
+                conn.execute("SELECT id, title FROM items WHERE id = %s", (row["id"],)).fetchone()
+                or row
+                for row in rows
+            ]
+        return rows
 
 
 @router.get("/api/items/{item_id}", response_model=ItemOut, responses=MISSING)
