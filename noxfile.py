@@ -109,7 +109,13 @@ def authz(session: nox.Session) -> None:
     layer(session, "authz")
 
 
-@nox.session(python=PYTHON, tags=["layer"], default=False)
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def queries(session: nox.Session) -> None:
+    """Layer: queries per request of every read; lists whose queries grow with the data."""
+    layer(session, "queries")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
 def faults(session: nox.Session) -> None:
     """Layer: each backing service stopped in turn; answers held against the document."""
     layer(session, "faults")
