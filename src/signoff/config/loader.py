@@ -23,6 +23,7 @@ from signoff.config.sections import (
     HistorySettings,
     ObservabilitySettings,
     ReportSettings,
+    RoundtripSettings,
     RunSettings,
     SmokeSettings,
     StackSettings,
@@ -56,6 +57,7 @@ KINDS: dict[str, Any] = {
     "load": LoadSettings,
     "observability": ObservabilitySettings,
     "report": ReportSettings,
+    "roundtrip": RoundtripSettings,
     "run": RunSettings,
     "smoke": SmokeSettings,
     "stack": StackSettings,
@@ -90,6 +92,7 @@ class Config:
     load: LoadSettings
     observability: ObservabilitySettings
     report: ReportSettings
+    roundtrip: RoundtripSettings
     run: RunSettings
     smoke: SmokeSettings
     stack: StackSettings

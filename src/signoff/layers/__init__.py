@@ -103,6 +103,7 @@ BUILTIN: dict[str, str] = {
     "bench": "signoff.layers.bench",
     "authz": "signoff.layers.authz",
     "faults": "signoff.layers.faults",
+    "roundtrip": "signoff.layers.roundtrip",
 }
 # the module of each kind of declared layer: its `LAYER` gives the work and the needs
 KINDS: dict[str, str] = {
