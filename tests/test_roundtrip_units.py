@@ -54,6 +54,19 @@ def test_strings_reach_their_length_limits_and_unicode_where_the_pattern_allows(
     assert len(ascii_only["60 characters"]) == 60  # the longest the pattern takes, found
 
 
+def test_a_structured_pattern_gets_its_text_edges_after_its_valid_value() -> None:
+    url = {
+        "type": "string",
+        "minLength": 8,
+        "maxLength": 60,
+        "pattern": r"^https?://[a-z.]+(/\S*)?$",
+    }
+    found = values(url, "https://example.com/a")
+    assert found["non-ASCII letters"].startswith("https://example.com/aZoë")
+    assert len(found["60 characters"]) == 60
+    assert "minLength 8" not in found  # no 8-character string is a URL here
+
+
 def test_dates_and_datetimes_give_leap_days_and_far_offsets() -> None:
     dates = edges({}, {"type": "string", "format": "date"}, None)
     assert Edge("2024-02-29", "leap day", DATE) in dates

@@ -96,10 +96,11 @@ def _strings(schema: dict[str, Any], base: str) -> list[Edge]:
         return _fixed(schema, INSTANTS, INSTANT)
     if fmt == "decimal" or _numeric_pattern(schema):
         return _decimal_strings(schema)
+    found = []
     if "pattern" in schema and not accepts(schema, "a") and not accepts(schema, "A"):
-        # a pattern that takes no letter: a date or instant spelled by the pattern, else a code
-        return _fixed(schema, DATES, DATE) + _fixed(schema, INSTANTS, INSTANT)
-    return _texts(schema, base)
+        # a pattern that takes no lone letter may spell a date or an instant
+        found = _fixed(schema, DATES, DATE) + _fixed(schema, INSTANTS, INSTANT)
+    return found + _texts(schema, base)
 
 
 def _fixed(schema: dict[str, Any], values: tuple[tuple[str, str], ...], kind: str) -> list[Edge]:
@@ -227,15 +228,16 @@ def _texts(schema: dict[str, Any], base: str) -> list[Edge]:
         (f"{longest} characters", _pad(base, longest, "x")),
         (f"{longest} characters, non-ASCII", _pad(base, longest, "é")),
     ]
-    if schema.get("minLength"):
-        low = int(schema["minLength"])
-        found.append((f"minLength {low}", _pad(base, low, "x")[:low]))
     edges = []
     for why, text in found:
         options = [text, (base + text)[:longest], (base + text.replace(" ", ""))[:longest]]
         chosen = next((o for o in options if accepts(schema, o)), None)
         if chosen is not None:
             edges.append(Edge(chosen, why, TEXT))
+    low = int(schema.get("minLength") or 0)
+    shortest = _pad(base, low, "x")
+    if low and accepts(schema, shortest):
+        edges.append(Edge(shortest, f"minLength {low}", TEXT))
     return edges
 
 

@@ -166,7 +166,7 @@ class Trips:
                 )
             return
         ident = _ident(answer.json())
-        reads = [(f"the answer of {op.name}", answer)]
+        reads = [(f"the answer of {op.method.upper()} {path}", answer)]
         get = self._get(op, path, ident)
         if get is not None:
             reads.append(
