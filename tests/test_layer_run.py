@@ -149,6 +149,7 @@ def test_every_layer_declares_what_it_needs() -> None:
         "bench": ("none", True, False, False),
         "authz": ("own", False, False, True),
         "faults": ("own", False, False, True),
+        "roundtrip": ("own", False, False, True),
         # a pytest session starts its own stack through the `stack` fixture
         "unit": ("own", False, False, False),
         "api": ("own", False, False, False),
