@@ -33,6 +33,7 @@ class Field:
     refusals: list[str] = field(default_factory=list)
     compared: int = 0
     sent: int = 0
+    hidden: bool = False  # `writeOnly`: written, never shown again (a password)
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class Trips:
             )
             return
         for name, schema in write.fields.items():
-            found = Field(op.name, name)
+            found = Field(op.name, name, hidden=bool(schema.get("writeOnly")))
             for edge in edges(self.document, schema, write.base.get(name)):
                 self._trip(op, paths[0], write, found, edge)
             if found.sent:
@@ -150,21 +151,28 @@ class Trips:
         ), tag
 
     def _trip(self, op: Operation, path: str, write: Write, found: Field, edge: Edge) -> None:
-        shown = json.dumps(edge.value, ensure_ascii=False)
         answer, tag = self._send(op, path, write, found.name, edge.value)
         found.sent += 1
-        if not answer.succeeded:
-            again = self._send(op, path, write, None, None)[0]
-            if again.succeeded:  # the body without the edge value passes: the value was refused
-                found.refusals.append(
-                    f"{shown} ({edge.why}) answered {answer.status} (#{answer.number})"
-                )
-            else:
-                self.excluded.append(
-                    f"{op.name} field '{found.name}': {shown} answered {answer.status} "
-                    f"(#{answer.number}), and so did the body without it (#{again.number})"
-                )
+        if answer.succeeded:
+            if not found.hidden:
+                self._compare(op, path, answer, tag, found, edge)
             return
+        shown = json.dumps(edge.value, ensure_ascii=False)
+        again = self._send(op, path, write, None, None)[0]
+        if again.succeeded:  # the body without the edge value passes: the value was refused
+            found.refusals.append(
+                f"{shown} ({edge.why}) answered {answer.status} (#{answer.number})"
+            )
+        else:
+            self.excluded.append(
+                f"{op.name} field '{found.name}': {shown} answered {answer.status} "
+                f"(#{answer.number}), and so did the body without it (#{again.number})"
+            )
+
+    def _compare(
+        self, op: Operation, path: str, answer: Exchange, tag: str, found: Field, edge: Edge
+    ) -> None:
+        """The value looked for in the write's answer and in a GET of the object."""
         ident = _ident(answer.json())
         reads = [(f"the answer of {op.method.upper()} {path}", answer)]
         get = self._get(op, path, ident)
@@ -180,9 +188,9 @@ class Trips:
                 continue
             found.compared += 1
             if not same(edge.kind, edge.value, value):
-                read_shown = json.dumps(value, ensure_ascii=False)
+                written, seen = (json.dumps(v, ensure_ascii=False) for v in (edge.value, value))
                 found.differences.append(
-                    f"wrote {shown} ({edge.why}), read {read_shown} in {where} (#{read.number})"
+                    f"wrote {written} ({edge.why}), read {seen} in {where} (#{read.number})"
                 )
 
     def _get(self, op: Operation, path: str, ident: str) -> str | None:
