@@ -24,6 +24,7 @@ from signoff.config.sections import (
     ObservabilitySettings,
     QueriesSettings,
     ReportSettings,
+    RoundtripSettings,
     RunSettings,
     SmokeSettings,
     StackSettings,
@@ -58,6 +59,7 @@ KINDS: dict[str, Any] = {
     "observability": ObservabilitySettings,
     "queries": QueriesSettings,
     "report": ReportSettings,
+    "roundtrip": RoundtripSettings,
     "run": RunSettings,
     "smoke": SmokeSettings,
     "stack": StackSettings,
@@ -97,6 +99,7 @@ class Config:
     observability: ObservabilitySettings
     queries: QueriesSettings
     report: ReportSettings
+    roundtrip: RoundtripSettings
     run: RunSettings
     smoke: SmokeSettings
     stack: StackSettings

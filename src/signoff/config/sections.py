@@ -1,6 +1,6 @@
 """The sections of one table each: `[audit]`, `[authz]`, `[bench]`, `[compare]`, `[coverage]`,
-`[e2e]`, `[faults]`, `[fuzz]`, `[history]`, `[observability]`, `[queries]`, `[report]`, `[run]`,
-`[smoke]` and `[stack]`.
+`[e2e]`, `[faults]`, `[fuzz]`, `[history]`, `[observability]`, `[queries]`, `[report]`,
+`[roundtrip]`, `[run]`, `[smoke]` and `[stack]`.
 
 Every value comes from the merged TOML (the defaults hold one for each key, so no field has a
 default here); a field's `bounds` and a section's `check` refuse what no run could use.
@@ -208,6 +208,14 @@ class ReportSettings:
     max_samples: int = field(metadata=bounds(1))
     max_markdown_bytes: int = field(metadata=bounds(1))
     claims: str
+
+
+@dataclass(frozen=True)
+class RoundtripSettings:
+    """`[roundtrip]`: the operations left out of the round trips, and a request's time limit."""
+
+    exclude: tuple[str, ...]
+    timeout: float = field(metadata=bounds(above=0))
 
 
 @dataclass(frozen=True)

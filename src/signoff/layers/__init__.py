@@ -104,6 +104,7 @@ BUILTIN: dict[str, str] = {
     "authz": "signoff.layers.authz",
     "faults": "signoff.layers.faults",
     "queries": "signoff.layers.queries",
+    "roundtrip": "signoff.layers.roundtrip",
 }
 # the module of each kind of declared layer: its `LAYER` gives the work and the needs
 KINDS: dict[str, str] = {

@@ -147,6 +147,9 @@ def create_app(dsn: str, bugs: frozenset[str]) -> FastAPI:
     app = FastAPI(title="shelf")
     app.state.shelf = Shelf(dsn, bugs)
     app.include_router(router)
+    from .prices import install  # prices import this module: their routes come in here
+
+    install(app, dsn, bugs)
     if "db500" not in bugs:
         app.add_exception_handler(psycopg.OperationalError, _unavailable)
     return app
