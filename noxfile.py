@@ -116,6 +116,12 @@ def queries(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def roundtrip(session: nox.Session) -> None:
+    """Layer: writable fields written at their documented edges and read back."""
+    layer(session, "roundtrip")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
 def faults(session: nox.Session) -> None:
     """Layer: each backing service stopped in turn; answers held against the document."""
     layer(session, "faults")
