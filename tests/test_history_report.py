@@ -4,7 +4,9 @@ score, p95 per endpoint and layer durations over main and the run's branch, and 
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -167,3 +169,16 @@ def test_the_pull_request_comment_carries_the_trend_lines(
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "c.md").read_text(encoding="utf-8")
     assert "- line coverage: 93 → 95% over 2 runs of main" in text
+
+
+def test_a_run_downloaded_under_another_name_is_stored_under_its_own_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = project(tmp_path)
+    first, _ = report(cfg, monkeypatch, Figures(coverage=93.0), "a" * 40)
+    copy = tmp_path / "signoff-run"  # as a CI job downloads the artifact
+    shutil.copytree(first.run.run_dir, copy)
+    done = signoff(tmp_path, "comment", str(copy), "--output", "c.md")
+    assert done.returncode == 0, done.stderr
+    listed = signoff(tmp_path, "history", "--json")
+    assert [r["run_id"] for r in json.loads(listed.stdout)] == [first.run.run_id]

@@ -105,7 +105,9 @@ def collect(run_dir: Path, config: Config, profile: str | None = None) -> RunRes
         LayerResult(_record(run_dir, name, profile, planned=name in layers), name in required)
         for name in names
     ]
-    return RunResult(run_dir.name, run_dir, profile, results, plan or {})
+    # a run keeps its id when its folder is moved or renamed (a CI artifact downloaded)
+    run_id = str((plan or {}).get("run_id") or run_dir.name)
+    return RunResult(run_id, run_dir, profile, results, plan or {})
 
 
 def _record(run_dir: Path, name: str, profile: str, *, planned: bool) -> LayerRecord:
