@@ -96,6 +96,7 @@ BUILTIN: dict[str, str] = {
     "coverage": "signoff.layers.coverage",
     "load": "signoff.layers.load",
     "bench": "signoff.layers.bench",
+    "lists": "signoff.layers.lists",
 }
 # the module of each kind of declared layer: its `LAYER` gives the work and the needs
 KINDS: dict[str, str] = {

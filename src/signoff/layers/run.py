@@ -11,6 +11,7 @@ from pathlib import Path
 
 from signoff.errors import SignoffError, UsageError
 from signoff.layers import Layer, LayerContext, find
+from signoff.leaks.guard import Guard
 from signoff.records import Clock, Evidence, LayerRecord, Status, inconclusive, write_record
 from signoff.rundir import layer_dir
 from signoff.stack.select import choose_provider, chosen
@@ -55,8 +56,10 @@ def _call(layer: Layer, ctx: LayerContext) -> Evidence | LayerRecord:
         coverage_dir=ctx.run_dir / "coverage" if layer.service_coverage and local else None,
         service_env=ctx.service_env or None,
     )
-    with provider as handle:
-        return layer.work(replace(ctx, handle=handle))
+    # the guard leaves after the teardown: it reads the complete logs, then redacts them
+    with Guard(ctx.run_dir, ctx.folder, provider.secrets) as guard, provider as handle:
+        found = layer.work(replace(ctx, handle=guard.watch(handle)))
+    return guard.checked(found)
 
 
 def _record(name: str, found: Evidence | LayerRecord, clock: Clock) -> LayerRecord:

@@ -1,0 +1,94 @@
+"""The check `secrets not leaked` of a layer that had a stack, and the redaction that makes its
+folder safe to share: after the stack's teardown (its logs complete) every text file of the
+layer's folder is searched for the stack's secrets, then rewritten without them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from signoff.leaks.registry import Secrets
+from signoff.leaks.scan import Finding, files, is_text, needles, redact_file, scan_file
+from signoff.records import Check, Evidence, LayerRecord, Status
+
+if TYPE_CHECKING:
+    from signoff.stack.interface import StackHandle
+
+CHECK = "secrets not leaked"
+SHOWN_FINDINGS = 5  # findings named in the check's message; every one is in the figures
+
+
+class Guard:
+    """Use around a stack's whole life: `watch` the handle, and on leaving (after the stack's
+    teardown) the layer's folder is scanned, then redacted, whatever the work did."""
+
+    def __init__(self, run_dir: Path, folder: Path, secrets: Secrets | None = None) -> None:
+        self.run_dir = run_dir
+        self.folder = folder
+        # the provider's registry, when it has one: what a failed start issued is looked for too
+        self.secrets = secrets if secrets is not None else Secrets()
+        self.findings: list[Finding] = []
+        self.scanned: list[str] = []
+        self.binary: list[str] = []
+
+    def watch(self, handle: StackHandle) -> StackHandle:
+        """Look for the secrets of `handle` (its own credential too, whatever the provider)."""
+        for secret in handle.secrets.items():
+            self.secrets.add(secret.name, secret.value)
+        self.secrets.add("credential", handle.token)
+        return handle
+
+    def __enter__(self) -> Guard:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if len(self.secrets) and self.folder.is_dir():
+            self.sweep()
+
+    def sweep(self) -> None:
+        """Scan every text file of the folder (the originals), then redact them."""
+        found = [n for s in self.secrets.items() for n in needles(s)]
+        for path in files(self.folder):
+            shown = os.path.relpath(path, self.run_dir)
+            if not is_text(path):
+                self.binary.append(shown)
+                continue
+            self.scanned.append(shown)
+            self.findings += scan_file(path, shown, found)
+            redact_file(path, found)
+
+    def check(self) -> Check | None:
+        """The check, or None when there was no secret to look for (no stack, no credential)."""
+        if not len(self.secrets):
+            return None
+        where = f"{len(self.secrets)} secrets looked for in {len(self.scanned)} files"
+        if self.binary:
+            where += f" ({len(self.binary)} binary files not read: {', '.join(self.binary[:3])})"
+        if not self.findings:
+            return Check(CHECK, Status.PASS, 0, 0, "==", message=f"{where}; none found.")
+        named = "; ".join(str(f) for f in self.findings[:SHOWN_FINDINGS])
+        more = len(self.findings) - SHOWN_FINDINGS
+        tail = f" and {more} more" if more > 0 else ""
+        message = (
+            f"Issued secrets appear in the layer's evidence {len(self.findings)} times: "
+            f"{named}{tail}; the copies in the run are redacted."
+        )
+        first = self.findings[0].path
+        return Check(CHECK, Status.FAIL, len(self.findings), 0, "==", "", message, first)
+
+    def checked(self, found: Evidence | LayerRecord) -> Evidence | LayerRecord:
+        """The work's evidence with the check added (a layer's own record becomes evidence
+        again, to be judged with it)."""
+        check = self.check()
+        if check is None:
+            return found
+        evidence = Evidence.of(found) if isinstance(found, LayerRecord) else found
+        return replace(evidence, checks=[*evidence.checks, check])
