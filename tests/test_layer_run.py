@@ -147,6 +147,7 @@ def test_every_layer_declares_what_it_needs() -> None:
         "coverage": ("none", False, False, False),
         "load": ("own", True, False, True),
         "bench": ("none", True, False, False),
+        "lists": ("own", False, False, True),
         # a pytest session starts its own stack through the `stack` fixture
         "unit": ("own", False, False, False),
         "api": ("own", False, False, False),

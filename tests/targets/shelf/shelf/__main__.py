@@ -8,7 +8,7 @@ import sys
 
 import uvicorn
 
-from shelf.app import create_app
+from .app import create_app
 
 
 def main(argv: list[str] | None = None) -> int:
