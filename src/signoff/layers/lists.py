@@ -54,13 +54,13 @@ def fill(
     """Add items through the documented POST until the list holds `WANTED` (when allowed)."""
     if before >= WANTED:
         return Filled(before, [])
-    if listing.create is None:
+    if not listing.creates:
         return Filled(before, [], "the list has no documented POST to add items with")
     if not handle.may_send(f"POST {listing.path}"):
         return Filled(before, [], "writes are not allowed on this stack")
     created: list[str] = []
     for index in range(before, WANTED):
-        body = example(document, listing.create, index)
+        body = None if listing.create is None else example(document, listing.create, index)
         try:
             response = client.post(listing.path, json=body)
         except httpx.HTTPError as exc:
@@ -118,7 +118,10 @@ def walk_list(
     walker = Walker(client, listing)
     first = walker.walk(listing.max_size or COUNTING)
     filled = fill(client, handle, listing, len(set(first.ids)), document)
-    walks = [walker.walk(s) for s in page_sizes(listing, filled.before + len(filled.created))]
+    count = filled.before + len(filled.created)
+    sizes = page_sizes(listing, count)
+    # too few items for two pages at any size: nothing about paging can be shown (left out)
+    walks = [walker.walk(s) for s in sizes] if count > sizes[0] else []
     every = {i for w in walks for i in w.ids} | {c for c in filled.created if c}
     checks = [judge_walk(listing, w, every) for w in walks]
     kept = {
@@ -153,13 +156,18 @@ def work(ctx: LayerContext) -> Evidence:
     record.write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
     failed = sum(1 for c in checks if c.status is Status.FAIL)
     notes = {name: _note(k) for name, k in kept.items()}
+    walked = [name for name, k in kept.items() if k["walks"]]
+    skipped += [
+        f"{name}: too few items to page ({notes[name]})" for name in kept if name not in walked
+    ]
     return Evidence(
         checks=checks,
-        declared={"lists": max(len(found), 1)},
-        evaluated={"lists": len(kept)},
+        declared={"lists": max(len(walked), 1)},
+        evaluated={"lists": len(walked)},
         figures={"lists": notes, "skipped": skipped},
         artifacts={"walks": evidence},
-        summary=f"{len(found)} paged lists walked at up to {len(SIZES)} sizes, {failed} failed",
+        summary=f"{len(walked)} paged lists walked at up to {len(SIZES)} sizes, "
+        f"{len(skipped)} left out, {failed} checks failed",
     )
 
 

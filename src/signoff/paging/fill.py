@@ -3,6 +3,7 @@ POST (required fields only, each value valid by the schema's own bounds, strings
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from signoff.openapi import resolve_ref
@@ -28,7 +29,27 @@ def _number(schema: dict[str, Any], integer: bool) -> int | float:
 
 
 def _string(schema: dict[str, Any], index: int) -> str:
-    fmt = schema.get("format", "")
+    """A string of the schema's format, else one its pattern accepts, else a plain unique one."""
+    text = _formatted(schema.get("format", ""), index)
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and not _meets(pattern, text):
+        tries = (_formatted(k, index) for k in ("", "uri", "email", "date", "uuid", "digits"))
+        text = next((t for t in tries if _meets(pattern, t)), text)
+    high = schema.get("maxLength")
+    if isinstance(high, int) and len(text) > high:
+        text = f"s{index}"[:high]
+    return text.ljust(int(schema.get("minLength", 0)), "x")
+
+
+def _meets(pattern: str, text: str) -> bool:
+    """Whether `text` matches a schema's pattern (one Python cannot read matches nothing)."""
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
+
+
+def _formatted(fmt: str, index: int) -> str:
     if fmt == "date":
         return f"2024-01-{1 + index % 28:02d}"
     if fmt == "date-time":
@@ -39,11 +60,9 @@ def _string(schema: dict[str, Any], index: int) -> str:
         return f"00000000-0000-4000-8000-{index:012d}"
     if fmt in ("uri", "url"):
         return f"https://example.com/signoff/{index}"
-    text = f"signoff list {index}"
-    high = schema.get("maxLength")
-    if isinstance(high, int) and len(text) > high:
-        text = f"s{index}"[:high]
-    return text.ljust(int(schema.get("minLength", 0)), "x")
+    if fmt == "digits":
+        return str(index)
+    return f"signoff list {index}"
 
 
 def example(document: dict[str, Any], schema: dict[str, Any], index: int, depth: int = 0) -> Any:

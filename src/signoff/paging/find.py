@@ -22,8 +22,8 @@ STYLES: tuple[tuple[Style, tuple[str, ...]], ...] = (
 
 @dataclass(frozen=True)
 class Listing:
-    """A paged list: its path, how it pages, the bounds of its page size, and the body schema of
-    the documented POST on the same path (None when there is none) to add items with."""
+    """A paged list: its path, how it pages, the bounds of its page size, whether a POST on the
+    same path is documented (`creates`) and its JSON body's schema (None: it takes no body)."""
 
     path: str
     style: Style
@@ -32,6 +32,7 @@ class Listing:
     first_page: int = 1
     min_size: int = 1
     max_size: int | None = None
+    creates: bool = False
     create: dict[str, Any] | None = None
     required: list[str] = field(default_factory=list)  # other required query parameters
 
@@ -93,6 +94,7 @@ def listing(document: dict[str, Any], path: str, item: dict[str, Any]) -> Listin
         first_page=1 if first is None else first,
         min_size=_bound(document, params[size], "minimum") or 1,
         max_size=_bound(document, params[size], "maximum"),
+        creates=isinstance(item.get("post"), dict),
         create=_create_schema(document, item),
         required=[n for n, p in params.items() if p.get("required") and n not in used],
     )
