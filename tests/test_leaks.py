@@ -135,3 +135,22 @@ def test_a_service_that_logs_no_secret_passes_and_its_logs_stay_as_they_were(
     assert "user admin signed in\n" in log
     assert "redacted" not in log
     assert PASSWORD not in log
+
+
+@pytest.mark.stack
+def test_a_suite_whose_own_stack_logged_its_credential_fails_the_same_way(tmp_path: Path) -> None:
+    root = shelf_project(tmp_path / "suite", "leak")
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as config_file:
+        config_file.write('\n[tool.signoff.layers.suite]\nkind = "pytest"\npaths = ["suite"]\n')
+    (root / "suite").mkdir()
+    (root / "suite" / "test_items.py").write_text(
+        "def test_items(api_client):\n    assert api_client.get('/api/items').status_code == 200\n",
+        encoding="utf-8",
+    )
+    record = run_layer(LayerContext(root / "run", config.load(root), "pr", name="suite"))
+    assert record.status is Status.FAIL
+    assert record.figures["passed"] == 1
+    [check] = [c for c in record.checks if c.name == CHECK]
+    assert "suite/stack-logs/web.log:1 (credential.signoff " in check.message
+    log = (root / "run" / "suite" / "stack-logs" / "web.log").read_text(encoding="utf-8")
+    assert "signed in with token [redacted:credential.signoff]" in log

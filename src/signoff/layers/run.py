@@ -11,7 +11,7 @@ from pathlib import Path
 
 from signoff.errors import SignoffError, UsageError
 from signoff.layers import Layer, LayerContext, find
-from signoff.leaks.guard import Guard
+from signoff.leaks.guard import Guard, saved
 from signoff.records import Clock, Evidence, LayerRecord, Status, inconclusive, write_record
 from signoff.rundir import layer_dir
 from signoff.stack.select import choose_provider, chosen
@@ -44,7 +44,7 @@ def run_layer(ctx: LayerContext) -> LayerRecord:
 def _call(layer: Layer, ctx: LayerContext) -> Evidence | LayerRecord:
     """The layer's work, with a stack the harness brought up when the layer needs one."""
     if not layer.starts_stack(ctx.config):
-        return layer.work(ctx)
+        return saved(layer.work(ctx), ctx.folder)  # a pytest session's own stack saved its check
     ctx = stack_options(ctx)
     # the service's coverage is measured wherever signoff runs it: not in a deployment
     local = chosen(ctx.config, ctx.stack, ctx.base_url).name != "url"

@@ -4,8 +4,9 @@ layer's folder is searched for the stack's secrets, then rewritten without them.
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from signoff.stack.interface import StackHandle
 
 CHECK = "secrets not leaked"
+# the check of a stack a pytest session started itself, kept (masked) for the layer's record
+SAVED = "leaks.json"
 SHOWN_FINDINGS = 5  # findings named in the check's message; every one is in the figures
 
 
@@ -85,10 +88,28 @@ class Guard:
         return Check(CHECK, Status.FAIL, len(self.findings), 0, "==", "", message, first)
 
     def checked(self, found: Evidence | LayerRecord) -> Evidence | LayerRecord:
-        """The work's evidence with the check added (a layer's own record becomes evidence
-        again, to be judged with it)."""
+        """The work's evidence with the check added."""
         check = self.check()
-        if check is None:
-            return found
-        evidence = Evidence.of(found) if isinstance(found, LayerRecord) else found
-        return replace(evidence, checks=[*evidence.checks, check])
+        return found if check is None else with_check(found, check)
+
+    def save(self) -> None:
+        """Keep the check in the folder, for a layer whose stack a child process started."""
+        check = self.check()
+        if check is not None:
+            (self.folder / SAVED).write_text(json.dumps(asdict(check)) + "\n", encoding="utf-8")
+
+
+def with_check(found: Evidence | LayerRecord, check: Check) -> Evidence:
+    """Evidence with `check` added (a layer's own record becomes evidence again, to be judged
+    with it)."""
+    evidence = Evidence.of(found) if isinstance(found, LayerRecord) else found
+    return replace(evidence, checks=[*evidence.checks, check])
+
+
+def saved(found: Evidence | LayerRecord, folder: Path) -> Evidence | LayerRecord:
+    """The work's evidence with the check a child's stack saved in `folder`, when there is one."""
+    path = folder / SAVED
+    if not path.is_file():
+        return found
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return with_check(found, Check(**{**data, "status": Status(data["status"])}))
