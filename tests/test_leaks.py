@@ -154,3 +154,9 @@ def test_a_suite_whose_own_stack_logged_its_credential_fails_the_same_way(tmp_pa
     assert "suite/stack-logs/web.log:1 (credential.signoff " in check.message
     log = (root / "run" / "suite" / "stack-logs" / "web.log").read_text(encoding="utf-8")
     assert "signed in with token [redacted:credential.signoff]" in log
+
+
+def test_a_url_is_not_looked_for_by_its_scheme(tmp_path: Path) -> None:
+    dsn = Secret("env.APP_DSN", "postgresql://app:s3cr3t-pass@db/app")
+    assert _found("waiting for postgres...\n", tmp_path, dsn) == []
+    assert _found(f"connecting to {dsn.value}\n", tmp_path, dsn) == [1]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 CHECK = "secrets not leaked"
 # the check of a stack a pytest session started itself, kept (masked) for the layer's record
 SAVED = "leaks.json"
-SHOWN_FINDINGS = 5  # findings named in the check's message; every one is in the figures
+SHOWN_FINDINGS = 5  # findings named in the check's message; its figure counts them all
 
 
 class Guard:

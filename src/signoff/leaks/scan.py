@@ -59,7 +59,8 @@ def needles(secret: Secret) -> list[Needle]:
     forms = [(value, "as is")]
     forms += [(quote(value, safe=""), "URL-encoded"), (quote_plus(value), "URL-encoded")]
     forms += [(core, "base64") for core in _base64_cores(value.encode())]
-    forms += [(value[:PREFIX] + mark, "partly masked") for mark in MASKS]
+    if "://" not in value:  # a URL's first 8 characters ("postgres") are no one's secret
+        forms += [(value[:PREFIX] + mark, "partly masked") for mark in MASKS]
     seen: set[str] = set()
     found = []
     for text, form in forms:
