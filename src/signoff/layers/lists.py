@@ -18,7 +18,7 @@ from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.paging.fill import example
 from signoff.paging.find import Listing, listings
-from signoff.paging.walk import Walk, Walker, identity
+from signoff.paging.walk import Walk, Walker, id_field
 from signoff.records import Check, Evidence, Status
 from signoff.stack.interface import StackHandle
 
@@ -71,7 +71,7 @@ def fill(
                 before, created, f"POST {listing.path} answered {response.status_code}: {said}"
             )
         try:
-            created.append(identity(response.json()))
+            created.append(id_field(response.json()))  # "": no id to look for in the walks
         except ValueError:
             created.append("")
     return Filled(before, created)

@@ -84,7 +84,10 @@ def listing(document: dict[str, Any], path: str, item: dict[str, Any]) -> Listin
     if not chosen or not size:
         return None  # not paged, or (a cursor alone) no page size to vary
     style, position = chosen[0]
-    first = _bound(document, params[position], "minimum") if style == "page" else None
+    first = None
+    if style == "page":  # the documented default page is the first, else the lowest allowed
+        first = _bound(document, params[position], "default")
+        first = _bound(document, params[position], "minimum") if first is None else first
     used = {size, position}
     return Listing(
         path,

@@ -56,13 +56,18 @@ def items_of(body: Any) -> list[Any] | None:
     return lists[0] if len(lists) == 1 else None
 
 
-def identity(item: Any) -> str:
-    """An item's id field, or the whole item when it has none."""
+def id_field(item: Any) -> str:
+    """An item's id field ("" when it has none)."""
     if isinstance(item, dict):
         for key in ID_KEYS:
             if item.get(key) is not None:
                 return str(item[key])
-    return json.dumps(item, sort_keys=True, default=str)
+    return ""
+
+
+def identity(item: Any) -> str:
+    """An item's id field, or the whole item when it has none."""
+    return id_field(item) or json.dumps(item, sort_keys=True, default=str)
 
 
 def total_of(response: httpx.Response, body: Any) -> int | None:
