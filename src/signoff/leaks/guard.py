@@ -65,8 +65,10 @@ class Guard:
                 self.binary.append(shown)
                 continue
             self.scanned.append(shown)
-            self.findings += scan_file(path, shown, found)
-            redact_file(path, found)
+            hits = scan_file(path, shown, found)
+            if hits:  # a file without a hit has nothing to take out
+                self.findings += hits
+                redact_file(path, found)
 
     def check(self) -> Check | None:
         """The check, or None when there was no secret to look for (no stack, no credential)."""
