@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,7 +17,7 @@ from signoff.layers.run import run_layer
 from signoff.leaks import Secret, Secrets
 from signoff.leaks.guard import CHECK, Guard
 from signoff.leaks.scan import needles, redact_file, scan_file
-from signoff.records import Evidence, LayerRecord, Status
+from signoff.records import Check, Evidence, LayerRecord, Status
 from signoff.stack.interface import StackHandle
 from tests.shelf import PASSWORD, shelf_project
 
@@ -78,15 +79,25 @@ def test_redaction_names_the_secret_and_keeps_the_rest(tmp_path: Path) -> None:
     assert text.startswith('{"key": "[redacted:api]", "auth": "Basic ')
 
 
-def test_the_guard_reads_the_originals_then_redacts_them(tmp_path: Path) -> None:
+def test_the_guard_reads_the_originals_then_redacts_them_and_the_record_text(
+    tmp_path: Path,
+) -> None:
     folder = tmp_path / "run" / "smoke"
     (folder / "stack-logs").mkdir(parents=True)
     (folder / "stack-logs" / "web.log").write_text(f"up\nlogin with {KEY}\n", encoding="utf-8")
     (folder / "shot.png").write_bytes(b"\x89PNG\0\0" + KEY.encode())
     with Guard(tmp_path / "run", folder) as guard:
         guard.watch(StackHandle("local", "http://127.0.0.1:1", token=KEY))
-    found = guard.checked(Evidence())
+    quoted = Check("answers", Status.FAIL, KEY, message=f"the answer held {KEY}")
+    found = guard.checked(Evidence([quoted], figures={"seen": [KEY]}, summary=f"{KEY} seen"))
     assert isinstance(found, Evidence)
+    assert found.checks[0] == replace(
+        quoted, figure="[redacted:credential]", message="the answer held [redacted:credential]"
+    )
+    assert (found.figures, found.summary) == (
+        {"seen": ["[redacted:credential]"]},
+        "[redacted:credential] seen",
+    )
     check = found.checks[-1]
     assert (check.name, check.status, check.figure) == (CHECK, Status.FAIL, 1)
     assert "smoke/stack-logs/web.log:2 (credential sk_l…, as is)" in check.message

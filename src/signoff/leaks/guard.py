@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from signoff.leaks.registry import Secrets
-from signoff.leaks.scan import Finding, files, is_text, needles, redact_file, scan_file
+from signoff.leaks.scan import Finding, files, is_text, needles, redact_file, redactor, scan_file
 from signoff.records import Check, Evidence, LayerRecord, Status
 
 if TYPE_CHECKING:
@@ -90,15 +91,40 @@ class Guard:
         return Check(CHECK, Status.FAIL, len(self.findings), 0, "==", "", message, first)
 
     def checked(self, found: Evidence | LayerRecord) -> Evidence | LayerRecord:
-        """The work's evidence with the check added."""
+        """The work's evidence with the check added, and any secret its text quotes (a message,
+        a figure) redacted as the files are: the record is evidence too."""
         check = self.check()
-        return found if check is None else with_check(found, check)
+        if check is None:
+            return found
+        swap = redactor([n for s in self.secrets.items() for n in needles(s)])
+        evidence = with_check(found, check)
+        return replace(
+            evidence,
+            checks=[_scrub_check(c, swap) for c in evidence.checks],
+            figures=_scrub(evidence.figures, swap),
+            summary=swap(evidence.summary),
+        )
 
     def save(self) -> None:
         """Keep the check in the folder, for a layer whose stack a child process started."""
         check = self.check()
         if check is not None:
             (self.folder / SAVED).write_text(json.dumps(asdict(check)) + "\n", encoding="utf-8")
+
+
+def _scrub(value: Any, swap: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return swap(value)
+    if isinstance(value, list):
+        return [_scrub(v, swap) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, swap) for k, v in value.items()}
+    return value
+
+
+def _scrub_check(check: Check, swap: Callable[[str], str]) -> Check:
+    figure, threshold = _scrub(check.figure, swap), _scrub(check.threshold, swap)
+    return replace(check, message=swap(check.message), figure=figure, threshold=threshold)
 
 
 def with_check(found: Evidence | LayerRecord, check: Check) -> Evidence:

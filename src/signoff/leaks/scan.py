@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -108,14 +108,19 @@ def scan_file(path: Path, shown: str, all_needles: list[Needle]) -> list[Finding
     return hits
 
 
-def redact_file(path: Path, all_needles: list[Needle]) -> bool:
-    """Replace every needle in `path` by `[redacted:<name>]`; whether anything changed."""
+def redactor(all_needles: list[Needle]) -> Callable[[str], str]:
+    """A function that replaces every needle in a text by `[redacted:<name>]`."""
     found = pattern(all_needles)
     if found is None:
-        return False
+        return lambda text: text
     by_text = {n.text: n for n in reversed(all_needles)}
+    return lambda text: found.sub(lambda m: f"[redacted:{by_text[m.group()].secret.name}]", text)
+
+
+def redact_file(path: Path, all_needles: list[Needle]) -> bool:
+    """Replace every needle in `path` by `[redacted:<name>]`; whether anything changed."""
     text = path.read_text(encoding="utf-8", errors="surrogateescape")
-    clean = found.sub(lambda m: f"[redacted:{by_text[m.group()].secret.name}]", text)
+    clean = redactor(all_needles)(text)
     if clean == text:
         return False
     path.write_text(clean, encoding="utf-8", errors="surrogateescape")
