@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 CHECK = "secrets not leaked"
 # the check of a stack a pytest session started itself, kept (masked) for the layer's record
 SAVED = "leaks.json"
-SHOWN_FINDINGS = 5  # findings named in the check's message; its figure counts them all
+SHOWN_FINDINGS = 3  # places (file, secret, form) named in the check's message
+SHOWN_LINES = 3  # lines named per place; the check's figure counts every line
 
 
 class Guard:
@@ -80,9 +81,10 @@ class Guard:
             where += f" ({len(self.binary)} binary files not read: {', '.join(self.binary[:3])})"
         if not self.findings:
             return Check(CHECK, Status.PASS, 0, 0, "==", message=f"{where}; none found.")
-        named = "; ".join(str(f) for f in self.findings[:SHOWN_FINDINGS])
-        more = len(self.findings) - SHOWN_FINDINGS
-        tail = f" and {more} more" if more > 0 else ""
+        places = _places(self.findings)
+        named = "; ".join(_place(found) for found in places[:SHOWN_FINDINGS])
+        more = len(places) - SHOWN_FINDINGS
+        tail = f"; {more} more places" if more > 0 else ""
         message = (
             f"Issued secrets appear in the layer's evidence {len(self.findings)} times: "
             f"{named}{tail}; the copies in the run are redacted."
@@ -110,6 +112,24 @@ class Guard:
         check = self.check()
         if check is not None:
             (self.folder / SAVED).write_text(json.dumps(asdict(check)) + "\n", encoding="utf-8")
+
+
+def _places(findings: list[Finding]) -> list[list[Finding]]:
+    """The findings grouped by file, secret and form, in the order first met."""
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for found in findings:
+        groups.setdefault((found.path, found.secret.name, found.form), []).append(found)
+    return list(groups.values())
+
+
+def _place(found: list[Finding]) -> str:
+    """`file:line` of the first finding, its secret masked, and the place's other lines."""
+    lines = [str(f.line) for f in found[1:SHOWN_LINES]]
+    rest = len(found) - SHOWN_LINES
+    word = "line" if len(lines) == 1 and rest <= 0 else "lines"
+    also = f", also {word} {', '.join(lines)}" if lines else ""
+    also += f" and {rest} more" if rest > 0 else ""
+    return f"{found[0]}".removesuffix(")") + also + ")"
 
 
 def _scrub(value: Any, swap: Callable[[str], str]) -> Any:
