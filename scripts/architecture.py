@@ -29,9 +29,9 @@ BY_FLOOR: dict[int, str] = {
     # ground: errors, verdicts, typed settings, the target, pure statistics; nothing that runs
     0: "__init__ errors records verdicts config declared target judge machine",
     # infrastructure: child processes, run folders, stacks, documents, the machine's facts
-    1: "children rundir stack openapi environment browser covrc patchcov",
+    1: "children rundir stack openapi environment browser covrc patchcov leaks",
     # engines: the work behind the layers
-    2: "load security fuzz probes observability cache_contract claims bench",
+    2: "load security fuzz probes observability cache_contract claims bench paging",
     # the layers, the one function that runs every layer, and the scheduler of a run's layers
     3: "layers schedule",
     4: "report history",

@@ -152,6 +152,7 @@ def test_every_layer_declares_what_it_needs() -> None:
         # it starts its own stack, its PostgreSQL counting statements
         "queries": ("own", False, False, False),
         "roundtrip": ("own", False, False, True),
+        "lists": ("own", False, False, True),
         # a pytest session starts its own stack through the `stack` fixture
         "unit": ("own", False, False, False),
         "api": ("own", False, False, False),

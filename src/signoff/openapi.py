@@ -123,3 +123,7 @@ def _schema(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
             target = target.get(part, {}) if isinstance(target, dict) else {}
         return target if isinstance(target, dict) else {}
     return schema
+
+
+# any node of the document (a parameter, a body, a schema) with its one local `$ref` resolved
+resolve_ref = _schema

@@ -22,6 +22,7 @@ from signoff import config as config_mod
 from signoff import rundir
 from signoff.cache_contract import CacheContract
 from signoff.errors import SignoffError
+from signoff.leaks.guard import Guard
 from signoff.records import (
     FAILED_TESTS,
     Check,
@@ -261,8 +262,9 @@ def stack(
             coverage_dir=coverage_dir,
             service_env=service_env(config.getoption("--signoff-service-env")) or None,
         )
-        with provider as handle:
-            yield handle
+        with Guard(folder.parent, folder, provider.secrets) as guard, provider as handle:
+            yield guard.watch(handle)
+        guard.save()  # the layer's record takes the check `secrets not leaked` from the folder
     except SignoffError as exc:
         message = exc.message + (f"\nTip: {exc.hint}" if exc.hint else "")
         pytest.fail(message, pytrace=False)

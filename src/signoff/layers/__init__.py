@@ -105,6 +105,7 @@ BUILTIN: dict[str, str] = {
     "faults": "signoff.layers.faults",
     "queries": "signoff.layers.queries",
     "roundtrip": "signoff.layers.roundtrip",
+    "lists": "signoff.layers.lists",
 }
 # the module of each kind of declared layer: its `LAYER` gives the work and the needs
 KINDS: dict[str, str] = {

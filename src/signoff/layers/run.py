@@ -12,6 +12,7 @@ from pathlib import Path
 from signoff.errors import SignoffError, UsageError
 from signoff.layers import Layer, LayerContext, find
 from signoff.layers.shared import logs as shared_logs
+from signoff.leaks.guard import Guard, saved
 from signoff.records import Clock, Evidence, LayerRecord, Status, inconclusive, write_record
 from signoff.rundir import layer_dir
 from signoff.stack.interface import StackProvider
@@ -45,7 +46,7 @@ def run_layer(ctx: LayerContext) -> LayerRecord:
 def _call(layer: Layer, ctx: LayerContext) -> Evidence | LayerRecord:
     """The layer's work, with a stack the harness brought up when the layer needs one."""
     if not layer.starts_stack(ctx.config):
-        return layer.work(ctx)
+        return saved(layer.work(ctx), ctx.folder)  # a pytest session's own stack saved its check
     ctx = stack_options(ctx)
     # the service's coverage is measured wherever signoff runs it: not in a deployment
     local = chosen(ctx.config, ctx.stack, ctx.base_url).name != "url"
@@ -63,10 +64,17 @@ def _call(layer: Layer, ctx: LayerContext) -> Evidence | LayerRecord:
 
     if layer.stack == "shared-read-only" and ctx.shared is not None:
         key = (ctx.stack, ctx.base_url, coverage, tuple(sorted(ctx.service_env.items())))
-        handle = ctx.shared.handle(key, ctx.run_dir, start)
-        return _on_shared(layer.work(replace(ctx, handle=handle)), ctx)
-    with start(ctx.folder / "stack-logs") as handle:
-        return layer.work(replace(ctx, handle=handle))
+        # the shared logs are read (not rewritten: the stack still writes them) with the
+        # layer's folder; the shared stack redacts them once it has stopped
+        with Guard(ctx.run_dir, ctx.folder, also=[shared_logs(ctx.run_dir)]) as guard:
+            handle = guard.watch(ctx.shared.handle(key, ctx.run_dir, start))
+            found = _on_shared(layer.work(replace(ctx, handle=handle)), ctx)
+        return guard.checked(found)
+    provider = start(ctx.folder / "stack-logs")
+    # the guard leaves after the teardown: it reads the complete logs, then redacts them
+    with Guard(ctx.run_dir, ctx.folder, provider.secrets) as guard, provider as handle:
+        found = layer.work(replace(ctx, handle=guard.watch(handle)))
+    return guard.checked(found)
 
 
 def _on_shared(found: Evidence | LayerRecord, ctx: LayerContext) -> Evidence | LayerRecord:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
+from signoff.leaks.guard import Guard
 from signoff.stack.interface import StackHandle, StackProvider
 
 __all__ = ["FOLDER", "SharedStacks", "logs"]
@@ -25,7 +26,7 @@ class SharedStacks:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._started: dict[Hashable, tuple[StackProvider, StackHandle]] = {}
+        self._started: dict[Hashable, tuple[StackProvider, StackHandle, Path]] = {}
 
     def handle(
         self, key: Hashable, run_dir: Path, start: Callable[[Path], StackProvider]
@@ -35,7 +36,7 @@ class SharedStacks:
         with self._lock:
             if key not in self._started:
                 provider = start(logs(run_dir))
-                self._started[key] = (provider, provider.__enter__())
+                self._started[key] = (provider, provider.__enter__(), run_dir)
             return self._started[key][1]
 
     def close(self) -> None:
@@ -43,13 +44,24 @@ class SharedStacks:
         layers' records are written, and what the stop left is reaped by its run label."""
         with self._lock:
             started, self._started = self._started, {}
-        for provider, _ in started.values():
+        for provider, handle, run_dir in started.values():
             try:
                 provider.__exit__(None, None, None)
             except Exception as exc:
                 print(f"The shared stack did not stop cleanly: {exc}", file=sys.stderr)
+            finally:
+                _redact(provider, handle, run_dir)
 
 
 def logs(run_dir: Path) -> Path:
     """Where a run's shared stack keeps its logs."""
     return run_dir / FOLDER / "stack-logs"
+
+
+def _redact(provider: StackProvider, handle: StackHandle, run_dir: Path) -> None:
+    """The stopped stack's logs rewritten without its secrets (each layer that used it has
+    already scanned them for its own check)."""
+    guard = Guard(run_dir, logs(run_dir), provider.secrets)
+    guard.watch(handle)
+    if logs(run_dir).is_dir():
+        guard.sweep()

@@ -11,6 +11,7 @@ import httpx
 
 from signoff import children
 from signoff.errors import StackStartError
+from signoff.leaks.registry import Secrets, looks_secret
 from signoff.target import Auth, expand
 
 
@@ -28,13 +29,33 @@ def obtain(
     timeout: float,
     name: str = "signoff",
     from_env: bool = True,
+    secrets: Secrets | None = None,
 ) -> str:
     """The token a client sends; `values`, then the variables of `env`, fill the placeholders
     of commands and login bodies.
 
     `from_env`: a token in `auth.token_env` wins (a deployment's token); an embedded stack
-    makes its own instead.
+    makes its own instead. `secrets` is given the token and the login's secret fields.
     """
+    token = _obtain(auth, base_url, values, env, cwd, timeout, name, from_env)
+    if secrets is not None:
+        secrets.add(f"credential.{name}", token)
+        for key, value in {**auth.login_form, **auth.login_json}.items():
+            if looks_secret(key):
+                secrets.add(f"login.{key}", expand(value, values, f"target.auth.{key}", env))
+    return token
+
+
+def _obtain(
+    auth: Auth,
+    base_url: str,
+    values: Mapping[str, str],
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float,
+    name: str,
+    from_env: bool,
+) -> str:
     given = os.environ.get(auth.token_env, "") if auth.token_env and from_env else ""
     if given:
         return given

@@ -7,11 +7,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import httpx
 
 from signoff.errors import ControlUnsupported
+from signoff.leaks.registry import Secrets
 
 
 class StackControls:
@@ -67,7 +68,8 @@ class StackHandle:
     reachable (no DSN, no controls); `writes` is False when a deployed service must only be
     read, with `write_operations` the "METHOD /path" patterns the user allowed anyway.
     `callback_host` is this machine's address as the service sees it (where a test's webhook
-    receiver listens); `images` names the image each containerized component ran.
+    receiver listens); `images` names the image each containerized component ran. `secrets`
+    holds every secret issued or configured for the stack (`signoff.leaks`), never shown.
     """
 
     __test__ = False  # not a pytest test class
@@ -87,6 +89,7 @@ class StackHandle:
     components: dict[str, str] = field(default_factory=dict)
     callback_host: str = "127.0.0.1"
     images: dict[str, str] = field(default_factory=dict)
+    secrets: Secrets = field(default_factory=Secrets, compare=False, repr=False)
 
     @property
     def database_url(self) -> str | None:
@@ -127,6 +130,11 @@ class StackProvider(ABC):
     @abstractmethod
     def stop(self) -> None:
         """Tear everything down; safe to call twice and after a failed start."""
+
+    @property
+    def secrets(self) -> Secrets:
+        """Every secret issued or configured for this stack, made on first use."""
+        return cast(Secrets, self.__dict__.setdefault("_secrets", Secrets()))
 
     def __enter__(self) -> StackHandle:
         try:

@@ -108,6 +108,7 @@ class LocalProvider(StackProvider):
             self._ready, self.ready_timeout, f"{ready_url} answers {self.target.ready_status}"
         )
         self.timings["ready"] = time.perf_counter() - began
+        self.secrets.add_configured(self.env(), self.target.env, self.service_urls())
         self._setup(self.target.setup, "target.setup")
         self.token = self.new_credential("signoff")
         self.timings["credential"] = time.perf_counter() - began
@@ -122,6 +123,7 @@ class LocalProvider(StackProvider):
             openapi=self.target.openapi,
             metrics_url=absolute(self.base_url, self.target.metrics_path),
             components={name: f"127.0.0.1:{port}" for name, port in self.ports.items()},
+            secrets=self.secrets,
         )
 
     def _start_services(self, began: float) -> None:
@@ -250,6 +252,7 @@ class LocalProvider(StackProvider):
             self.ready_timeout,
             name,
             from_env=False,
+            secrets=self.secrets,
         )
 
     # ------------------------------------------------------------------ stop

@@ -1,0 +1,1 @@
+"""The catalog service: a tiny in-memory API for signoff's own tests of its generic checks."""
