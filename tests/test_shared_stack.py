@@ -93,3 +93,31 @@ def test_a_layer_run_on_its_own_starts_its_own_stack(
     assert record.status is Status.PASS
     assert refuses(found["first"])
     assert (root / "run" / "first" / "stack-logs" / "web.log").is_file()
+
+
+def test_a_secret_in_the_shared_logs_fails_the_layer_and_is_redacted_after_the_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "shared-stack-secret-0123456789"
+    text = PROJECT + f'[target.env]\nWEB_SECRET_KEY = "{secret}"\n'
+    (tmp_path / "signoff.toml").write_text(text, encoding="utf-8")
+
+    def leaky(ctx: LayerContext) -> Evidence:
+        assert ctx.handle is not None
+        answer = httpx.get(f"{ctx.handle.base_url}/?q={secret}", timeout=5.0).status_code
+        ok = Check("answers", Status.PASS, answer, 404, "==")
+        return Evidence([ok], {"requests": 1}, {"requests": 1})
+
+    register(monkeypatch, "leaky", leaky, stack="shared-read-only")
+    run = tmp_path / "reports" / "run"
+    cfg = config.load(tmp_path)
+    records = execute(
+        Schedule(2, (Group(("leaky",)),)), lambda name: LayerContext(run, cfg, "pr", name=name)
+    )
+    record = records["leaky"]
+    assert record.status is Status.FAIL
+    (leak,) = [c for c in record.checks if c.name == "secrets not leaked"]
+    assert "shared-stack/stack-logs/web.log" in leak.message
+    log = (run / "shared-stack" / "stack-logs" / "web.log").read_text(encoding="utf-8")
+    assert secret not in log
+    assert "[redacted:" in log
