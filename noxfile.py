@@ -122,6 +122,12 @@ def roundtrip(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
+def lists(session: nox.Session) -> None:
+    """Layer: every paged list walked at several page sizes; each item once, totals agreed."""
+    layer(session, "lists")
+
+
+@nox.session(python=PYTHON, tags=["pr", "layer"], default=False)
 def faults(session: nox.Session) -> None:
     """Layer: each backing service stopped in turn; answers held against the document."""
     layer(session, "faults")
