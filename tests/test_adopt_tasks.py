@@ -118,6 +118,8 @@ def test_the_pr_profile_passes_with_the_walkthroughs_configuration(project: Path
     assert fuzz["evaluated"]["operations"] == fuzz["declared"]["operations"]
     assert not [c for c in fuzz["checks"] if c["status"] != "PASS"], fuzz["reasons"]
     assert not re.search(r"\b40[13]\b", json.dumps(fuzz["reasons"])), fuzz["reasons"]
+    last = (run / "fuzz" / "schemathesis" / "last-junit.xml").read_text(encoding="utf-8")
+    assert all(name in last for name in DEMOTING), last[:2000]
     # the audit read uv.lock: the main dependencies' pins, not the dev group's
     pins = (run / "audit" / "pins-from-uv.lock.txt").read_text(encoding="utf-8")
     assert "fastapi==0.165.0" in pins
@@ -138,3 +140,22 @@ def test_a_planted_500_on_a_negative_limit_fails_the_fuzz_gate(project: Path) ->
     # the list routes, and the kind of failure: the server's error, not a refusal
     assert "GET /api/v1/items/" in report, report[:3000]
     assert "ST101 Server error" in report, report[:3000]
+
+
+def test_a_locked_version_with_an_advisory_fails_the_audit(project: Path) -> None:
+    lock = project / "uv.lock"
+    kept = lock.read_text(encoding="utf-8")
+    pinned = 'name = "starlette"\nversion = "1.10.0"'
+    assert pinned in kept
+    # 0.26.1: PYSEC-2023-83 (CVE-2023-29159) in the snapshot, fixed in 0.27.0
+    lock.write_text(kept.replace(pinned, pinned.replace("1.10.0", "0.26.1")), encoding="utf-8")
+    try:
+        done = signoff(project, "layer", "audit")
+    finally:
+        lock.write_text(kept, encoding="utf-8")
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    record = records((project / "reports" / "latest").resolve())["audit"]
+    assert record["status"] == "FAIL"
+    found = json.dumps(record["checks"])
+    assert "starlette" in found, record["reasons"]
+    assert "PYSEC-2023-83" in found, record["reasons"]
