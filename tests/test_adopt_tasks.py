@@ -44,7 +44,8 @@ DOCUMENT = (
 def added_configuration() -> str:
     """The walkthrough's TOML block that starts with MARK, in signoff.toml form."""
     text = WALKTHROUGH.read_text(encoding="utf-8")
-    blocks = [b for b in re.findall(r"```toml\n(.*?)```", text, re.DOTALL) if b.startswith(MARK)]
+    found: list[str] = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+    blocks = [block for block in found if block.startswith(MARK)]
     assert len(blocks) == 1, f"{WALKTHROUGH.name} needs one ```toml block opening {MARK!r}"
     return blocks[0].replace("[tool.signoff.", "[")
 
@@ -125,9 +126,14 @@ def test_the_pr_profile_passes_with_the_walkthroughs_configuration(project: Path
     assert "fastapi==0.165.0" in pins
     assert "psycopg-binary==3.3.9" in pins
     assert "pytest==" not in pins
+    locked = [line for line in pins.splitlines() if "==" in line and not line.startswith("#")]
+    assert found["audit"]["evaluated"]["dependencies"] == len(locked) == 17
     coverage = found["coverage"]["figures"]
     assert coverage["line_percent"] >= 70.0
     assert "tasks" in json.dumps(coverage["by_package"])
+    # the suite's process (the app in-process) and the service the fuzz layer ran
+    assert ".coverage.backend" in coverage["data_files"]
+    assert any(name.startswith(".coverage.web") for name in coverage["data_files"])
 
 
 def test_a_planted_500_on_a_negative_limit_fails_the_fuzz_gate(project: Path) -> None:
