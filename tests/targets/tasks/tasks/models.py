@@ -8,7 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 # PostgreSQL refuses NUL in text, so the schema (and the validation) exclude it up front.
 NO_NUL = r"^[^\x00]*$"
-Email = Annotated[str, Field(max_length=255, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")]
+# Spelled out rather than \s, which the validator's regex engine and a client's may read
+# differently (U+0085 is whitespace to one and not to the other).
+_PART = r"[^@ \t\r\n\x00]+"
+Email = Annotated[str, Field(max_length=255, pattern=rf"^{_PART}@{_PART}\.{_PART}$")]
 Password = Annotated[str, Field(min_length=8, max_length=40, pattern=NO_NUL)]
 Name = Annotated[str, Field(max_length=255, pattern=NO_NUL)]
 Title = Annotated[str, Field(min_length=1, max_length=255, pattern=NO_NUL)]
