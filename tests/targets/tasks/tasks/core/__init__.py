@@ -1,0 +1,1 @@
+"""Settings, the database connection and the security helpers of the tasks service."""

@@ -1,0 +1,167 @@
+"""A FastAPI service in the shape of the full-stack template's backend, adopted by `signoff init`
+and at most 30 lines of configuration, as docs/your-service.md walks through it.
+
+The tasks service (tests/targets/tasks) logs in with an OAuth2 password form, keeps a superuser
+that fuzzing could demote, needs its migrations before its readiness route answers, locks its
+dependencies in uv.lock and has its own pytest suite that reads POSTGRES_*. The configuration
+added to the starter file is the one the walkthrough shows, read from that page, so the two
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from signoff.config import deep_merge, dumps
+from tests.conftest import ADVISORIES, ROOT
+
+pytestmark = pytest.mark.stack
+
+TASKS = ROOT / "tests" / "targets" / "tasks"
+WALKTHROUGH = ROOT / "docs" / "your-service.md"
+# the first line of the walkthrough's block of added configuration
+MARK = "# tasks: what `signoff init` could not read from the document"
+LAYERS = {"smoke", "fuzz", "audit", "backend", "coverage"}
+DEMOTING = ("PATCH /api/v1/users/{user_id}", "DELETE /api/v1/users/{user_id}")
+# what a user runs to get the document without starting the service
+DOCUMENT = (
+    "import json, tasks.main as m, tasks.core.config as c; "
+    "print(json.dumps(m.create_app(c.Settings.load()).openapi()))"
+)
+
+
+def added_configuration() -> str:
+    """The walkthrough's TOML block that starts with MARK, in signoff.toml form."""
+    text = WALKTHROUGH.read_text(encoding="utf-8")
+    found: list[str] = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+    blocks = [block for block in found if block.startswith(MARK)]
+    assert len(blocks) == 1, f"{WALKTHROUGH.name} needs one ```toml block opening {MARK!r}"
+    return blocks[0].replace("[tool.signoff.", "[")
+
+
+def configuration_lines(toml: str) -> int:
+    return sum(1 for line in toml.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def signoff(project: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+    return subprocess.run(
+        [sys.executable, "-m", "signoff", *args],
+        cwd=project,
+        env={**os.environ, "SIGNOFF_ADVISORY_DB": str(ADVISORIES), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tasks service in a folder of its own: `signoff init`, then the added configuration."""
+    folder = tmp_path_factory.mktemp("tasks-project") / "tasks"
+    shutil.copytree(TASKS, folder, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    document = subprocess.run(
+        [sys.executable, "-c", DOCUMENT], cwd=folder, capture_output=True, text=True, check=True
+    )
+    (folder / "openapi.json").write_text(document.stdout, encoding="utf-8")
+    done = signoff(folder, "init", "openapi.json")
+    assert done.returncode == 0, done.stderr
+    starter = tomllib.loads((folder / "signoff.toml").read_text(encoding="utf-8"))
+    # read from the document's OAuth2 password flow
+    assert starter["target"]["auth"]["kind"] == "login"
+    assert starter["target"]["auth"]["login_url"] == "/api/v1/login/access-token"
+    added = added_configuration()
+    assert configuration_lines(added) <= 30, added
+    values = deep_merge(starter, tomllib.loads(added))
+    text = dumps(values).replace("[tool.signoff]", "", 1).replace("tool.signoff.", "")
+    (folder / "signoff.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def records(run: Path) -> dict[str, dict[str, Any]]:
+    return {
+        p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in run.glob("*/record.json")
+    }
+
+
+def suite_database(junit: Path) -> str:
+    """Where the suite's own test found its database (a property it records)."""
+    found = [p.get("value", "") for p in ET.parse(junit).iter("property")]
+    return next((v for v in found if v.startswith("signoff@")), f"no database in {found}")
+
+
+def test_the_pr_profile_passes_with_the_walkthroughs_configuration(project: Path) -> None:
+    done = signoff(project, "run", "--profile", "pr")
+    run = (project / "reports" / "latest").resolve()
+    found = records(run)
+    summary = {name: (r["status"], r["reasons"][:3]) for name, r in found.items()}
+    assert done.returncode == 0, f"{summary}\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+    assert set(found) >= LAYERS
+    assert all(found[name]["status"] == "PASS" for name in LAYERS), summary
+    # the service's own suite ran against the embedded PostgreSQL (database "signoff")
+    assert found["backend"]["evaluated"]["tests"] >= 15
+    database = suite_database(run / "backend" / "junit.xml")
+    assert re.fullmatch(r"signoff@127\.0\.0\.1:\d+", database), database
+    assert not database.endswith(":5432")
+    # the self-demoting operations were fuzzed, in the last pass, and nothing failed
+    fuzz = found["fuzz"]
+    assert fuzz["evaluated"]["operations"] == fuzz["declared"]["operations"]
+    assert not [c for c in fuzz["checks"] if c["status"] != "PASS"], fuzz["reasons"]
+    assert not re.search(r"\b40[13]\b", json.dumps(fuzz["reasons"])), fuzz["reasons"]
+    last = (run / "fuzz" / "schemathesis" / "last-junit.xml").read_text(encoding="utf-8")
+    assert all(name in last for name in DEMOTING), last[:2000]
+    # the audit read uv.lock: the main dependencies' pins, not the dev group's
+    pins = (run / "audit" / "pins-from-uv.lock.txt").read_text(encoding="utf-8")
+    assert "fastapi==0.165.0" in pins
+    assert "psycopg-binary==3.3.9" in pins
+    assert "pytest==" not in pins
+    locked = [line for line in pins.splitlines() if "==" in line and not line.startswith("#")]
+    assert found["audit"]["evaluated"]["dependencies"] == len(locked) == 17
+    coverage = found["coverage"]["figures"]
+    assert coverage["line_percent"] >= 70.0
+    assert "tasks" in json.dumps(coverage["by_package"])
+    # the suite's process (the app in-process) and the service the fuzz layer ran
+    assert ".coverage.backend" in coverage["data_files"]
+    assert any(name.startswith(".coverage.web") for name in coverage["data_files"])
+
+
+def test_a_planted_500_on_a_negative_limit_fails_the_fuzz_gate(project: Path) -> None:
+    done = signoff(project, "layer", "fuzz", env={"TASKS_BUGS": "negative_limit"})
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    run = (project / "reports" / "latest").resolve()
+    assert records(run)["fuzz"]["status"] == "FAIL"
+    assert signoff(project, "report").returncode in (0, 1)
+    report = (run / "report.md").read_text(encoding="utf-8")
+    # the list routes, and the kind of failure: the server's error, not a refusal
+    assert "GET /api/v1/items/" in report, report[:3000]
+    assert "ST101 Server error" in report, report[:3000]
+
+
+def test_a_locked_version_with_an_advisory_fails_the_audit(project: Path) -> None:
+    lock = project / "uv.lock"
+    kept = lock.read_text(encoding="utf-8")
+    pinned = 'name = "starlette"\nversion = "1.10.0"'
+    assert pinned in kept
+    # 0.26.1: PYSEC-2023-83 (CVE-2023-29159) in the snapshot, fixed in 0.27.0
+    lock.write_text(kept.replace(pinned, pinned.replace("1.10.0", "0.26.1")), encoding="utf-8")
+    try:
+        done = signoff(project, "layer", "audit")
+    finally:
+        lock.write_text(kept, encoding="utf-8")
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    record = records((project / "reports" / "latest").resolve())["audit"]
+    assert record["status"] == "FAIL"
+    found = json.dumps(record["checks"])
+    assert "starlette" in found, record["reasons"]
+    assert "PYSEC-2023-83" in found, record["reasons"]
