@@ -8,6 +8,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from signoff.history.view import FlakyTest, HistoryView, Trend
+from signoff.report import trendline
 from signoff.report.wording import number
 
 if TYPE_CHECKING:
@@ -53,9 +54,6 @@ def markdown(results: Results) -> list[str]:
 
 def _figure_plots(view: HistoryView) -> list[str]:
     """One plot per figure (both branches' lines in it); p50 stays a line of text."""
-    # imported here: the Markdown lines (a pull request's comment) need no matplotlib
-    from signoff.report import plots
-
     grouped: dict[str, list[Trend]] = {}
     for trend in view.trends:
         if not trend.name.startswith(("p50 ", "duration ")):
@@ -64,21 +62,19 @@ def _figure_plots(view: HistoryView) -> list[str]:
     for i, (name, found) in enumerate(grouped.items()):
         series = {t.scope or "?": [p.value for p in t.points] for t in found}
         unit = found[0].unit
-        out.append(plots.trend(series, name, f"{name} ({unit})" if unit else name, f"tr{i}"))
+        out.append(trendline.trend(series, name, f"{name} ({unit})" if unit else name, f"tr{i}"))
     return out
 
 
 def _duration_plots(view: HistoryView) -> list[str]:
     """Per branch, every layer's duration in one plot."""
-    from signoff.report import plots
-
     by_scope: dict[str, dict[str, list[float]]] = {}
     for trend in view.trends:
         if trend.name.startswith("duration "):
             layer = trend.name.removeprefix("duration ")
             by_scope.setdefault(trend.scope, {})[layer] = [p.value for p in trend.points]
     return [
-        plots.trend(series, f"Layer durations, {scope or '?'}", "duration (s)", f"du{i}")
+        trendline.trend(series, f"Layer durations, {scope or '?'}", "duration (s)", f"du{i}")
         for i, (scope, series) in enumerate(by_scope.items())
     ]
 

@@ -2,7 +2,7 @@
 findings by severity, shifts against the baseline. Every axis says what it counts and in
 which unit. Latency and throughput over time are the load layer's own figures (drawn from
 every request, not from the report's thinned samples), so the report embeds those instead
-of drawing them a second time. Figures over stored runs are trend lines.
+of drawing them a second time. Figures over stored runs are `trendline`'s.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ matplotlib.use("Agg")  # no display: the plots only ever become text
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 BLUE = "#4878a8"
@@ -85,18 +84,4 @@ def shifts(rows: Sequence[tuple[str, float, float, float]], salt: str) -> str:
     ax.set_title("Shift against the baseline")
     ax.set_xlabel("shift of the median (%, with 95% confidence interval)")
     ax.set_ylabel("series")
-    return _svg(fig, salt)
-
-
-def trend(series: Mapping[str, Sequence[float]], title: str, ylabel: str, salt: str) -> str:
-    """A small line chart of figures over runs, one line per series (a branch, a layer)."""
-    fig, ax = plt.subplots(figsize=(4.2, 2.4))
-    for name, values in series.items():
-        ax.plot(range(1, len(values) + 1), list(values), marker="o", markersize=3, label=name)
-    ax.set_title(title, fontsize=9)
-    ax.set_xlabel("run (oldest first)", fontsize=8)
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=7)
     return _svg(fig, salt)
