@@ -94,9 +94,11 @@ def work(ctx: LayerContext) -> Evidence:
             # once a profile has failed a budget, no replay of a later one could turn the verdict
             replays = not any(c.status is Status.FAIL for o in outcomes for c in o.checks)
             outcomes.append(
-                run_profile(plan, launch, settings, ctx.run_dir, folder, payload, replays)
+                run_profile(plan, launch, settings, ctx.run_dir, folder, payload, replays, True)
             )
     finally:
+        for outcome in outcomes:  # the plots a profile drew while the next one started
+            outcome.finish()
         chosen = workload.figures()
         if chosen:
             extra["mix"] = chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import matplotlib
@@ -28,8 +29,24 @@ def _phases(ax: Axes, result: Result, origin: float) -> None:
         )
 
 
+KINDS = ("latency", "throughput", "errors")
+_DRAWING = threading.Lock()  # pyplot draws one figure at a time, whichever thread asks
+
+
+def planned(result: Result, folder: Path) -> dict[str, Path]:
+    """The files `write_plots` writes for this result (none when there is no data)."""
+    if not result.windows or not per_second_percentiles(result):
+        return {}
+    return {kind: folder / f"{kind}.png" for kind in KINDS}
+
+
 def write_plots(result: Result, folder: Path, title: str) -> dict[str, Path]:
     """latency.png, throughput.png and errors.png in `folder`; nothing when there is no data."""
+    with _DRAWING:
+        return _draw(result, folder, title)
+
+
+def _draw(result: Result, folder: Path, title: str) -> dict[str, Path]:
     rows = per_second_percentiles(result)
     if not rows or not result.windows:
         return {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,12 @@ class Outcome:
     workers_seen: int = 0
     samples: dict[str, list[float]] = field(default_factory=dict)
     throughput: dict[str, list[float]] = field(default_factory=dict)
+    drawing: threading.Thread | None = None  # its plots, still being drawn
+
+    def finish(self) -> None:
+        """Wait for the plots the artifacts name."""
+        if self.drawing is not None:
+            self.drawing.join()
 
 
 def run_profile(
@@ -44,8 +51,10 @@ def run_profile(
     folder: Path,
     payload: dict[str, Any],
     replays: bool = True,
+    background: bool = False,
 ) -> Outcome:
-    """Play the plan and judge it; with `replays`, an undecided phase is played again."""
+    """Play the plan and judge it; with `replays`, an undecided phase is played again; with
+    `background`, its plots are drawn in a thread (`Outcome.finish` waits for them)."""
     run = run_locust(plan, payload, folder, launch, settings)
 
     def play(single: Plan, n: int) -> LocustRun:
@@ -53,7 +62,7 @@ def run_profile(
         return run_locust(single, payload, again, launch, settings)
 
     metrics = launch.metrics or Metrics()
-    return judge_run(plan, run, settings, run_dir, metrics, play if replays else None)
+    return judge_run(plan, run, settings, run_dir, metrics, play if replays else None, background)
 
 
 def judge_run(
@@ -63,6 +72,7 @@ def judge_run(
     run_dir: Path,
     metrics: Metrics,
     play: repeat.Play | None = None,
+    background: bool = False,
 ) -> Outcome:
     """The run's evidence gathered and judged (an undecided phase played again by `play`),
     then assembled into the profile's outcome."""
@@ -89,8 +99,14 @@ def judge_run(
         throughput=json.loads(ev.paths["throughput"].read_text(encoding="utf-8")),
     )
     out.artifacts = _artifacts(plan.profile, run.folder, ev.paths, run, rel)
-    for kind, path in plots.write_plots(result, run.folder, plan.profile).items():
+    for kind, path in plots.planned(result, run.folder).items():
         out.artifacts[f"{plan.profile}_{kind}_png"] = rel(path)
+    args = (result, run.folder, plan.profile)
+    if background:  # drawn while the next profile's generator starts; `finish` waits for it
+        out.drawing = threading.Thread(target=plots.write_plots, args=args, daemon=True)
+        out.drawing.start()
+    else:
+        plots.write_plots(*args)
     return out
 
 
