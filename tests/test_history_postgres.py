@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from signoff.history.db import connect
+from signoff.history.schema import MIGRATIONS
 from signoff.stack import local_services, postgres
 from signoff.stack.procs import free_port
 from tests.history_runs import TESTS, Figures, project, report, ten_runs
@@ -59,7 +60,8 @@ def test_ten_runs_in_postgresql_are_listed_and_trended(
     assert not (pg_project / ".signoff").exists()  # nothing went to the SQLite file
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT COUNT(*) FROM runs").fetchone() == (10,)
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        versions = conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+        assert versions == [(number,) for number, _ in MIGRATIONS]
     listed = json.loads(signoff(pg_project, "history", "--json", "--limit", "20").stdout)
     assert [r["run_id"] for r in listed] == ids[::-1]
     assert [r["verdict"] for r in listed][:4] == ["PASS", "FAIL", "FAIL", "FAIL"]

@@ -103,9 +103,11 @@ def run(
     timeout: float | None = None,
     user: str | None = None,
     check: bool = False,
+    stdin_text: str | None = None,
 ) -> CompletedProcess[str]:
     """Run a short tool to its end in signoff's session (`subprocess.run`): its output and
-    errors to `stdout` if given, else kept as text with `capture`, else to signoff's own.
+    errors to `stdout` if given, else kept as text with `capture`, else to signoff's own;
+    `stdin_text` is written to its standard input.
 
     Past `timeout` the tool is killed and `TimeoutExpired` raised; with `check` a non-zero exit
     raises `subprocess.CalledProcessError`."""
@@ -119,6 +121,7 @@ def run(
         timeout=timeout,
         user=user,
         check=check,
+        input=stdin_text,
     )
 
 

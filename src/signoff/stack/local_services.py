@@ -14,7 +14,7 @@ from signoff.stack.procs import ManagedProcess
 from signoff.stack.reap import RunLabel
 from signoff.target import Target
 
-DATABASE = "signoff"
+DATABASE = postgres.DATABASE
 
 
 def redis_pings(port: int) -> bool:
