@@ -50,7 +50,7 @@ def _call(layer: Layer, ctx: LayerContext) -> Evidence | LayerRecord:
     ctx = stack_options(ctx)
     # the service's coverage is measured wherever signoff runs it: not in a deployment
     local = chosen(ctx.config, ctx.stack, ctx.base_url).name != "url"
-    coverage = ctx.run_dir / "coverage" if layer.service_coverage and local else None
+    coverage = ctx.run_dir / "coverage" if local and measures_service(layer, ctx) else None
 
     def start(logs: Path) -> StackProvider:
         return choose_provider(
@@ -75,6 +75,16 @@ def _call(layer: Layer, ctx: LayerContext) -> Evidence | LayerRecord:
     with Guard(ctx.run_dir, ctx.folder, provider.secrets) as guard, provider as handle:
         found = layer.work(replace(ctx, handle=guard.watch(handle)))
     return guard.checked(found)
+
+
+def measures_service(layer: Layer, ctx: LayerContext) -> bool:
+    """Whether the stack the harness starts for `layer` measures the service's coverage: when
+    the layer asks for it and, in a run whose profile gates coverage, for every layer but
+    those that time things (tracing slows the service their budgets judge)."""
+    if layer.service_coverage:
+        return True
+    profile = ctx.config.profiles.get(ctx.profile)
+    return not layer.exclusive_cpu and profile is not None and "coverage" in profile.layers
 
 
 def _on_shared(found: Evidence | LayerRecord, ctx: LayerContext) -> Evidence | LayerRecord:
