@@ -51,7 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="environment of the embedded service's processes (repeatable), e.g. LEDGER_FAULTS=x",
+        help="environment of the embedded service's processes (repeatable), e.g. APP_DEBUG=1",
     )
 
 

@@ -21,7 +21,7 @@ def _env(pairs: list[str]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         if not sep or not name:
             raise UsageError(
-                f"--candidate-env {pair!r} is not NAME=VALUE.", hint="e.g. LEDGER_FAULTS=stall."
+                f"--candidate-env {pair!r} is not NAME=VALUE.", hint="e.g. APP_DEBUG=1."
             )
         env[name] = value
     return env
