@@ -196,4 +196,4 @@ def test_the_budget_judge_meets_its_targets_in_a_seeded_simulation() -> None:
     # without the repeat, fewer of the same runs are caught
     once = rates(600, 0.95, OVER, 1000, judging._replace(repeats=0), RUN_NOISE, 1)
     assert once[Status.FAIL] < caught[Status.FAIL]
-    assert pr_counts()[1600] == "spike 'spike'"  # 160 users for 10 s at a second's think time
+    assert pr_counts()[1440] == "spike 'spike'"  # 160 users for 9 s at a second's think time

@@ -213,8 +213,10 @@ def test_an_interrupt_ends_the_layers_side_by_side_and_says_so(tmp_path: Path) -
     ) as proc:
         run = root / "reports" / "latest"
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(list(run.glob("*/start"))) < 2:
+        # each layer writes its start, then starts its sleep: wait for both sleeps
+        while time.monotonic() < deadline and len(_sleeping("41.7")) < 2:
             time.sleep(0.1)
+        assert len(list(run.glob("*/start"))) == 2
         assert len(_sleeping("41.7")) == 2
         proc.send_signal(signal.SIGTERM)  # what CI sends; the CLI makes it an interrupt
         sent = time.monotonic()
