@@ -8,48 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from signoff import config
-from signoff.layers import LayerContext
-from signoff.layers.run import run_layer
-from signoff.records import LayerRecord, Status
-from tests.conftest import ROOT
+from signoff.records import Status
+from tests.shelf import failed, project_in, run_on_shelf
 
 pytestmark = pytest.mark.stack
-
-SHELF = ROOT / "tests" / "targets" / "shelf"
-SETTINGS = f"""
-[target]
-cwd = "{SHELF}"
-services = ["postgres"]
-ready_path = "/healthz"
-public_operations = ["GET /healthz", "GET /openapi.json"]
-env = {{ SHELF_DSN = "{{postgres_url}}" }}
-processes.web.command = ["python", "-m", "shelf", "serve", "--port", "{{port}}"]
-auth.kind = "command"
-auth.command = ["python", "-m", "shelf", "token", "{{name}}"]
-"""
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("shelf-project")
-    (folder / "signoff.toml").write_text(SETTINGS, encoding="utf-8")
-    return folder
-
-
-def run(project: Path, layer: str, bugs: str = "") -> LayerRecord:
-    cfg = config.load(project)
-    env = {"SHELF_BUGS": bugs} if bugs else {}
-    run_dir = project / "reports" / f"{layer}-{bugs or 'none'}"
-    return run_layer(LayerContext(run_dir, cfg, "pr", name=layer, service_env=env))
-
-
-def failed(record: LayerRecord) -> list[str]:
-    return [c.name for c in record.checks if c.status is Status.FAIL]
+    return project_in(tmp_path_factory, "shelf-project")
 
 
 def test_authz_passes_when_every_route_keeps_to_its_owner(project: Path) -> None:
-    record = run(project, "authz")
+    record = run_on_shelf(project, "authz")
     assert record.status is Status.PASS, record.reasons
     assert "GET /api/items/{item_id}" in record.figures["judged"]
     assert "DELETE /api/items/{item_id}" in record.figures["judged"]
@@ -59,7 +30,7 @@ def test_authz_passes_when_every_route_keeps_to_its_owner(project: Path) -> None
 def test_a_deletion_answered_2xx_that_deleted_nothing_of_the_owners_passes(
     project: Path,
 ) -> None:
-    record = run(project, "authz", "quietdelete")
+    record = run_on_shelf(project, "authz", "quietdelete")
     assert record.status is Status.PASS, record.reasons
     (check,) = [c for c in record.checks if c.name.startswith("DELETE /api/items/{item_id}")]
     assert check.figure == 204  # answered 2xx, and the owner still reads the item afterwards
@@ -75,7 +46,7 @@ def test_a_deletion_answered_2xx_that_deleted_nothing_of_the_owners_passes(
 def test_authz_fails_naming_the_route_that_serves_another_identity(
     project: Path, bug: str, check: str
 ) -> None:
-    record = run(project, "authz", bug)
+    record = run_on_shelf(project, "authz", bug)
     assert record.status is Status.FAIL, record.reasons
     assert failed(record) == [check], record.reasons
     (reason,) = record.reasons
@@ -88,7 +59,7 @@ def test_authz_fails_naming_the_route_that_serves_another_identity(
 def test_faults_pass_when_every_answer_is_documented_and_the_stack_recovers(
     project: Path,
 ) -> None:
-    record = run(project, "faults")
+    record = run_on_shelf(project, "faults")
     assert record.status is Status.PASS, record.reasons
     names = [c.name for c in record.checks]
     assert "GET /api/items: documented answer with postgres stopped" in names
@@ -98,7 +69,7 @@ def test_faults_pass_when_every_answer_is_documented_and_the_stack_recovers(
 def test_a_500_where_the_document_declares_503_fails_naming_the_operation(
     project: Path,
 ) -> None:
-    record = run(project, "faults", "db500")
+    record = run_on_shelf(project, "faults", "db500")
     assert record.status is Status.FAIL, record.reasons
     assert failed(record) == ["GET /api/items: documented answer with postgres stopped"]
     (reason,) = record.reasons

@@ -15,7 +15,7 @@ from signoff import config
 from signoff.layers import LayerContext
 from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status
-from tests.test_probes_layers import SETTINGS, failed
+from tests.shelf import failed, project_in
 
 pytestmark = pytest.mark.stack
 
@@ -25,9 +25,7 @@ GROWTH = f"{LIST}: queries flat from 10 to 50 objects"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("shelf-queries")
-    (folder / "signoff.toml").write_text(SETTINGS, encoding="utf-8")
-    return folder
+    return project_in(tmp_path_factory, "shelf-queries")
 
 
 def run(project: Path, bugs: str = "", name: str = "", **settings: Any) -> LayerRecord:

@@ -8,41 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from signoff import config
-from signoff.layers import LayerContext
-from signoff.layers.run import run_layer
 from signoff.records import LayerRecord, Status
-from tests.conftest import ROOT
+from tests.shelf import project_in, run_on_shelf
 
 pytestmark = pytest.mark.stack
 
-SHELF = ROOT / "tests" / "targets" / "shelf"
-SETTINGS = f"""
-[target]
-cwd = "{SHELF}"
-services = ["postgres"]
-ready_path = "/healthz"
-public_operations = ["GET /healthz", "GET /openapi.json"]
-env = {{ SHELF_DSN = "{{postgres_url}}" }}
-processes.web.command = ["python", "-m", "shelf", "serve", "--port", "{{port}}"]
-auth.kind = "command"
-auth.command = ["python", "-m", "shelf", "token", "{{name}}"]
-"""
 PRICES = "POST /api/prices field"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("shelf-roundtrip")
-    (folder / "signoff.toml").write_text(SETTINGS, encoding="utf-8")
-    return folder
+    return project_in(tmp_path_factory, "shelf-roundtrip")
 
 
 def run(project: Path, bugs: str = "") -> LayerRecord:
-    cfg = config.load(project)
-    env = {"SHELF_BUGS": bugs} if bugs else {}
-    run_dir = project / "reports" / f"roundtrip-{bugs or 'none'}"
-    return run_layer(LayerContext(run_dir, cfg, "pr", name="roundtrip", service_env=env))
+    return run_on_shelf(project, "roundtrip", bugs)
 
 
 def failed(record: LayerRecord) -> list[str]:

@@ -131,31 +131,28 @@ def detail(db: Database, run_id: str) -> dict[str, Any] | None:
     return out
 
 
-def figure_rows(db: Database, run_ids: list[str]) -> list[Row]:
-    """(run_id, layer, name, value, unit) of the given runs' key figures."""
+def _rows(db: Database, table: str, columns: str, run_ids: list[str]) -> list[Row]:
+    """`run_id, <columns>` of `table`'s rows of the given runs."""
     if not run_ids:
         return []
     marks = ", ".join("?" for _ in run_ids)
-    sql = f"SELECT run_id, layer, name, value, unit FROM figures WHERE run_id IN ({marks})"  # nosec B608
+    sql = f"SELECT run_id, {columns} FROM {table} WHERE run_id IN ({marks})"  # nosec B608
     return db.query(sql, run_ids)
+
+
+def figure_rows(db: Database, run_ids: list[str]) -> list[Row]:
+    """(run_id, layer, name, value, unit) of the given runs' key figures."""
+    return _rows(db, "figures", "layer, name, value, unit", run_ids)
 
 
 def duration_rows(db: Database, run_ids: list[str]) -> list[Row]:
     """(run_id, layer, duration_s) of the given runs' layers."""
-    if not run_ids:
-        return []
-    marks = ", ".join("?" for _ in run_ids)
-    sql = f"SELECT run_id, layer, duration_s FROM layers WHERE run_id IN ({marks})"  # nosec B608
-    return db.query(sql, run_ids)
+    return _rows(db, "layers", "layer, duration_s", run_ids)
 
 
 def outcome_rows(db: Database, run_ids: list[str]) -> list[Row]:
     """(run_id, layer, test, outcome) of the given runs' test cases."""
-    if not run_ids:
-        return []
-    marks = ", ".join("?" for _ in run_ids)
-    sql = f"SELECT run_id, layer, test, outcome FROM tests WHERE run_id IN ({marks})"  # nosec B608
-    return db.query(sql, run_ids)
+    return _rows(db, "tests", "layer, test, outcome", run_ids)
 
 
 def set_verdict(db: Database, facts: RunFacts, verdict: str) -> RunFacts:
