@@ -124,4 +124,4 @@ def test_routes_other_layers_recorded_outside_the_document_are_tried(tmp_path: P
     own = [{"url": "http://127.0.0.1:1/mine/7"}]
     (tmp_path / "authz" / "requests.json").write_text(json.dumps(own), encoding="utf-8")
     found = seen_routes(tmp_path, "authz", documented, ["GET /openapi.json"])
-    assert [op.name for op in found] == ["GET /runs/{seen1}/status"]
+    assert [op.name for op in found.routes] == ["GET /runs/{seen1}/status"]

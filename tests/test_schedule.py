@@ -146,6 +146,24 @@ def test_the_plan_is_computed_from_each_layers_needs(tmp_path: Path) -> None:
     assert find("coverage", cfg).after_all
 
 
+def test_a_layer_that_replays_recordings_runs_after_the_others_and_before_coverage(
+    tmp_path: Path,
+) -> None:
+    write_project(tmp_path, ["x", "y"], needs={"y": "exclusive_cpu = true"})
+    cfg = config.load(tmp_path)
+    layers = [find(name, cfg) for name in ["authz", "x", "coverage", "y", "smoke"]]
+    steps = plan(layers, 4)
+    assert [g.layers for g in steps.groups] == [
+        ("x",),
+        ("y",),
+        ("smoke",),
+        ("authz",),
+        ("coverage",),
+    ]
+    assert "after the layers whose requests it replays" in steps.groups[3].why
+    assert steps.to_json()["groups"][3]["after_recordings"] is True
+
+
 def test_a_second_run_starts_the_layer_that_took_longest_first(tmp_path: Path) -> None:
     # three layers, two at once: "slow" listed last would start last and finish alone; their
     # times (0.2, 1 and 2 s) are far enough apart that noise cannot swap them

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from signoff import config as config_mod
-from signoff import rundir
+from signoff import recording, rundir
 from signoff.cache_contract import CacheContract
 from signoff.errors import SignoffError
 from signoff.leaks.guard import Guard
@@ -263,11 +263,23 @@ def stack(
             service_env=service_env(config.getoption("--signoff-service-env")) or None,
         )
         with Guard(folder.parent, folder, provider.secrets) as guard, provider as handle:
-            yield guard.watch(handle)
+            requests = _request_log(handle)
+            with requests.install():
+                yield guard.watch(handle)
+            if config.getoption("--signoff-layer"):  # the authz layer replays them
+                requests.save(folder / recording.FILE)
         guard.save()  # the layer's record takes the check `secrets not leaked` from the folder
     except SignoffError as exc:
         message = exc.message + (f"\nTip: {exc.hint}" if exc.hint else "")
         pytest.fail(message, pytrace=False)
+
+
+def _request_log(handle: StackHandle) -> recording.RequestLog:
+    def credentials() -> list[str]:
+        issued = [s.value for s in handle.secrets.items() if s.name.startswith("credential")]
+        return [handle.token, *issued]
+
+    return recording.RequestLog(handle.base_url, credentials)
 
 
 @pytest.fixture(scope="session")

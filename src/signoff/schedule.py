@@ -3,7 +3,8 @@
 
 `plan` turns the profile's layers into groups, run one group after the other: ordinary
 layers side by side up to the limit, each `exclusive_cpu` layer alone (its verdict depends on
-timing), the `after_all` layers last (they combine the others' evidence). Within a group the
+timing), then the `after_recordings` layers (they replay what the others' clients recorded),
+the `after_all` layers last (they combine the others' evidence). Within a group the
 layers that took longest in earlier runs start first (a long layer started last would finish
 alone), then the ones never timed, in the profile's order. With a limit of 1 the profile runs
 as written, one layer after another. `execute` runs the groups.
@@ -53,16 +54,20 @@ class Group:
     layers: tuple[str, ...]
     alone: bool = False
     after_all: bool = False
+    after_recordings: bool = False
 
     @property
     def why(self) -> str:
         """The scheduler's reason for this group, in words."""
         reason = "alone (exclusive_cpu)" if self.alone else "in turn"
         reason = "side by side" if len(self.layers) > 1 else reason
+        if self.after_recordings:
+            return f"{reason}, after the layers whose requests it replays (after_recordings)"
         return f"{reason}, after all others (after_all)" if self.after_all else reason
 
     def to_json(self) -> dict[str, Any]:
-        return {"layers": list(self.layers), "alone": self.alone, "after_all": self.after_all}
+        found = {"layers": list(self.layers), "alone": self.alone, "after_all": self.after_all}
+        return {**found, "after_recordings": True} if self.after_recordings else found
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,9 @@ class Schedule:
         return {"parallel": self.parallel, "groups": [g.to_json() for g in self.groups]}
 
 
-def _grouped(layers: Sequence[Layer], after_all: bool, took: Mapping[str, float]) -> list[Group]:
-    """Runs of ordinary layers side by side, each timing layer alone, in the given order."""
+def _grouped(layers: Sequence[Layer], took: Mapping[str, float], **phase: bool) -> list[Group]:
+    """Runs of ordinary layers side by side, each timing layer alone, in the given order;
+    `phase` marks the groups (after_all, after_recordings)."""
     groups: list[Group] = []
     together: list[str] = []
     for layer in layers:
@@ -96,11 +102,11 @@ def _grouped(layers: Sequence[Layer], after_all: bool, took: Mapping[str, float]
             together.append(layer.name)
             continue
         if together:
-            groups.append(Group(_longest_first(together, took), after_all=after_all))
+            groups.append(Group(_longest_first(together, took), **phase))
             together = []
-        groups.append(Group((layer.name,), alone=True, after_all=after_all))
+        groups.append(Group((layer.name,), alone=True, **phase))
     if together:
-        groups.append(Group(_longest_first(together, took), after_all=after_all))
+        groups.append(Group(_longest_first(together, took), **phase))
     return groups
 
 
@@ -121,9 +127,12 @@ def plan(
     if parallel == 1:
         return Schedule(1, tuple(Group((layer.name,)) for layer in layers))
     took = took or {}
-    first = _grouped([layer for layer in layers if not layer.after_all], False, took)
-    last = _grouped([layer for layer in layers if layer.after_all], True, took)
-    return Schedule(parallel, tuple(first + last))
+    ordinary = [layer for layer in layers if not (layer.after_all or layer.after_recordings)]
+    first = _grouped(ordinary, took)
+    replays = [layer for layer in layers if layer.after_recordings and not layer.after_all]
+    later = _grouped(replays, took, after_recordings=True)
+    last = _grouped([layer for layer in layers if layer.after_all], took, after_all=True)
+    return Schedule(parallel, tuple(first + later + last))
 
 
 def earlier_times(run_root: Path) -> dict[str, float]:

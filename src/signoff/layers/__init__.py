@@ -68,7 +68,9 @@ class Layer:
     `stack`: "none"; "own" (a stack no other layer uses: the layer writes or measures); or
     "shared-read-only" (it only reads, so its stack may be shared). `exclusive_cpu`: it times
     things and must run alone. `after_all`: it combines the other layers' evidence (coverage),
-    so it runs after every other layer of the run. `browser`: it drives Chromium. The harness
+    so it runs after every other layer of the run. `after_recordings`: it replays the requests
+    the other layers recorded (`signoff.recording`), so it runs after them but before the
+    `after_all` ones (its stack's coverage counts). `browser`: it drives Chromium. The harness
     starts the stack
     and hands its handle to the work, unless `stack_in_child` (a pytest session starts its own
     through the `stack` fixture) or `stack_when` says the config needs none; with
@@ -81,6 +83,7 @@ class Layer:
     stack: StackNeed = "none"
     exclusive_cpu: bool = False
     after_all: bool = False
+    after_recordings: bool = False
     browser: bool = False
     stack_in_child: bool = False
     service_coverage: bool = False

@@ -3,22 +3,24 @@
 Two identities of the same role (`new_credential("owner")` and `new_credential("other")`):
 the owner creates what the OpenAPI document's creating requests make, then every route that
 names one of those objects is sent by the other identity, and every list is read by it
-(`signoff.probes.crossing`). Routes other layers of the run recorded (`<layer>/requests.json`,
-as the smoke layer writes it) that the document does not list are tried too. Public and
-shared routes (`[target] public_operations`, `[authz] shared`) are skipped. Against a
-deployment (`--stack url`), writes are sent only where `[stack] url_writes` allows them.
+(`signoff.probes.crossing`). Routes other layers of the run recorded (`<layer>/requests.json`:
+smoke's reads, and every request a pytest or browser layer's clients made, `signoff.recording`)
+that the document does not list are tried too, the credential sent where the recorded request
+carried it (a page's cookie); the layer runs after those layers for that. Public and shared
+routes (`[target] public_operations`, `[authz] shared`) are skipped. Against a deployment
+(`--stack url`), writes are sent only where `[stack] url_writes` allows them.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from signoff import openapi
+from signoff import openapi, recording
 from signoff.errors import ControlUnsupported, EvidenceError
 from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
@@ -33,15 +35,13 @@ from signoff.target import Auth
 
 __all__ = ["LAYER", "identities", "seen_routes", "work"]
 
-REQUESTS = "requests.json"  # the request log a layer keeps (the smoke layer's)
-
 
 def _matches(name: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def identities(handle: StackHandle, auth: Auth) -> dict[str, dict[str, str]]:
-    """The request headers of two new identities of the same role, by name."""
+def identities(handle: StackHandle, auth: Auth) -> dict[str, str]:
+    """The credentials of two new identities of the same role, by name."""
     if auth.kind == "none" or not any("{name}" in part for part in auth.command):
         raise EvidenceError(
             "The target's credentials cannot name a second identity, so authorization across "
@@ -58,30 +58,40 @@ def identities(handle: StackHandle, auth: Auth) -> dict[str, dict[str, str]]:
         ) from None
     if tokens[OWNER] == tokens[OTHER]:
         raise EvidenceError("The auth command gave the same token for two identities.")
-    return {who: headers(auth, token) for who, token in tokens.items()}
+    return tokens
 
 
-def seen_routes(
-    run_dir: Path, own: str, operations: list[Operation], skip: Sequence[str]
-) -> list[Operation]:
-    """GET routes the run's other layers recorded that the document does not list."""
+@dataclass(frozen=True)
+class Seen:
+    """GET routes the run's other layers recorded that the document does not list, with where
+    each carried the credential, and the layers whose recordings were read."""
+
+    routes: list[Operation]
+    carriers: dict[str, str]
+    layers: list[str]
+
+
+def seen_routes(run_dir: Path, own: str, operations: list[Operation], skip: Sequence[str]) -> Seen:
+    """What the other layers' clients and browsers called (`signoff.recording`) that the
+    document does not list: each becomes a route with its ids as parameters."""
     found: dict[str, Operation] = {}
-    for log in sorted(run_dir.glob(f"*/{REQUESTS}")):
+    carriers: dict[str, str] = {}
+    layers = []
+    for log in sorted(run_dir.glob(f"*/{recording.FILE}")):
         if log.parent.name == own:
             continue
-        try:
-            rows = json.loads(log.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        for row in rows if isinstance(rows, list) else []:
-            if not isinstance(row, dict) or str(row.get("method", "GET")).upper() != "GET":
+        layers.append(log.parent.name)
+        for row in recording.read(log):
+            path = urlsplit(row.url).path
+            if row.method != "GET" or not path or template_of(path, operations):
                 continue
-            path = urlsplit(str(row.get("url", ""))).path
-            if not path or template_of(path, operations) or _matches(f"GET {path}", skip):
+            if _matches(f"GET {path}", skip):
                 continue
             route = seen_operation("GET", path)
             found.setdefault(route.name, route)
-    return list(found.values())
+            if row.carrier:  # one request that carried the credential says where it rides
+                carriers.setdefault(route.name, row.carrier)
+    return Seen(list(found.values()), carriers, layers)
 
 
 def work(ctx: LayerContext) -> Evidence:
@@ -94,15 +104,18 @@ def work(ctx: LayerContext) -> Evidence:
     every = openapi.operations(document)
     kept = [op for op in every if not _matches(op.name, skip)]
     seen = seen_routes(ctx.run_dir, ctx.folder.name, every, skip)
+    tokens = identities(handle, target.auth)
     tag = uuid.uuid4().hex[:10]
     markers = {who: f"authz-{who}-{tag}" for who in (OWNER, OTHER)}
     log = ctx.folder / "exchanges.json"
     evidence = relative(ctx.run_dir, log)
-    exchanges = Exchanges(identities(handle, target.auth), settings.timeout)
+    headers_of = {who: headers(target.auth, token) for who, token in tokens.items()}
+    exchanges = Exchanges(headers_of, settings.timeout, tokens)
     crossing = Crossing(document, handle.base_url, exchanges, markers, evidence, handle.may_send)
+    crossing.carriers = seen.carriers
     try:
         crossing.create(kept)
-        outcome = crossing.cross([*kept, *seen])
+        outcome = crossing.cross([*kept, *seen.routes])
     finally:
         exchanges.save(log)
         exchanges.close()
@@ -117,7 +130,9 @@ def work(ctx: LayerContext) -> Evidence:
             "judged": outcome.judged,
             "not judged": outcome.excluded,
             "skipped as public or shared": [op.name for op in every if op not in kept],
-            "recorded routes": [op.name for op in seen],
+            "recorded routes": [op.name for op in seen.routes],
+            "recorded by": seen.layers,
+            "credential carried by": seen.carriers,
             "created": outcome.created,
         },
         artifacts={"exchanges": evidence},
@@ -132,4 +147,5 @@ LAYER = Layer(
     "one's objects.",
     work,
     stack="own",
+    after_recordings=True,
 )

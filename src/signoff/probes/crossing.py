@@ -56,6 +56,7 @@ class Crossing:
         self.created = Created()
         self.outcome = Outcome()
         self.reads: dict[str, Operation] = {}
+        self.carriers: dict[str, str] = {}  # operation -> where its recorded credential rode
 
     def _raw(self, op: Operation) -> dict[str, Any]:
         found = ((self.document.get("paths") or {}).get(op.path) or {}).get(op.method)
@@ -71,7 +72,8 @@ class Crossing:
         }
         url = self.base_url + path + (f"?{urlencode(query, doseq=True)}" if query else "")
         body = request_body(self.document, raw, marker) if op.has_body else None
-        return self.exchanges.send(identity, op.method.upper(), url, body)
+        carrier = self.carriers.get(op.name, "")
+        return self.exchanges.send(identity, op.method.upper(), url, body, carrier)
 
     def create(self, operations: list[Operation]) -> None:
         """The owner's resources, made by every creating request the document lists."""

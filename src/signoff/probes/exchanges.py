@@ -25,6 +25,7 @@ class Exchange:
     status: int | None
     body: str
     error: str = ""
+    carrier: str = ""  # where the credential rode when not in the identity's headers
 
     @property
     def succeeded(self) -> bool:
@@ -41,15 +42,28 @@ class Exchange:
 class Exchanges:
     """An HTTP client that sends as any of the identities it knows and keeps every exchange."""
 
-    def __init__(self, identities: dict[str, dict[str, str]], timeout: float) -> None:
+    def __init__(
+        self,
+        identities: dict[str, dict[str, str]],
+        timeout: float,
+        tokens: dict[str, str] | None = None,
+    ) -> None:
         self.identities = identities
+        self.tokens = tokens or {}  # an identity's bare credential, for a cookie that holds it
         self.client = httpx.Client(timeout=timeout, follow_redirects=False)
         self.kept: list[Exchange] = []
 
     def send(
-        self, identity: str, method: str, url: str, body: tuple[str, Any] | None = None
+        self,
+        identity: str,
+        method: str,
+        url: str,
+        body: tuple[str, Any] | None = None,
+        carrier: str = "",
     ) -> Exchange:
-        headers = dict(self.identities[identity])
+        """`carrier` "cookie:NAME" sends the identity's credential as that cookie, where a
+        recorded request (a browser's) carried it, instead of in the identity's headers."""
+        headers = self._credential(identity, carrier)
         content: bytes | None = None
         if body is not None:
             kind, given = body
@@ -58,15 +72,27 @@ class Exchanges:
             content = text.encode("utf-8")
         number = len(self.kept) + 1
         sent = body[1] if body is not None else None
+        self.client.cookies.clear()  # a cookie one identity was given must not ride for another
         try:
             answer = self.client.request(method, url, headers=headers, content=content)
         except httpx.HTTPError as exc:
-            failed = Exchange(number, identity, method, url, sent, None, "", type(exc).__name__)
+            failed = Exchange(
+                number, identity, method, url, sent, None, "", type(exc).__name__, carrier
+            )
             self.kept.append(failed)
             return failed
-        found = Exchange(number, identity, method, url, sent, answer.status_code, answer.text)
+        found = Exchange(
+            number, identity, method, url, sent, answer.status_code, answer.text, "", carrier
+        )
         self.kept.append(found)
         return found
+
+    def _credential(self, identity: str, carrier: str) -> dict[str, str]:
+        kind, _, name = carrier.partition(":")
+        token = self.tokens.get(identity, "")
+        if kind == "cookie" and name and token:
+            return {"Cookie": f"{name}={token}"}
+        return dict(self.identities[identity])
 
     def save(self, path: Path) -> None:
         """Every exchange, the answers cut to BODY_KEPT characters."""

@@ -2,7 +2,9 @@
 
 Bugs on purpose (SHELF_BUGS, comma-separated): `bola` reads an item by id without the owner
 filter; `list` lists every account's items; `db500` answers 500 instead of the documented 503
-while the database is down; `nplus1` reads every listed item again, one query per item.
+while the database is down; `nplus1` reads every listed item again, one query per item;
+`pagebola` shows any item's card page (a route outside the document, signed in by the
+`shelf_session` cookie) without the owner filter.
 `quietdelete` is no authorization bug: a DELETE of what the caller
 does not own answers 204 and deletes nothing (idempotent deletion).
 """
@@ -137,6 +139,24 @@ def delete_item(app: ShelfDep, item_id: ItemId, owner: Account) -> None:
         done = conn.execute("DELETE FROM items WHERE id = %s AND account_id = %s", (item_id, owner))
     if done.rowcount != 1 and "quietdelete" not in app.bugs:
         raise HTTPException(404, "No such item.")
+
+
+@router.get("/items/{item_id}/card", include_in_schema=False)
+def item_card(request: Request, app: ShelfDep, item_id: ItemId) -> JSONResponse:
+    """What a page polls: signed in by the cookie, which holds the account's token."""
+    token = request.cookies.get("shelf_session", "")
+    anyone = "pagebola" in app.bugs
+    with connect(app.dsn) as conn:
+        owner = conn.execute("SELECT id FROM accounts WHERE token = %s", (token,)).fetchone()
+        if owner is None:
+            raise HTTPException(401, "Not signed in.")
+        row = conn.execute(
+            "SELECT id, title FROM items WHERE id = %s AND (%s OR account_id = %s)",
+            (item_id, anyone, owner["id"]),
+        ).fetchone()
+    if row is None:
+        raise HTTPException(404, "No such item.")
+    return JSONResponse({"title": row["title"]}, headers={"Cache-Control": "no-store"})
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
