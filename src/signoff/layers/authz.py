@@ -28,7 +28,7 @@ from signoff.layers.pytest_layer import relative
 from signoff.openapi import Operation
 from signoff.probes.crossing import OTHER, OWNER, Crossing, Outcome
 from signoff.probes.exchanges import Exchanges
-from signoff.probes.privileged import Privileged, try_privileged
+from signoff.probes.privileged import Privileged, matching, try_privileged
 from signoff.probes.resources import seen_operation, template_of
 from signoff.records import Evidence
 from signoff.stack.auth import headers
@@ -125,9 +125,10 @@ def work(ctx: LayerContext) -> Evidence:
     markers = {who: f"authz-{who}-{tag}" for who in exchanges.identities}
     crossing = Crossing(document, handle.base_url, exchanges, markers, evidence, handle.may_send)
     lower = LOWER if settings.lower_role else OTHER
+    privileged = matching([*every, *seen], settings.privileged)
     try:
-        crossing.create(kept)
-        raised = try_privileged(crossing, [*every, *seen], settings.privileged, lower)
+        crossing.create([op for op in kept if op not in privileged])
+        raised = try_privileged(crossing, privileged, lower)
         outcome = crossing.cross([*kept, *seen])
     finally:
         exchanges.save(log)
