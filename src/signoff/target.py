@@ -6,7 +6,7 @@ OpenAPI, metrics), how a client authenticates, and which source and dependencies
 
 Commands and env values (the target's, and a declared layer's that runs against a stack) may
 name the `PLACEHOLDERS` that the stack fills in when it starts. An auth command may also name
-`{name}`.
+`{name}` and `{role}`; `[target.auth.identity]` also `{password}`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from signoff.errors import ConfigError
+from signoff.identity import Identity
 
 SERVICES = ("postgres", "redis")
 AuthKind = Literal["none", "token", "login", "command"]
@@ -78,6 +79,7 @@ class Auth:
     login_json: dict[str, Any] = field(default_factory=dict)  # nested tables and lists too
     token_path: str = "access_token"
     command: list[str] = field(default_factory=list)
+    identity: Identity = field(default_factory=Identity)  # new identities of a login
 
     def check(self, where: str) -> None:
         if self.kind == "login" and not self.login_url:
@@ -86,6 +88,7 @@ class Auth:
             raise ConfigError(f"'{where}.command' is needed when kind = \"command\".")
         if "{token}" not in self.format:
             raise ConfigError(f"'{where}.format' must contain {{token}}, not {self.format!r}.")
+        self.identity.check_login(self.kind, self.login_form, self.login_json, f"{where}.identity")
 
 
 @dataclass(frozen=True)

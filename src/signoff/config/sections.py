@@ -40,10 +40,13 @@ class AuditSettings:
 
 @dataclass(frozen=True)
 class AuthzSettings:
-    """`[authz]`: the operations every identity may answer alike, and a request's time limit."""
+    """`[authz]`: the operations every identity may answer alike, a request's time limit, and
+    the operations only a higher role may call, tried as an identity of `lower_role`."""
 
     shared: tuple[str, ...]
     timeout: float = field(metadata=bounds(above=0))
+    lower_role: str
+    privileged: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ names one of those objects is sent by the other identity, and every list is read
 (`signoff.probes.crossing`). Routes other layers of the run recorded (`<layer>/requests.json`:
 smoke's reads, and every request a pytest or browser layer's clients made, `signoff.recording`)
 that the document does not list are tried too, the credential sent where the recorded request
-carried it (a page's cookie); the layer runs after those layers for that. Public and shared
-routes (`[target] public_operations`, `[authz] shared`) are skipped. Against a deployment
-(`--stack url`), writes are sent only where `[stack] url_writes` allows them.
+carried it (a page's cookie); the layer runs after those layers for that. Public and
+shared routes (`[target] public_operations`, `[authz] shared`) are skipped. Operations only a
+higher role may call (`[authz] privileged`) are sent by an identity of `[authz] lower_role`, or
+by the other one (`signoff.probes.privileged`). Against a deployment (`--stack url`), writes
+are sent only where `[stack] url_writes` allows them.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from urllib.parse import urlsplit
 
 from signoff import openapi, recording
 from signoff.errors import ControlUnsupported, EvidenceError
+from signoff.identity import names
 from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.openapi import Operation
-from signoff.probes.crossing import OTHER, OWNER, Crossing
+from signoff.probes.crossing import OTHER, OWNER, Crossing, Outcome
 from signoff.probes.exchanges import Exchanges
+from signoff.probes.privileged import Privileged, matching, try_privileged
 from signoff.probes.resources import seen_operation, template_of
 from signoff.records import Evidence
 from signoff.stack.auth import headers
@@ -35,29 +39,49 @@ from signoff.target import Auth
 
 __all__ = ["LAYER", "identities", "seen_routes", "work"]
 
+LOWER = "lower"  # the identity of [authz] lower_role
+
 
 def _matches(name: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def identities(handle: StackHandle, auth: Auth) -> dict[str, str]:
-    """The credentials of two new identities of the same role, by name."""
-    if auth.kind == "none" or not any("{name}" in part for part in auth.command):
+def _names_identity(auth: Auth) -> bool:
+    if auth.kind == "none":
+        return False
+    return (auth.kind == "login" and auth.identity.made) or any(
+        "{name}" in part for part in auth.command
+    )
+
+
+def identities(handle: StackHandle, auth: Auth, lower_role: str = "") -> dict[str, str]:
+    """The credentials of two new identities of the same role, and of one of the lower role
+    when one is named, by name."""
+    if not _names_identity(auth):
         raise EvidenceError(
             "The target's credentials cannot name a second identity, so authorization across "
             "identities cannot be tried.",
             hint="set [tool.signoff.target.auth] command to one that prints a token for the "
-            "identity named {name} (a new tenant or user each time).",
+            "identity named {name} (a new tenant or user each time), or, with a login, "
+            "[tool.signoff.target.auth.identity] to how a new account is made.",
         )
+    made = auth.identity
+    if lower_role and "role" not in names(auth.command, made.json, made.form, made.command):
+        raise EvidenceError(
+            f"[authz] lower_role is {lower_role!r}, but the target makes identities without "
+            "naming {role}, so no identity of that role can be made.",
+            hint="name {role} in the auth command or in [tool.signoff.target.auth.identity].",
+        )
+    wanted = {OWNER: "", OTHER: "", **({LOWER: lower_role} if lower_role else {})}
     try:
-        tokens = {who: handle.controls.new_credential(who) for who in (OWNER, OTHER)}
+        tokens = {who: handle.controls.new_credential(who, role) for who, role in wanted.items()}
     except ControlUnsupported as exc:
         raise EvidenceError(
             f"No second identity: {exc.message}",
             hint="run the authz layer on a stack signoff starts (--stack local or containers).",
         ) from None
-    if tokens[OWNER] == tokens[OTHER]:
-        raise EvidenceError("The auth command gave the same token for two identities.")
+    if len(set(tokens.values())) < len(tokens):
+        raise EvidenceError("The target gave the same token for two identities.")
     return tokens
 
 
@@ -95,7 +119,8 @@ def seen_routes(run_dir: Path, own: str, operations: list[Operation], skip: Sequ
 
 
 def work(ctx: LayerContext) -> Evidence:
-    """The owner's resources made, then every route tried by the other identity."""
+    """The owner's resources made, the privileged operations tried by a lower identity, then
+    every route tried by the other identity."""
     handle = ctx.handle
     assert handle is not None  # the harness starts a stack for this layer
     target, settings = ctx.config.target, ctx.config.authz
@@ -104,40 +129,65 @@ def work(ctx: LayerContext) -> Evidence:
     every = openapi.operations(document)
     kept = [op for op in every if not _matches(op.name, skip)]
     seen = seen_routes(ctx.run_dir, ctx.folder.name, every, skip)
-    tokens = identities(handle, target.auth)
     tag = uuid.uuid4().hex[:10]
-    markers = {who: f"authz-{who}-{tag}" for who in (OWNER, OTHER)}
     log = ctx.folder / "exchanges.json"
     evidence = relative(ctx.run_dir, log)
+    tokens = identities(handle, target.auth, settings.lower_role)
     headers_of = {who: headers(target.auth, token) for who, token in tokens.items()}
     exchanges = Exchanges(headers_of, settings.timeout, tokens)
+    markers = {who: f"authz-{who}-{tag}" for who in exchanges.identities}
     crossing = Crossing(document, handle.base_url, exchanges, markers, evidence, handle.may_send)
     crossing.carriers = seen.carriers
+    lower = LOWER if settings.lower_role else OTHER
+    privileged = matching([*every, *seen.routes], settings.privileged)
     try:
-        crossing.create(kept)
+        crossing.create([op for op in kept if op not in privileged])
+        raised = try_privileged(crossing, privileged, lower)
         outcome = crossing.cross([*kept, *seen.routes])
     finally:
         exchanges.save(log)
         exchanges.close()
-    failed = sum(1 for c in outcome.checks if not c.status.passing)
+    figures = {
+        "identities": list(exchanges.identities),
+        "skipped as public or shared": [op.name for op in every if op not in kept],
+        "recorded routes": [op.name for op in seen.routes],
+        "recorded by": seen.layers,
+    }
+    return _evidence(outcome, raised, bool(settings.privileged), figures, seen.carriers, evidence)
+
+
+def _evidence(
+    outcome: Outcome,
+    raised: Privileged,
+    privileged: bool,
+    figures: dict[str, list[str]],
+    carriers: dict[str, str],
+    evidence: str,
+) -> Evidence:
+    failed = sum(1 for c in [*outcome.checks, *raised.checks] if not c.status.passing)
+    # at least one route naming an owner's object must be tried, or nothing was shown; and
+    # every privileged operation named, when some are
+    declared = {"routes": max(len(outcome.judged), 1), "object routes": 1}
+    evaluated = {"routes": len(outcome.judged), "object routes": min(outcome.objects, 1)}
+    if privileged:
+        declared["privileged operations"] = max(raised.matched, 1)
+        evaluated["privileged operations"] = len(raised.judged)
     return Evidence(
-        checks=outcome.checks,
-        # at least one route naming an owner's object must be tried, or nothing was shown
-        declared={"routes": max(len(outcome.judged), 1), "object routes": 1},
-        evaluated={"routes": len(outcome.judged), "object routes": min(outcome.objects, 1)},
+        checks=[*raised.checks, *outcome.checks],
+        declared=declared,
+        evaluated=evaluated,
         figures={
-            "identities": [OWNER, OTHER],
+            **figures,
             "judged": outcome.judged,
-            "not judged": outcome.excluded,
-            "skipped as public or shared": [op.name for op in every if op not in kept],
-            "recorded routes": [op.name for op in seen.routes],
-            "recorded by": seen.layers,
-            "credential carried by": seen.carriers,
+            "not judged": [*raised.excluded, *outcome.excluded],
+            "privileged judged": raised.judged,
+            "credential carried by": carriers,
             "created": outcome.created,
         },
         artifacts={"exchanges": evidence},
         summary=f"{len(outcome.judged)} routes tried by a second identity "
-        f"({outcome.objects} naming the owner's objects), {failed} failed",
+        f"({outcome.objects} naming the owner's objects), {len(raised.judged)} privileged "
+        f"operations by a lower one, {failed} failed",
     )
 
 

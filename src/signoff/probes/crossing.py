@@ -62,7 +62,7 @@ class Crossing:
         found = ((self.document.get("paths") or {}).get(op.path) or {}).get(op.method)
         return found if isinstance(found, dict) else {}
 
-    def _send(self, identity: str, op: Operation, path: str) -> Exchange:
+    def send(self, identity: str, op: Operation, path: str) -> Exchange:
         raw = self._raw(op)
         marker = self.markers[identity]
         query = {
@@ -85,7 +85,7 @@ class Crossing:
             progress = False
             for op in list(pending):
                 paths, _missing = self.created.fill(op)
-                answers = [self._send(OWNER, op, path) for path in paths]
+                answers = [self.send(OWNER, op, path) for path in paths]
                 made = [a for a in answers if a.succeeded]
                 for answer in made:
                     self.created.learn(op.path, answer.json())
@@ -121,7 +121,7 @@ class Crossing:
         return self.outcome
 
     def _list(self, op: Operation) -> None:
-        theirs = self._send(OTHER, op, op.path)
+        theirs = self.send(OTHER, op, op.path)
         if theirs.status is None:
             self.outcome.excluded.append(f"{op.name}: no answer ({theirs.error}, #{theirs.number})")
             return
@@ -144,13 +144,13 @@ class Crossing:
     def _object(self, op: Operation, path: str) -> None:
         deleted_nothing = False
         if op.method in ("get", "head"):
-            mine = self._send(OWNER, op, path)
-            theirs = self._send(OTHER, op, path)
+            mine = self.send(OWNER, op, path)
+            theirs = self.send(OTHER, op, path)
         else:  # the other identity first: the owner's own write may change or remove it
-            theirs = self._send(OTHER, op, path)
+            theirs = self.send(OTHER, op, path)
             if op.method == "delete" and theirs.succeeded:
                 deleted_nothing = self._survived(op, path)
-            mine = self._send(OWNER, op, path)
+            mine = self.send(OWNER, op, path)
         if theirs.status is None:
             self.outcome.excluded.append(f"{op.name}: no answer ({theirs.error}, #{theirs.number})")
             return
@@ -178,7 +178,7 @@ class Crossing:
         """Whether the owner still reads the object that the other identity's deletion was
         answered 2xx for: an idempotent DELETE answers 2xx and deletes nothing of another's."""
         read = self.reads.get(op.path)
-        return read is not None and self._send(OWNER, read, path).succeeded
+        return read is not None and self.send(OWNER, read, path).succeeded
 
 
 def _check(name: str, ok: bool, theirs: Exchange, message: str, evidence: str) -> Check:

@@ -8,13 +8,13 @@ every compose service also answers to its own name.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
 from signoff.errors import ControlUnsupported
-from signoff.stack import auth, docker
+from signoff.stack import auth, docker, identities
 from signoff.stack.compose import ComposeProject
+from signoff.stack.identities import Site
 from signoff.stack.interface import StackControls
 from signoff.target import Target
 
@@ -45,6 +45,7 @@ class ContainerControls(StackControls):
 
     def __init__(self, stack: ComposeStack) -> None:
         self.stack = stack
+        self.own: dict[str, str] = {}
 
     @property
     def project(self) -> ComposeProject:
@@ -108,21 +109,19 @@ class ContainerControls(StackControls):
     def service_pid(self) -> int:
         return self.pid(self.stack.target.compose.service)
 
-    def new_credential(self, name: str) -> str:
-        """The target's auth command, run inside the HTTP service's container."""
+    def new_credential(self, name: str, role: str = "", new: bool = True) -> str:
+        """A token of a new identity (`new=False`: the stack's own); the target's auth and
+        identity commands run inside the HTTP service's container."""
         stack = self.stack
-        spec = stack.target.auth
-        if spec.kind == "command" or spec.command:
-            inner = ["python" if part in PYTHONS else part for part in spec.command]
-            exec_argv = self.project.argv("exec", "-T", stack.target.compose.service)
-            spec = replace(spec, command=[*exec_argv, *inner])
-        return auth.obtain(
-            spec,
-            stack.base_url,
-            {"host": "127.0.0.1", "base_url": stack.base_url},
-            self.project.env,
-            stack.root,
-            stack.ready_timeout,
-            name,
-            from_env=False,
+        exec_argv = self.project.argv("exec", "-T", stack.target.compose.service)
+        spec = identities.through(
+            stack.target.auth,
+            lambda argv: [*exec_argv, *("python" if p in PYTHONS else p for p in argv)],
         )
+        values = {"host": "127.0.0.1", "base_url": stack.base_url}
+        site = Site(stack.base_url, values, self.project.env, stack.root, stack.ready_timeout)
+        if not new:
+            token = identities.credential(spec, site, name, role)
+            self.own = auth.headers(spec, token)  # what registers new identities
+            return token
+        return identities.credential(spec, site, name, role, self.own)

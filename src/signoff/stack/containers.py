@@ -126,7 +126,7 @@ class ContainersProvider(StackProvider):
             where = f"target.setup[{index}]"
             project.exec(http, command, {"name": "setup"}, where, self.ready_timeout)
         controls = ContainerControls(self)
-        token = controls.new_credential("signoff")
+        token = controls.new_credential("signoff", new=False)
         self.timings["credential"] = time.perf_counter() - began
         images = project.images()
         project.write_metadata(self.name, images, self.timings)

@@ -54,8 +54,9 @@ class StackControls:
         """The process id of the process that serves HTTP, for sampling its memory."""
         raise self._unsupported("tell the service's process id")
 
-    def new_credential(self, name: str) -> str:
-        """A token for a new identity named `name` (the target's auth command with {name})."""
+    def new_credential(self, name: str, role: str = "") -> str:
+        """A token for a new identity named `name`, of the role `role` ("" = the ordinary one):
+        the target's auth command with {name} and {role}, or `[target.auth.identity]`."""
         raise self._unsupported("make new credentials")
 
 

@@ -14,7 +14,6 @@ import os
 import tempfile
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,7 +21,8 @@ import httpx
 
 from signoff import covrc
 from signoff.errors import StackStartError
-from signoff.stack import auth, interpreter, local_services, postgres, reap
+from signoff.stack import auth, identities, interpreter, local_services, postgres, reap
+from signoff.stack.identities import Site
 from signoff.stack.interface import StackHandle, StackProvider, absolute
 from signoff.stack.interpreter import PYTHONS
 from signoff.stack.local_controls import LocalControls
@@ -110,7 +110,7 @@ class LocalProvider(StackProvider):
         self.timings["ready"] = time.perf_counter() - began
         self.secrets.add_configured(self.env(), self.target.env, self.service_urls())
         self._setup(self.target.setup, "target.setup")
-        self.token = self.new_credential("signoff")
+        self.token = self.new_credential("signoff", new=False)
         self.timings["credential"] = time.perf_counter() - began
         return StackHandle(
             provider=self.name,
@@ -239,21 +239,14 @@ class LocalProvider(StackProvider):
                 argv[0] = self.python
             run_step(argv, self.env(), self.cwd(), self.log_dir / "setup.log", self.ready_timeout)
 
-    def new_credential(self, name: str) -> str:
-        spec = self.target.auth
-        command = [self.python if p in PYTHONS else p for p in spec.command]
-        spec = replace(spec, command=command)
-        return auth.obtain(
-            spec,
-            self.base_url,
-            self.placeholders(),
-            self.env(),
-            self.cwd(),
-            self.ready_timeout,
-            name,
-            from_env=False,
-            secrets=self.secrets,
+    def new_credential(self, name: str, role: str = "", new: bool = True) -> str:
+        """A token of a new identity (`new=False`: the stack's own, the configured one)."""
+        spec = identities.through(
+            self.target.auth, lambda argv: [self.python if p in PYTHONS else p for p in argv]
         )
+        site = Site(self.base_url, self.placeholders(), self.env(), self.cwd(), self.ready_timeout)
+        own = auth.headers(spec, self.token) if new else None
+        return identities.credential(spec, site, name, role, own, self.secrets)
 
     # ------------------------------------------------------------------ stop
     def stop(self) -> None:

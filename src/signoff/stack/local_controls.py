@@ -27,7 +27,7 @@ class EmbeddedStack(Protocol):
     def stop_timeout(self) -> float: ...
     def start_postgres(self) -> None: ...
     def start_process(self, name: str, wait: bool = True) -> None: ...
-    def new_credential(self, name: str) -> str: ...
+    def new_credential(self, name: str, role: str = "", new: bool = True) -> str: ...
 
 
 class LocalControls(StackControls):
@@ -71,5 +71,5 @@ class LocalControls(StackControls):
     def service_pid(self) -> int:
         return self.pid(self.stack.target.http_process)
 
-    def new_credential(self, name: str) -> str:
-        return self.stack.new_credential(name)
+    def new_credential(self, name: str, role: str = "") -> str:
+        return self.stack.new_credential(name, role)

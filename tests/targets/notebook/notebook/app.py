@@ -26,7 +26,7 @@ from .metrics import Metrics, ObserveMiddleware
 
 log = logging.getLogger("notebook")
 
-KNOWN_BUGS = frozenset({"crash", "open"})
+KNOWN_BUGS = frozenset({"crash", "open", "shared", "noadmin"})
 MAX_NOTE_ID = 2**62
 # PostgreSQL refuses NUL in text, so the schema (and the validation) exclude it up front.
 NO_NUL = r"^[^\x00]*$"
@@ -308,7 +308,8 @@ def create_note(svc: ServicesDep, caller: CallerDep, note: NoteIn, response: Res
     responses={**AUTH_RESPONSES, **NOT_FOUND},
 )
 def get_note(svc: ServicesDep, caller: CallerDep, note_id: NoteId) -> NoteOut:
-    row = svc.db.get_note(caller.id, note_id)
+    # the `shared` bug: any account reads any note by its id
+    row = svc.db.get_note(None if "shared" in svc.settings.bugs else caller.id, note_id)
     if row is None:
         raise HTTPException(status_code=404, detail="Note not found.")
     return _note_out(row)
@@ -464,6 +465,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = svc
     app.include_router(router)
+    from .users import router as users  # it builds on this module's dependencies
+
+    app.include_router(users)
     app.add_exception_handler(psycopg.OperationalError, _database_unavailable)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -173,6 +173,16 @@ class Database:
         assert row is not None
         return int(row["id"])
 
+    def create_account(self, username: str, pw_hash: bytes, salt: bytes) -> int | None:
+        """The new account's id, or None when the name is taken."""
+        with self.connection() as conn:
+            row = conn.execute(
+                "INSERT INTO accounts (username, pw_hash, salt) VALUES (%s, %s, %s) "
+                "ON CONFLICT (username) DO NOTHING RETURNING id",
+                (username, pw_hash, salt),
+            ).fetchone()
+        return int(row["id"]) if row else None
+
     def find_account(self, username: str) -> AccountRow | None:
         with self.connection() as conn:
             row = conn.execute(
@@ -237,12 +247,13 @@ class Database:
         assert row is not None
         return _note(row)
 
-    def get_note(self, account_id: int, note_id: int) -> NoteRow | None:
+    def get_note(self, account_id: int | None, note_id: int) -> NoteRow | None:
+        """The account's note; `account_id` None means any account's."""
         with self.connection() as conn:
             row = conn.execute(
                 "SELECT id, title, body, tags, created_at, updated_at FROM notes "
-                "WHERE id = %s AND account_id = %s",
-                (note_id, account_id),
+                "WHERE id = %(id)s AND (%(account)s::bigint IS NULL OR account_id = %(account)s)",
+                {"id": note_id, "account": account_id},
             ).fetchone()
         return _note(row) if row else None
 
