@@ -74,6 +74,8 @@ def classify(
 
     Only a case that replayed and passed every time is flaky; a failure without a case id, or
     whose case has no stored reproduction or no clean replay, stays a failure (fail closed).
+    A case whose only failure is a 5xx the document declares (`documented`, from
+    `servererrors.mark`) is neither.
     """
     confirmed: list[str] = []
     flaky: list[str] = []
@@ -84,6 +86,8 @@ def classify(
         if not ids:
             confirmed.append(f"{failure['operation']} (no test case id)")
         for case_id in ids:
+            if case_id in (failure.get("documented") or ()):
+                continue
             label = f"{failure['operation']} ({case_id})"
             (flaky if verdicts.get(case_id) == FLAKY else confirmed).append(label)
     return list(dict.fromkeys(confirmed)), list(dict.fromkeys(flaky))

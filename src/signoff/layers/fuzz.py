@@ -49,6 +49,7 @@ from signoff.fuzz.results import (
     read_passes,
     write_failures,
 )
+from signoff.fuzz.servererrors import contract_check, mark
 from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.records import Check, Evidence, threshold_check
@@ -198,6 +199,7 @@ def _checks(
     evidence = relative(ctx.run_dir, folder / "failures.md")
     return [
         failures_check(failures, confirmed, unique, out.replay_note, evidence),
+        contract_check(failures, confirmed, unique, evidence),
         flaky_check(flaky, ctx.config.fuzz.fail_on_flaky, evidence),
         threshold_check("fuzzing errors", errors, "==", 0, "", relative(ctx.run_dir, folder)),
         threshold_check(
@@ -230,6 +232,7 @@ def _evidence(
 ) -> Evidence:
     declared_ops = _declared(out)
     report, failures = read_passes(report_dir, [name for name, _ in out.plan])
+    mark(failures, out.document)
     write_failures(folder, failures, out.verdicts, out.replay_note)
     confirmed, flaky = classify(failures, out.verdicts)
     tested = int(report["operations"]["tested"]) if report else None
