@@ -3,6 +3,7 @@ undocumented 500 FAILS and is named so; a 503 the document declares is listed an
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,14 @@ def test_an_undocumented_500_fails_named_and_a_documented_503_beside_it_does_not
     status, message = _check(record, "fuzzing failures")
     assert status is Status.FAIL
     assert "GET /api/status" not in message
-    sections = _sections(tmp_path / "run" / "fuzz" / "failures.md")
+    # the documented 503 is not replayed: it is no failure to tell flaky from real
+    folder = tmp_path / "run" / "fuzz"
+    failures = json.loads((folder / "failures.json").read_text(encoding="utf-8"))
+    documented = {cid for f in failures for cid in f["documented"]}
+    assert documented, failures
+    assert record.figures["replay"], record.figures
+    assert not documented & set(record.figures["replay"])
+    sections = _sections(folder / "failures.md")
     assert ": undocumented server error (500)" in sections["GET /api/report"]
     assert ": documented 503; the document declares it" in sections["GET /api/status"]
 
@@ -79,3 +87,5 @@ def test_a_documented_503_alone_passes_the_gate(tmp_path: Path) -> None:
     assert status is Status.PASS
     assert "GET /api/status: documented 503" in message
     assert record.figures["failing_test_cases"] == []
+    replay = json.loads((tmp_path / "run" / "fuzz" / "replay.json").read_text(encoding="utf-8"))
+    assert replay == {"findings": []}

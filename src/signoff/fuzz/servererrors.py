@@ -3,6 +3,8 @@ undocumented 5xx gates; a 5xx its operation declares (never a 500) is listed, no
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from signoff.probes.contract import UNDOCUMENTED, declared, server_error
@@ -32,6 +34,16 @@ def mark(failures: list[dict[str, Any]], document: dict[str, Any]) -> None:
             for case_id, found in classes.items()
             if found != UNDOCUMENTED and set(failed.get(case_id) or ["?"]) <= SERVER_ERROR_CODES
         ]
+
+
+def documented_cases(folder: Path) -> set[str]:
+    """The case ids whose only failure is a documented 5xx, from a finished run's
+    `failures.json` (none without one)."""
+    try:
+        failures = json.loads((folder / "failures.json").read_text(encoding="utf-8"))
+        return {str(cid) for f in failures for cid in f.get("documented") or []}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return set()
 
 
 def contract_check(

@@ -162,11 +162,14 @@ def _replay_failures(ctx: LayerContext, folder: Path, report_dir: Path, out: _Ou
         for f in junit_failures(report_dir / f"{name}-junit.xml")
         if f["kind"] == "failure"
     ]
-    if not failed:
-        write_replay(folder, "replay", [], {})  # nothing to replay is evidence too
+    mark(failed, out.document)
+    documented = {case_id for f in failed for case_id in f["documented"]}
+    if not classify(failed, {})[0]:
+        # nothing to replay (no failure, or only documented 5xx answers) is evidence too
+        write_replay(folder, "replay", [], {})
         return
     try:
-        out.verdicts = replay_run(ctx.config, folder, ctx.stack, ctx.base_url)
+        out.verdicts = replay_run(ctx.config, folder, ctx.stack, ctx.base_url, skip=documented)
     except SignoffError as exc:
         out.replay_note = f"The failures could not be replayed: {exc.message}"
 
