@@ -68,6 +68,7 @@ def test_an_undocumented_500_fails_named_and_a_documented_503_beside_it_does_not
     status, message = _check(record, "fuzzing failures")
     assert status is Status.FAIL
     assert "GET /api/status" not in message
+    assert "first: GET /api/report: ST101 Server error (undocumented server error)." in message
     # the documented 503 is not replayed: it is no failure to tell flaky from real
     folder = tmp_path / "run" / "fuzz"
     failures = json.loads((folder / "failures.json").read_text(encoding="utf-8"))
