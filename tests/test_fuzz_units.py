@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,9 @@ from signoff.errors import UsageError
 from signoff.fuzz.checks import failures_check, flaky_check
 from signoff.fuzz.command import command, resolve_seed, seed_args
 from signoff.fuzz.replay import ERROR, FLAKY, REPRODUCED, classify, findings
-from signoff.fuzz.results import junit_failures, write_failures
+from signoff.fuzz.results import case_answers, junit_failures, write_failures
+from signoff.fuzz.servererrors import contract_check, mark
+from signoff.probes.contract import UNDOCUMENTED, server_error
 from signoff.records import Status
 
 SETTINGS = dataclasses.replace(
@@ -137,3 +140,49 @@ def test_failures_md_shows_each_replay_verdict(tmp_path: Path) -> None:
     text = (tmp_path / "failures.md").read_text(encoding="utf-8")
     assert "replay of test case a1: FLAKY" in text
     assert json.loads((tmp_path / "failures.json").read_text())[0]["replay"] == {"a1": FLAKY}
+
+
+def test_a_5xx_is_documented_by_its_code_its_range_or_default_but_a_500_never_is() -> None:
+    assert server_error(["200", "503"], 503) == "documented 503"
+    assert server_error(["200", "5XX"], 502) == "documented 502"
+    assert server_error(["default"], 504) == "documented 504"
+    assert server_error(["200", "500"], 500) == UNDOCUMENTED
+    assert server_error(["200", "503"], 502) == UNDOCUMENTED
+    assert server_error(["200"], 404) is None
+
+
+BLOCKS = (
+    "1. Test Case ID: a1\n\n- ST101 Server error\n\n[503] Service Unavailable:\n\n    `busy`"
+    "\n\n2. Test Case ID: b2\n\n- ST101 Server error\n\n- ST103 Undocumented status code"
+    "\n\n    Received: 500\n\n[500] Internal Server Error:\n\n    `[200] ok`"
+    "\n\n3. Test Case ID: c3\n\n- ST101 Server error\n\n- ST202 Rejected\n\n[503] Busy:"
+)
+DOCUMENT: dict[str, Any] = {"paths": {"/r": {"get": {"responses": {"200": {}, "503": {}}}}}}
+
+
+def test_each_case_keeps_its_status_and_the_checks_it_failed() -> None:
+    found = case_answers(BLOCKS)
+    assert found["statuses"] == {"a1": 503, "b2": 500, "c3": 503}
+    assert found["codes"] == {"a1": ["ST101"], "b2": ["ST101", "ST103"], "c3": ["ST101", "ST202"]}
+
+
+def test_a_documented_5xx_alone_is_no_failure_and_an_undocumented_one_gates() -> None:
+    failure: dict[str, Any] = {"operation": "GET /r", "kind": "failure", "message": BLOCKS}
+    failure |= {"case_ids": ["a1", "b2", "c3"], **case_answers(BLOCKS)}
+    mark([failure], DOCUMENT)
+    assert failure["server_errors"] == {
+        "a1": "documented 503",
+        "b2": UNDOCUMENTED,
+        "c3": "documented 503",
+    }
+    assert failure["documented"] == ["a1"]  # c3 failed another check too
+    confirmed = ["GET /r (b2)", "GET /r (c3)"]
+    assert classify([failure], {}) == (confirmed, [])
+    check = contract_check([failure], confirmed, 3, "e")
+    assert check.status is Status.FAIL
+    assert check.figure == 1
+    assert "GET /r: undocumented server error (500, 1 test case(s))" in check.message
+    assert "GET /r: documented 503 (2 test case(s);" in check.message
+    # an undocumented 500 that did not come back on replay is the flaky check's
+    assert contract_check([failure], ["GET /r (c3)"], 3, "e").status is Status.PASS
+    assert contract_check([failure], confirmed, None, "e").status is Status.INCONCLUSIVE

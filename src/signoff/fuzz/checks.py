@@ -7,6 +7,7 @@ from typing import Any
 from signoff import records
 from signoff.fuzz.replay import FLAKY
 from signoff.fuzz.results import first_title
+from signoff.probes.contract import UNDOCUMENTED
 from signoff.records import Check, Status, threshold_check
 
 
@@ -28,7 +29,7 @@ def failures_check(
     hit = [f for f in failures if f["kind"] == "failure" and _confirmed_in(f, confirmed)]
     hit = hit or failures
     ops = sorted({f["operation"] for f in hit})
-    first = f"{hit[0]['operation']}: {first_title(hit[0])}" if hit else "see the Schemathesis log"
+    first = _first(hit[0]) if hit else "see the Schemathesis log"
     message = (
         f"Schemathesis found {count} failing test case(s) in {len(ops)} operation(s) "
         f"({', '.join(ops[:5])}); first: {first}."
@@ -36,6 +37,15 @@ def failures_check(
     if replay_note:
         message += f" {replay_note}"
     return Check("fuzzing failures", Status.FAIL, count, 0, "==", "", message, evidence)
+
+
+def _first(failure: dict[str, Any]) -> str:
+    """The operation and the failure's title, with the class of an answer outside the contract
+    (`servererrors.mark`): "GET /r: ST101 Server error (undocumented server error)"."""
+    title = first_title(failure)
+    if UNDOCUMENTED in (failure.get("server_errors") or {}).values():
+        title += f" ({UNDOCUMENTED})"
+    return f"{failure['operation']}: {title}"
 
 
 def _confirmed_in(failure: dict[str, Any], confirmed: list[str]) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from signoff.errors import (
     UsageError,
 )
 from signoff.fuzz.command import masked, st_prefix
+from signoff.fuzz.servererrors import documented_cases
 from signoff.stack.interface import StackHandle, absolute
 from signoff.stack.select import choose_provider
 
@@ -74,6 +76,8 @@ def classify(
 
     Only a case that replayed and passed every time is flaky; a failure without a case id, or
     whose case has no stored reproduction or no clean replay, stays a failure (fail closed).
+    A case whose only failure is a 5xx the document declares (`documented`, from
+    `servererrors.mark`) is neither.
     """
     confirmed: list[str] = []
     flaky: list[str] = []
@@ -84,6 +88,8 @@ def classify(
         if not ids:
             confirmed.append(f"{failure['operation']} (no test case id)")
         for case_id in ids:
+            if case_id in (failure.get("documented") or ()):
+                continue
             label = f"{failure['operation']} ({case_id})"
             (flaky if verdicts.get(case_id) == FLAKY else confirmed).append(label)
     return list(dict.fromkeys(confirmed)), list(dict.fromkeys(flaky))
@@ -100,8 +106,10 @@ def replay_run(
     stack: str | None = None,
     base_url: str | None = None,
     name: str = "replay",
+    skip: Collection[str] = (),
 ) -> dict[str, str]:
-    """Replay every stored failure of the fuzz folder on a fresh stack; verdict per case id,
+    """Replay every stored failure of the fuzz folder on a fresh stack (but the case ids in
+    `skip`: those whose only failure is a documented 5xx); verdict per case id,
     written to `<name>.json` beside the run's other evidence, whatever happens: a case whose
     replay could not run is an ERROR with the reason, and a stack that did not start leaves
     every case an ERROR before its error is raised."""
@@ -112,7 +120,7 @@ def replay_run(
             f"{folder} holds no fuzz run to replay ({PLAN} is missing or unreadable).",
             hint="pass the run directory or run id of a fuzz layer run, e.g. `reports/latest`.",
         ) from None
-    found = findings(folder)
+    found = [f for f in findings(folder) if f.case_id not in skip]
     verdicts: dict[str, str] = {}
     reasons: dict[str, str] = {}
     try:
@@ -262,7 +270,7 @@ def replay_command(
     which reproduced; exit 1 when any did or could not be replayed, else 0."""
     folder = run_dir / "fuzz"
     name = f"replay-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
-    verdicts = replay_run(config, folder, stack, base_url, name=name)
+    verdicts = replay_run(config, folder, stack, base_url, name, documented_cases(folder))
     if not verdicts:
         print(f"{folder}: no stored failing test case to replay.")
         return 0

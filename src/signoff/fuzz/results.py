@@ -11,6 +11,11 @@ from typing import Any
 
 # Schemathesis numbers each failure of a test case and names the case it was found in.
 CASE_ID = re.compile(r"Test Case ID: ([A-Za-z0-9_-]+)")
+# Within a case's block: each failed check's "- ST101 Server error" line, then the answer's
+# "[503] Service Unavailable:" line (the payload below them is indented).
+HEADER = re.compile(r"^\d+\. Test Case ID: ([A-Za-z0-9_-]+)$", re.MULTILINE)
+CODE = re.compile(r"^- (ST\d+) ", re.MULTILINE)
+STATUS = re.compile(r"^\[(\d{3})\] ", re.MULTILINE)
 
 
 def external_refs(node: Any) -> list[str]:
@@ -45,9 +50,25 @@ def junit_failures(junit: Path) -> list[dict[str, Any]]:
                     "message": text,
                     "reproduce": curls,
                     "case_ids": list(dict.fromkeys(CASE_ID.findall(text))),
+                    **case_answers(text),
                 }
             )
     return failures
+
+
+def case_answers(text: str) -> dict[str, dict[str, Any]]:
+    """`statuses` (case id -> the status it answered) and `codes` (case id -> the codes of the
+    checks it failed) from a JUnit failure's numbered blocks."""
+    parts = HEADER.split(text)
+    statuses: dict[str, int] = {}
+    codes: dict[str, list[str]] = {}
+    # split() alternates: text before the first header, then (case id, its block) pairs
+    for case_id, block in zip(parts[1::2], parts[2::2], strict=True):
+        codes[case_id] = [*codes.get(case_id, []), *CODE.findall(block)]
+        status = STATUS.search(block)
+        if status:
+            statuses[case_id] = int(status.group(1))
+    return {"statuses": statuses, "codes": codes}
 
 
 def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
@@ -113,6 +134,7 @@ def write_failures(
             f"- replay of test case {cid}: {v}" + (f" ({why[cid]})" if cid in why else "")
             for cid, v in item["replay"].items()
         ]
+        lines += server_error_lines(item)
         lines += ["", "```", item["message"], "```", ""]
     (folder / "failures.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -124,3 +146,15 @@ def replay_reasons(folder: Path) -> dict[str, str]:
         return {str(f["case_id"]): str(f["reason"]) for f in found if f.get("reason")}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
+
+
+def server_error_lines(item: dict[str, Any]) -> list[str]:
+    """How each of a failure's 5xx answers stands against the contract (`servererrors.mark`)."""
+    lines = []
+    for cid, found in (item.get("server_errors") or {}).items():
+        status = str(item["statuses"][cid])
+        line = f"- test case {cid}: {found}" + ("" if status in found else f" ({status})")
+        if cid in (item.get("documented") or []):
+            line += "; the document declares it: not a contract failure"
+        lines.append(line)
+    return lines

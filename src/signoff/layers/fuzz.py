@@ -10,7 +10,9 @@ JUnit and JSON reports and its stored reproductions, which the layer replays on 
 the end: a failure that does not come back is FLAKY, reported and not gating unless
 `fail_on_flaky` is set. `signoff fuzz --replay RUN` replays a run's failures again later.
 Operations that revoke or demote their caller (`last_operations`) are fuzzed after the others
-with a fresh credential, each in a pass of its own with `separate_identities`.
+with a fresh credential, each in a pass of its own with `separate_identities`. Each 5xx is held
+against the responses its operation declares: an undocumented one FAILS, one the document
+declares (never a 500) is listed and is no failure (docs/fuzz.md).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from signoff.fuzz.results import (
     read_passes,
     write_failures,
 )
+from signoff.fuzz.servererrors import contract_check, mark
 from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.records import Check, Evidence, threshold_check
@@ -161,11 +164,14 @@ def _replay_failures(ctx: LayerContext, folder: Path, report_dir: Path, out: _Ou
         for f in junit_failures(report_dir / f"{name}-junit.xml")
         if f["kind"] == "failure"
     ]
-    if not failed:
-        write_replay(folder, "replay", [], {})  # nothing to replay is evidence too
+    mark(failed, out.document)
+    documented = {case_id for f in failed for case_id in f["documented"]}
+    if not classify(failed, {})[0]:
+        # nothing to replay (no failure, or only documented 5xx answers) is evidence too
+        write_replay(folder, "replay", [], {})
         return
     try:
-        out.verdicts = replay_run(ctx.config, folder, ctx.stack, ctx.base_url)
+        out.verdicts = replay_run(ctx.config, folder, ctx.stack, ctx.base_url, skip=documented)
     except SignoffError as exc:
         out.replay_note = f"The failures could not be replayed: {exc.message}"
 
@@ -198,6 +204,7 @@ def _checks(
     evidence = relative(ctx.run_dir, folder / "failures.md")
     return [
         failures_check(failures, confirmed, unique, out.replay_note, evidence),
+        contract_check(failures, confirmed, unique, evidence),
         flaky_check(flaky, ctx.config.fuzz.fail_on_flaky, evidence),
         threshold_check("fuzzing errors", errors, "==", 0, "", relative(ctx.run_dir, folder)),
         threshold_check(
@@ -230,6 +237,7 @@ def _evidence(
 ) -> Evidence:
     declared_ops = _declared(out)
     report, failures = read_passes(report_dir, [name for name, _ in out.plan])
+    mark(failures, out.document)
     write_failures(folder, failures, out.verdicts, out.replay_note)
     confirmed, flaky = classify(failures, out.verdicts)
     tested = int(report["operations"]["tested"]) if report else None

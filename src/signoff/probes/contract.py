@@ -1,5 +1,6 @@
 """An answer's status held against the responses the OpenAPI document declares for its
-operation: a 5xx the document does not name is outside the contract."""
+operation: a 5xx the document does not name is outside the contract. The faults layer judges
+its reads here, and the fuzz layer classifies its server errors here."""
 
 from __future__ import annotations
 
@@ -9,12 +10,32 @@ from signoff.openapi import Operation
 from signoff.probes.resources import template_of
 from signoff.records import Check, Status
 
+UNDOCUMENTED = "undocumented server error"
+
 
 def documented(document: dict[str, Any], operation: Operation) -> list[str]:
     """The response codes the document declares for an operation ("503", "5XX", "default")."""
-    item = (document.get("paths") or {}).get(operation.path) or {}
-    responses = (item.get(operation.method) or {}).get("responses") or {}
+    return declared(document, operation.name)
+
+
+def declared(document: dict[str, Any], name: str) -> list[str]:
+    """The response codes declared for the operation named "METHOD /path" (as Schemathesis
+    labels it)."""
+    method, _, path = name.partition(" ")
+    item = (document.get("paths") or {}).get(path) or {}
+    responses = (item.get(method.lower()) or {}).get("responses") or {}
     return [str(code) for code in responses]
+
+
+def server_error(codes: list[str], status: int) -> str | None:
+    """How a 5xx stands against the declared `codes`: "documented 503" or "undocumented server
+    error"; None below 500. A 500 is never documented: it is what a framework sends for an
+    unhandled exception, and declaring it does not make a crash part of the contract."""
+    if status < 500:
+        return None
+    if status != 500 and allows(codes, status):
+        return f"documented {status}"
+    return UNDOCUMENTED
 
 
 def allows(codes: list[str], status: int) -> bool:
