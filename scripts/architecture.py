@@ -27,9 +27,9 @@ DOC = ROOT / "docs" / "architecture.md"
 # name is a module or a package (all its modules); a module no name covers is an error.
 BY_FLOOR: dict[int, str] = {
     # ground: errors, verdicts, typed settings, the target, pure statistics; nothing that runs
-    0: "__init__ errors records verdicts config declared target judge machine",
+    0: "__init__ errors records verdicts config declared target identity judge machine",
     # infrastructure: child processes, run folders, stacks, documents, the machine's facts
-    1: "children rundir stack openapi environment browser covrc patchcov leaks",
+    1: "children rundir stack openapi environment browser covrc patchcov leaks recording",
     # engines: the work behind the layers
     2: "load security fuzz probes observability cache_contract claims bench paging",
     # the layers, the one function that runs every layer, and the scheduler of a run's layers
