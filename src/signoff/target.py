@@ -81,6 +81,15 @@ class Auth:
     command: list[str] = field(default_factory=list)
     identity: Identity = field(default_factory=Identity)  # new identities of a login
 
+    @property
+    def makes_identities(self) -> bool:
+        """Whether new identities can be made: an auth command that names {name}, or a login
+        with a way to make accounts ([target.auth.identity])."""
+        if self.kind == "none":
+            return False
+        named = any("{name}" in part for part in self.command)
+        return named or (self.kind == "login" and self.identity.made)
+
     def check(self, where: str) -> None:
         if self.kind == "login" and not self.login_url:
             raise ConfigError(f"'{where}.login_url' is needed when kind = \"login\".")

@@ -46,18 +46,10 @@ def _matches(name: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def _names_identity(auth: Auth) -> bool:
-    if auth.kind == "none":
-        return False
-    return (auth.kind == "login" and auth.identity.made) or any(
-        "{name}" in part for part in auth.command
-    )
-
-
 def identities(handle: StackHandle, auth: Auth, lower_role: str = "") -> dict[str, str]:
     """The credentials of two new identities of the same role, and of one of the lower role
     when one is named, by name."""
-    if not _names_identity(auth):
+    if not auth.makes_identities:
         raise EvidenceError(
             "The target's credentials cannot name a second identity, so authorization across "
             "identities cannot be tried.",

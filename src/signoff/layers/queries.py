@@ -72,10 +72,10 @@ def _provider(ctx: LayerContext) -> LocalProvider:
 
 
 def _headers(handle: StackHandle, ctx: LayerContext) -> dict[str, str]:
-    """A new identity's headers when the auth command can name one (its lists then hold only
-    what this layer makes), else the stack's own credential."""
+    """A new identity's headers when the target can make one (its lists then hold only what
+    this layer makes), else the stack's own credential."""
     auth = ctx.config.target.auth
-    if auth.kind == "none" or not any("{name}" in part for part in auth.command):
+    if not auth.makes_identities:
         return handle.headers
     try:
         from signoff.stack.auth import headers
