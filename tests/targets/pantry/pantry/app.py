@@ -8,13 +8,21 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi.security import APIKeyHeader
 from psycopg.errors import UniqueViolation
 from pydantic import BaseModel, Field
 
 from . import store
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+# a body that is not JSON at all is answered 400, before validation
+NOT_JSON: dict[int | str, dict[str, Any]] = {400: {"description": "The body is not JSON."}}
 # PostgreSQL refuses NUL in text: refused as invalid input rather than failing in the query
 NO_NUL = r"^[^\x00]*$"
 OPTIONAL: dict[str, Any] = {"security": [{}, {"TokenHeader": []}]}
@@ -104,6 +112,13 @@ def create_app(dsn: str | None = None) -> FastAPI:
         yield
 
     app = FastAPI(title="pantry", version="1.0.0", lifespan=lifespan)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        answer: Response = await call_next(request)
+        answer.headers.update(SECURITY_HEADERS)
+        return answer
+
     bugs = set(os.environ.get("PANTRY_BUGS", "").split(","))
 
     def session(conn: store.Connection, user: dict[str, Any]) -> LoginOut:
@@ -116,14 +131,16 @@ def create_app(dsn: str | None = None) -> FastAPI:
             conn.commit()  # the revocation stands, as it did before the answer failed
             raise HTTPException(status_code=500, detail=f"deliberate bug {bug!r}")
 
-    @app.post("/api/users/login", response_model=LoginOut, responses={401: {}})
+    @app.post("/api/users/login", response_model=LoginOut, responses={**NOT_JSON, 401: {}})
     def login(conn: Conn, body: LoginIn) -> LoginOut:
         found = store.authenticate(conn, body.user.email, body.user.password)
         if found is None:
             raise HTTPException(status_code=401, detail="Wrong email or password")
         return session(conn, found)
 
-    @app.post("/api/users", status_code=201, response_model=LoginOut, responses={409: {}})
+    @app.post(
+        "/api/users", status_code=201, response_model=LoginOut, responses={**NOT_JSON, 409: {}}
+    )
     def register(conn: Conn, body: LoginIn) -> LoginOut:
         added = store.add_user(conn, body.user.email, body.user.password)
         if added is None:
@@ -166,8 +183,11 @@ def create_app(dsn: str | None = None) -> FastAPI:
     def me(current: Caller) -> UserOut:
         return UserOut(**current)
 
+    # digits only: "login" and "logout" are other routes, whose other methods answer 405
     @app.patch(
-        "/api/users/{user_id}", response_model=UserOut, responses={401: {}, 404: {}, 409: {}}
+        "/api/users/{user_id:int}",
+        response_model=UserOut,
+        responses={**NOT_JSON, 401: {}, 404: {}, 409: {}},
     )
     def update_user(conn: Conn, current: Caller, user_id: int, body: UserPatch) -> UserOut:
         if user_id != current["id"]:

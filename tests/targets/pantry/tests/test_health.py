@@ -13,6 +13,7 @@ def test_health_check_answers_ok(client: TestClient) -> None:
     answer = client.get("/api/health-check/")
     assert answer.status_code == 200
     assert answer.json() == {"ok": True}
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_the_suite_uses_the_database_its_environment_names(

@@ -60,3 +60,10 @@ def test_dropping_sessions_revokes_every_token_of_the_caller(
     # another user's sessions stand
     assert client.get("/api/user", headers=admin).status_code == 200
     assert log_in(store.EMAIL, store.PASSWORD)
+
+
+def test_another_method_on_logout_is_not_allowed(client: TestClient, cook: Cook) -> None:
+    _, _, headers = cook
+    answer = client.patch("/api/users/logout", json={}, headers=headers)
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "POST"
