@@ -19,7 +19,7 @@ Headers = dict[str, str]
 @pytest.fixture(scope="session")
 def dsn() -> str:
     """From POSTGRES_* only: without them the suite does not start."""
-    found = store.conninfo({k: v for k, v in os.environ.items() if k.startswith("POSTGRES_")})
+    found: str = store.conninfo({k: v for k, v in os.environ.items() if k.startswith("POSTGRES_")})
     with store.connect(found) as conn:
         store.prepare(conn, store.PASSWORD)
     return found
