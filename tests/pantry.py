@@ -1,18 +1,22 @@
-"""The pantry target (tests/targets/pantry) served for a test module, and a project that adopts
-it: its OpenAPI document, and `signoff.toml` written by `signoff init` plus a few settings."""
+"""The pantry target (tests/targets/pantry) served for a test module on a PostgreSQL server of
+its own, and its OpenAPI document."""
 
 from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from signoff.children import end_group, spawn
+from signoff.stack import local_services, postgres
 from signoff.stack.procs import free_port, port_open
 from tests.conftest import ROOT
 
@@ -41,10 +45,35 @@ def document() -> dict[str, Any]:
         sys.path.remove(str(PANTRY))
 
 
+@contextmanager
+def database() -> Iterator[str]:
+    """A throwaway PostgreSQL server; its URL, of the `postgres` database."""
+    # a folder of its own that the server's user (`postgres` when root) can enter
+    workdir = Path(tempfile.mkdtemp(prefix="signoff-pantry-pg-"))
+    workdir.chmod(0o755)
+    port = free_port()
+    server = local_services.postgres_process(port, workdir, workdir / "logs", None)
+    try:
+        server.start()
+        admin = local_services.admin_dsn({"postgres": port})
+        server.wait_ready(lambda: postgres.can_query(admin), 60, "a query answers")
+        yield admin
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def serve(log: Path) -> Iterator[str]:
-    """pantry on a free port until the generator is closed; yields its base URL."""
+    """pantry on a free port, on a database of its own, until the generator is closed; yields
+    its base URL."""
+    with database() as url:
+        yield from _serve(log, url)
+
+
+def _serve(log: Path, url: str) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(PANTRY), "PANTRY_PASSWORD": PASSWORD}
+    env["DATABASE_URL"] = url
     with log.open("wb") as out:
         proc = spawn(
             [sys.executable, "-m", "pantry", str(port)],

@@ -1,65 +1,49 @@
-"""pantry (tests/targets/pantry), adopted by `signoff init` and a few lines of configuration:
-a nested JSON login sent as `Authorization: Token …`, reads with optional credentials, reads
-whose ids come from list reads, and operations that revoke or demote the fuzzing identity."""
+"""pantry (tests/targets/pantry), adopted by `signoff init` and the configuration of
+docs/your-service.md §11: a nested JSON login sent as `Authorization: Token …`, reads with
+optional credentials, reads whose ids come from list reads, operations that revoke or demote the
+fuzzing identity, its own suite against the embedded PostgreSQL, and its poetry.lock audited."""
 
 from __future__ import annotations
 
 import json
-import os
+import re
 import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from signoff.config import deep_merge, dumps
-from tests.pantry import EMAIL, PANTRY, PASSWORD, document
+from tests.adoption import (
+    added_configuration,
+    configuration_lines,
+    records,
+    signoff,
+    starter,
+    suite_database,
+    write_configuration,
+)
+from tests.pantry import PANTRY, document
 
 pytestmark = pytest.mark.stack
 
-# What a user adds to the starter: how to start the service. The login comes from init.
-SETTINGS: dict[str, Any] = {
-    "target": {
-        "env": {"PANTRY_PASSWORD": PASSWORD},
-        "processes": {"web": {"command": ["python", "-m", "pantry", "{port}"]}},
-    },
-}
-ENV = {"SIGNOFF_USERNAME": EMAIL, "SIGNOFF_PASSWORD": PASSWORD}
-
-
-def signoff(
-    project: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "signoff", *args],
-        cwd=project,
-        env={**os.environ, **ENV, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+# the first line of the walkthrough's block of added configuration
+MARK = "# pantry: what `signoff init` could not read from the document"
+LAYERS = {"smoke", "fuzz", "audit", "kitchen", "coverage"}
+REVOKING = ("PATCH /api/users/{user_id}", "DELETE /api/user/sessions", "POST /api/users/logout")
 
 
 def configure(folder: Path, extra: dict[str, Any]) -> None:
-    """`signoff init` from the document, then the user's settings laid over the starter."""
-    done = signoff(folder, "init", "openapi.json", "--force")
-    assert done.returncode == 0, done.stderr
-    starter = tomllib.loads((folder / "signoff.toml").read_text(encoding="utf-8"))
-    values = deep_merge(deep_merge(starter, SETTINGS), extra)
-    text = dumps(values).replace("[tool.signoff]", "", 1).replace("tool.signoff.", "")
-    (folder / "signoff.toml").write_text(text, encoding="utf-8")
+    """`signoff init` from the document, the walkthrough's configuration, then `extra`."""
+    added = added_configuration(MARK)
+    assert configuration_lines(added) <= 30, added
+    write_configuration(folder, starter(folder), tomllib.loads(added), extra)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("pantry-project")
-    ignore = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(PANTRY / "pantry", folder / "pantry", ignore=ignore)
-    shutil.copy(PANTRY / "register.py", folder)
+    folder = tmp_path_factory.mktemp("pantry-project") / "pantry"
+    shutil.copytree(PANTRY, folder, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
     (folder / "openapi.json").write_text(json.dumps(document()), encoding="utf-8")
     configure(folder, {})
     return folder
@@ -89,6 +73,68 @@ def test_smoke_fills_path_parameters_from_list_reads(project: Path) -> None:
     assert figures["excluded"] == [
         "GET /api/shelves/{shelf_code}: no list read of this run answered a value for {shelf_code}"
     ]
+
+
+def test_the_pr_profile_passes_with_the_walkthroughs_configuration(project: Path) -> None:
+    configure(project, {})
+    done = signoff(project, "run", "--profile", "pr")
+    run = (project / "reports" / "latest").resolve()
+    found = records(run)
+    summary = {name: (r["status"], r["reasons"][:3]) for name, r in found.items()}
+    assert done.returncode == 0, f"{summary}\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+    assert set(found) >= LAYERS
+    assert all(found[name]["status"] == "PASS" for name in LAYERS), summary
+    # logged in with the nested body (not a command), sent as `Authorization: Token …`
+    auth = tomllib.loads((project / "signoff.toml").read_text(encoding="utf-8"))["target"]["auth"]
+    assert (auth["kind"], auth["format"]) == ("login", "Token {token}")
+    assert auth["login_json"]["user"]["email"] == "cook@example.com"
+    # the suite ran against the embedded PostgreSQL of its own stack (database "signoff")
+    assert found["kitchen"]["evaluated"]["tests"] >= 15
+    database = suite_database(run / "kitchen" / "junit.xml")
+    assert re.fullmatch(r"signoff@127\.0\.0\.1:\d+", database), database
+    # every operation fuzzed, the revoking ones last, and no refusal taken for a finding
+    fuzz = found["fuzz"]
+    assert fuzz["evaluated"]["operations"] == fuzz["declared"]["operations"]
+    assert not [c for c in fuzz["checks"] if c["status"] != "PASS"], fuzz["reasons"]
+    assert not re.search(r"\b40[13]\b", json.dumps(fuzz["reasons"])), fuzz["reasons"]
+    last = "".join(
+        p.read_text(encoding="utf-8") for p in (run / "fuzz" / "schemathesis").glob("last*.xml")
+    )
+    assert all(name in last for name in REVOKING), last[:2000]
+    # the audit read poetry.lock: the main group's pins, not the dev group's
+    pins = (run / "audit" / "pins-from-poetry.lock.txt").read_text(encoding="utf-8")
+    assert "fastapi==0.165.0" in pins
+    assert "psycopg-binary==3.3.9" in pins
+    assert "pytest==" not in pins
+    assert "httpx==" not in pins
+    locked = [line for line in pins.splitlines() if "==" in line and not line.startswith("#")]
+    assert found["audit"]["evaluated"]["dependencies"] == len(locked) == 16
+    # pantry's coverage, from the suite's process and the service of every layer's stack
+    coverage = found["coverage"]["figures"]
+    assert "pantry" in json.dumps(coverage["by_package"])
+    files = coverage["data_files"]
+    assert ".coverage.kitchen" in files
+    assert sum(1 for name in files if name.startswith(".coverage.web")) >= 3, files
+
+
+def test_a_locked_version_with_an_advisory_fails_the_audit(project: Path) -> None:
+    configure(project, {})
+    lock = project / "poetry.lock"
+    kept = lock.read_text(encoding="utf-8")
+    pinned = 'name = "starlette"\nversion = "1.10.0"'
+    assert pinned in kept
+    # 0.26.1: PYSEC-2023-83 (CVE-2023-29159) in the snapshot, fixed in 0.27.0
+    lock.write_text(kept.replace(pinned, pinned.replace("1.10.0", "0.26.1")), encoding="utf-8")
+    try:
+        done = signoff(project, "layer", "audit")
+    finally:
+        lock.write_text(kept, encoding="utf-8")
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    audit = records((project / "reports" / "latest").resolve())["audit"]
+    assert audit["status"] == "FAIL"
+    found = json.dumps(audit["checks"])
+    assert "starlette" in found, audit["reasons"]
+    assert "PYSEC-2023-83" in found, audit["reasons"]
 
 
 # Each identity a new account, by name: making two with one name fails (the email is taken).

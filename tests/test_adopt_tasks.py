@@ -11,25 +11,29 @@ cannot drift apart.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
-import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from signoff.config import deep_merge, dumps
-from tests.conftest import ADVISORIES, ROOT
+from tests.adoption import (
+    added_configuration,
+    configuration_lines,
+    records,
+    signoff,
+    starter,
+    suite_database,
+    write_configuration,
+)
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.stack
 
 TASKS = ROOT / "tests" / "targets" / "tasks"
-WALKTHROUGH = ROOT / "docs" / "your-service.md"
 # the first line of the walkthrough's block of added configuration
 MARK = "# tasks: what `signoff init` could not read from the document"
 LAYERS = {"smoke", "fuzz", "audit", "backend", "coverage"}
@@ -41,31 +45,6 @@ DOCUMENT = (
 )
 
 
-def added_configuration() -> str:
-    """The walkthrough's TOML block that starts with MARK, in signoff.toml form."""
-    text = WALKTHROUGH.read_text(encoding="utf-8")
-    found: list[str] = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
-    blocks = [block for block in found if block.startswith(MARK)]
-    assert len(blocks) == 1, f"{WALKTHROUGH.name} needs one ```toml block opening {MARK!r}"
-    return blocks[0].replace("[tool.signoff.", "[")
-
-
-def configuration_lines(toml: str) -> int:
-    return sum(1 for line in toml.splitlines() if line.strip() and not line.startswith("#"))
-
-
-def signoff(project: Path, *args: str, env: dict[str, str] | None = None) -> Any:
-    return subprocess.run(
-        [sys.executable, "-m", "signoff", *args],
-        cwd=project,
-        env={**os.environ, "SIGNOFF_ADVISORY_DB": str(ADVISORIES), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tasks service in a folder of its own: `signoff init`, then the added configuration."""
@@ -75,30 +54,14 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, "-c", DOCUMENT], cwd=folder, capture_output=True, text=True, check=True
     )
     (folder / "openapi.json").write_text(document.stdout, encoding="utf-8")
-    done = signoff(folder, "init", "openapi.json")
-    assert done.returncode == 0, done.stderr
-    starter = tomllib.loads((folder / "signoff.toml").read_text(encoding="utf-8"))
+    found = starter(folder)
     # read from the document's OAuth2 password flow
-    assert starter["target"]["auth"]["kind"] == "login"
-    assert starter["target"]["auth"]["login_url"] == "/api/v1/login/access-token"
-    added = added_configuration()
+    assert found["target"]["auth"]["kind"] == "login"
+    assert found["target"]["auth"]["login_url"] == "/api/v1/login/access-token"
+    added = added_configuration(MARK)
     assert configuration_lines(added) <= 30, added
-    values = deep_merge(starter, tomllib.loads(added))
-    text = dumps(values).replace("[tool.signoff]", "", 1).replace("tool.signoff.", "")
-    (folder / "signoff.toml").write_text(text, encoding="utf-8")
+    write_configuration(folder, found, tomllib.loads(added))
     return folder
-
-
-def records(run: Path) -> dict[str, dict[str, Any]]:
-    return {
-        p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in run.glob("*/record.json")
-    }
-
-
-def suite_database(junit: Path) -> str:
-    """Where the suite's own test found its database (a property it records)."""
-    found = [p.get("value", "") for p in ET.parse(junit).iter("property")]
-    return next((v for v in found if v.startswith("signoff@")), f"no database in {found}")
 
 
 def test_the_pr_profile_passes_with_the_walkthroughs_configuration(project: Path) -> None:

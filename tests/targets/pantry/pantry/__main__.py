@@ -1,4 +1,5 @@
-"""`python -m pantry PORT`: serve the pantry API on 127.0.0.1:PORT until interrupted."""
+"""`python -m pantry PORT`: serve the pantry API on 127.0.0.1:PORT until interrupted, on the
+database that DATABASE_URL (or POSTGRES_*) names."""
 
 from __future__ import annotations
 
