@@ -15,7 +15,7 @@ from signoff.layers.authz import identities, seen_routes
 from signoff.openapi import Operation
 from signoff.probes.bodies import request_body, value
 from signoff.probes.contract import allows
-from signoff.probes.resources import Created, seen_operation
+from signoff.probes.resources import Created, own_record, seen_operation
 from signoff.stack.interface import StackHandle
 from signoff.target import Auth
 
@@ -125,3 +125,14 @@ def test_routes_other_layers_recorded_outside_the_document_are_tried(tmp_path: P
     (tmp_path / "authz" / "requests.json").write_text(json.dumps(own), encoding="utf-8")
     found = seen_routes(tmp_path, "authz", documented, ["GET /openapi.json"])
     assert [op.name for op in found.routes] == ["GET /runs/{seen1}/status"]
+
+
+def test_a_read_of_the_callers_own_record_fills_its_collections_parameter() -> None:
+    me = Operation("get", "/api/v1/users/me", False, {})
+    assert own_record(me) == "/api/v1/users"
+    assert own_record(Operation("get", "/api/v1/users/", False, {})) == ""
+    assert own_record(Operation("patch", "/api/v1/users/me", True, {})) == ""
+    created = Created()
+    created.learn(own_record(me), {"id": "5b1c", "email": "a@example.com"})
+    one = Operation("delete", "/api/v1/users/{user_id}", False, {"user_id": {}})
+    assert created.fill(one) == (["/api/v1/users/5b1c"], "")

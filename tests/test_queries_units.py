@@ -102,4 +102,7 @@ def test_the_data_is_made_by_the_posts_that_document_a_201() -> None:
     ]
     del document["paths"]["/notes"]["post"]["responses"]["201"]
     assert [op.path for op in volume.creators(every, ())] == ["/notes", "/login"]
+    # a POST to a list's own path creates what it lists, whatever status it documents
+    listed = [*every, Operation("get", "/notes", False, {})]
+    assert [op.path for op in volume.creators(listed, ())] == ["/notes"]
     exchanges.close()

@@ -75,6 +75,13 @@ def test_dates_and_datetimes_give_leap_days_and_far_offsets() -> None:
     assert any("+14:00" in e.value for e in instants)
 
 
+def test_a_format_with_a_grammar_gets_no_free_text() -> None:
+    email = values({"type": "string", "format": "email", "maxLength": 255})
+    assert email == {"an address with a tag and a subdomain": "first.last+tag@mail.example.com"}
+    assert edges({}, {"type": "string", "format": "uuid"}, "") == []
+    assert edges({}, {"type": "string", "format": "email", "maxLength": 10}, "") == []
+
+
 def test_enums_booleans_and_read_only_fields_have_no_edges() -> None:
     assert edges({}, {"type": "string", "enum": ["a", "b"]}, "a") == []
     assert edges({}, {"type": "boolean"}, True) == []

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from signoff.openapi import Operation
 from signoff.probes.bodies import request_body, value
 from signoff.probes.exchanges import Exchange, Exchanges
-from signoff.probes.resources import Created
+from signoff.probes.resources import Created, own_record
 from signoff.records import Check, Status
 
 OWNER, OTHER = "owner", "other"
@@ -76,7 +76,13 @@ class Crossing:
         return self.exchanges.send(identity, op.method.upper(), url, body, carrier)
 
     def create(self, operations: list[Operation]) -> None:
-        """The owner's resources, made by every creating request the document lists."""
+        """The owner's resources, made by every creating request the document lists, and the
+        owner's own record, read where a route names it (`GET /users/me` fills `{user_id}`)."""
+        for op in operations:
+            collection = own_record(op)
+            answer = self.send(OWNER, op, op.path) if collection else None
+            if answer is not None and answer.succeeded:
+                self.created.learn(collection, answer.json())
         pending = sorted(
             (op for op in operations if op.method in CREATES and self.may_send(op.name)),
             key=lambda op: (len(op.params), op.path),

@@ -35,6 +35,14 @@ UNICODE = (
     ("combining marks", "e\u0301 a\u0308 n\u0303 Å\u0323"),
 )
 INTEGER_FORMATS = {"int32": 2**31 - 1, "int64": 2**63 - 1}
+# formats with a grammar of their own: free text (unicode, padding) is not a documented value
+GRAMMARS: dict[str, tuple[tuple[str, str], ...]] = {
+    "email": (("an address with a tag and a subdomain", "first.last+tag@mail.example.com"),),
+    **dict.fromkeys(
+        ("idn-email", "uri", "uri-reference", "iri", "uuid", "hostname", "idn-hostname"), ()
+    ),
+    **dict.fromkeys(("ipv4", "ipv6", "byte", "binary", "time", "duration", "regex"), ()),
+}
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,8 @@ def _strings(schema: dict[str, Any], base: str) -> list[Edge]:
         return _fixed(schema, INSTANTS, INSTANT)
     if fmt == "decimal" or _numeric_pattern(schema):
         return _decimal_strings(schema)
+    if fmt in GRAMMARS:
+        return _fixed(schema, GRAMMARS[fmt], TEXT)
     found = []
     if "pattern" in schema and not accepts(schema, "a") and not accepts(schema, "A"):
         # a pattern that takes no lone letter may spell a date or an instant

@@ -1,7 +1,8 @@
 """The resources one identity created, and the concrete paths they fill.
 
 Ids are taken from the answers of creating requests: an answer's `id` belongs to the collection
-it was created in (`POST /jobs` fills `/jobs/{job_id}`) and to that collection's name wherever
+it was created in (`POST /jobs` fills `/jobs/{job_id}`; the caller's own record, read at
+`GET /users/me`, fills `/users/{user_id}`) and to that collection's name wherever
 else it appears (`POST /jobs/{job_id}/runs` fills `/runs/{run_id}`); a field named like a path
 parameter (`job_id`) fills that parameter. An enum parameter takes each of its values.
 """
@@ -16,6 +17,7 @@ from typing import Any
 from signoff.openapi import Operation
 
 ENUM_VALUES = 4  # values of an enum parameter tried, at most
+SELF = ("me", "self", "current", "whoami")  # a route's last segment that names the caller
 ID_FIELDS = ("id", "uuid", "slug")  # not "key": an answer's key is often a secret
 # a segment of a recorded path that names one object: a number, a UUID, a long hex or token
 ID_LIKE = re.compile(r"^(\d+|[0-9a-fA-F-]{32,36}|[0-9a-fA-F]{16,}|[A-Za-z0-9_-]{22,})$")
@@ -104,3 +106,12 @@ def seen_operation(method: str, path: str) -> Operation:
             parts[index] = "{" + name + "}"
             params[name] = {}
     return Operation(method.lower(), "/".join(parts), False, params)
+
+
+def own_record(operation: Operation) -> str:
+    """The collection whose member the caller's own record is, for a read that names the caller
+    (`GET /users/me` -> "/users"); "" for any other operation."""
+    parts = operation.path.rstrip("/").rsplit("/", 1)
+    if operation.method != "get" or operation.params or len(parts) < 2:
+        return ""
+    return parts[0] if parts[1].lower() in SELF and parts[0] else ""

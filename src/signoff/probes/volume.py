@@ -78,13 +78,18 @@ class Volume:
 
     def creators(self, operations: list[Operation], chosen: Sequence[str]) -> list[Operation]:
         """The creating requests sent: those `chosen` names, else every POST that names no
-        object (a top-level collection) and documents a 201 answer (a sign-in or a search
-        creates nothing), or every such POST when none documents one."""
+        object (a top-level collection) and is sent to a list's own path or documents a 201
+        answer (a sign-in or a search creates nothing), or every such POST when none does."""
         posts = [op for op in operations if op.method == "post"]
         if chosen:
             return [op for op in posts if matches(op.name, chosen)]
         top = [op for op in posts if not op.params]
-        created = [op for op in top if "201" in map(str, self._raw(op).get("responses") or {})]
+        lists = {op.path for op in operations if op.method == "get" and not op.params}
+        created = [
+            op
+            for op in top
+            if op.path in lists or "201" in map(str, self._raw(op).get("responses") or {})
+        ]
         return created or top
 
     def grow(self, creators: list[Operation], count: int) -> list[Exchange]:
