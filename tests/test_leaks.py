@@ -107,6 +107,31 @@ def test_the_guard_reads_the_originals_then_redacts_them_and_the_record_text(
     assert log == "up\nlogin with [redacted:credential]\n"
 
 
+MADE = "whsec_0a1b2c3d4e5f6a7b"  # a webhook's signing secret, made by the service
+
+
+def test_secrets_the_service_answered_are_redacted_and_never_counted_as_leaks(
+    tmp_path: Path,
+) -> None:
+    handle = StackHandle("local", "http://127.0.0.1:1", token=KEY)
+    handle.secrets.add("credential.signoff", KEY)  # as a provider registers what it issued
+    handle.secrets.add_made({"items": [{"id": 4, "signing_secret": MADE, "name": "hook1234"}]})
+    handle.secrets.add_made({"api_key": KEY, "token": "short"})  # issued, or too short
+    assert [(s.name, s.value) for s in handle.secrets.made()] == [("made.signing_secret", MADE)]
+    folder = tmp_path / "run" / "authz"
+    folder.mkdir(parents=True)
+    (folder / "exchanges.json").write_text(f'{{"body": "{MADE}", "name": "hook1234"}}\n')
+    (folder / "stack-logs.txt").write_text(f"signed with {MADE}\n", encoding="utf-8")
+    with Guard(tmp_path / "run", folder) as guard:
+        guard.watch(handle)
+    check = guard.check()
+    assert check is not None
+    assert (check.status, check.figure) == (Status.PASS, 0)
+    answered = (folder / "exchanges.json").read_text(encoding="utf-8")
+    assert answered == '{"body": "[redacted:made.signing_secret]", "name": "hook1234"}\n'
+    assert MADE not in (folder / "stack-logs.txt").read_text(encoding="utf-8")
+
+
 # ------------------------------------------------------------------ on a real service
 
 

@@ -126,7 +126,7 @@ def work(ctx: LayerContext) -> Evidence:
     evidence = relative(ctx.run_dir, log)
     tokens = identities(handle, target.auth, settings.lower_role)
     headers_of = {who: headers(target.auth, token) for who, token in tokens.items()}
-    exchanges = Exchanges(headers_of, settings.timeout, tokens)
+    exchanges = Exchanges(headers_of, settings.timeout, tokens, handle.secrets)
     markers = {who: f"authz-{who}-{tag}" for who in exchanges.identities}
     crossing = Crossing(document, handle.base_url, exchanges, markers, evidence, handle.may_send)
     crossing.carriers = seen.carriers

@@ -97,7 +97,7 @@ def work(ctx: LayerContext) -> Evidence:
     log = ctx.folder / "exchanges.json"
     evidence = relative(ctx.run_dir, log)
     faults = {f"{service} stopped": handle.headers for service in services}
-    exchanges = Exchanges(faults, settings.timeout)
+    exchanges = Exchanges(faults, settings.timeout, secrets=handle.secrets)
     checks: list[Check] = []
     try:
         for service in services:

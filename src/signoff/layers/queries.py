@@ -177,7 +177,9 @@ def work(ctx: LayerContext) -> Evidence:
     log, kept = ctx.folder / "exchanges.json", ctx.folder / "reads.json"
     evidence = relative(ctx.run_dir, kept)
     with _provider(ctx) as handle:
-        exchanges = Exchanges({IDENTITY: _headers(handle, ctx)}, settings.timeout)
+        exchanges = Exchanges(
+            {IDENTITY: _headers(handle, ctx)}, settings.timeout, secrets=handle.secrets
+        )
         try:
             with Statements(handle.database_url or "") as stats:
                 survey = _survey(ctx, handle, exchanges, stats)

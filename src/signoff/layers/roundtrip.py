@@ -41,7 +41,7 @@ def work(ctx: LayerContext) -> Evidence:
     marker = f"rt{uuid.uuid4().hex[:8]}"
     log = ctx.folder / "exchanges.json"
     evidence = relative(ctx.run_dir, log)
-    exchanges = Exchanges({OWNER: handle.headers}, settings.timeout)
+    exchanges = Exchanges({OWNER: handle.headers}, settings.timeout, secrets=handle.secrets)
     crossing = Crossing(
         document, handle.base_url, exchanges, {OWNER: marker}, evidence, handle.may_send
     )

@@ -13,7 +13,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from signoff.leaks.registry import Secrets
-from signoff.leaks.scan import Finding, files, is_text, needles, redact_file, redactor, scan_file
+from signoff.leaks.scan import (
+    Finding,
+    Needle,
+    files,
+    is_text,
+    needles,
+    redact_file,
+    redactor,
+    scan_file,
+)
 from signoff.records import Check, Evidence, LayerRecord, Status
 
 if TYPE_CHECKING:
@@ -42,6 +51,7 @@ class Guard:
         self.also = list(also)  # read, never rewritten: a stack that other layers still use
         # the provider's registry, when it has one: what a failed start issued is looked for too
         self.secrets = secrets if secrets is not None else Secrets()
+        self.watched: list[Secrets] = []  # the handles' own registries: the service's secrets
         self.findings: list[Finding] = []
         self.scanned: list[str] = []
         self.binary: list[str] = []
@@ -50,6 +60,8 @@ class Guard:
         """Look for the secrets of `handle` (its own credential too, whatever the provider)."""
         for secret in handle.secrets.items():
             self.secrets.add(secret.name, secret.value)
+        if handle.secrets is not self.secrets:
+            self.watched.append(handle.secrets)
         self.secrets.add("credential", handle.token)
         return handle
 
@@ -69,6 +81,7 @@ class Guard:
         """Scan every text file of the folder (the originals), then redact them; the `also`
         folders are scanned only."""
         found = [n for s in self.secrets.items() for n in needles(s)]
+        hidden = found + self._made()
         for folder, rewrite in [(self.folder, True), *((f, False) for f in self.also)]:
             for path in files(folder) if folder.is_dir() else []:
                 shown = os.path.relpath(path, self.run_dir)
@@ -77,10 +90,15 @@ class Guard:
                     continue
                 self.scanned.append(shown)
                 hits = scan_file(path, shown, found)
-                if hits:  # a file without a hit has nothing to take out
-                    self.findings += hits
-                    if rewrite:
-                        redact_file(path, found)
+                self.findings += hits
+                # a file without a hit has nothing to take out, but the service's own secrets
+                if rewrite and (hits or len(hidden) > len(found)):
+                    redact_file(path, hidden)
+
+    def _made(self) -> list[Needle]:
+        """The forms of the secrets the service made and answered: redacted, never counted."""
+        made = {s.value: s for r in [self.secrets, *self.watched] for s in r.made()}
+        return [n for s in made.values() for n in needles(s)]
 
     def check(self) -> Check | None:
         """The check, or None when there was no secret to look for (no stack, no credential)."""
@@ -108,7 +126,7 @@ class Guard:
         check = self.check()
         if check is None:
             return found
-        swap = redactor([n for s in self.secrets.items() for n in needles(s)])
+        swap = redactor([n for s in self.secrets.items() for n in needles(s)] + self._made())
         evidence = with_check(found, check)
         return replace(
             evidence,

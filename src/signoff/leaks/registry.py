@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 # Shorter values are not looked for: an 8-character needle already matches by chance in a log of
@@ -47,6 +48,7 @@ class Secrets:
 
     def __init__(self) -> None:
         self._found: dict[str, str] = {}  # value -> name: a value keeps the first name given
+        self._made: dict[str, str] = {}  # the service's own secrets, answered to a request
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -97,8 +99,39 @@ class Secrets:
             found = [Secret(name, value) for value, name in self._found.items()]
         return sorted(found, key=lambda s: (-len(s.value), s.name))
 
+    def add_made(self, answer: Any) -> None:
+        """The secrets the service itself made and answered (a key from `POST /keys`, a
+        webhook's signing secret): every string under a name that looks secret, however deep.
+        They are redacted from the evidence, never counted as leaks: answering them was the
+        request's purpose."""
+        for name, value in _secret_fields(answer):
+            value = value.strip()
+            if len(value) >= MIN_LENGTH:
+                with self._lock:
+                    if value not in self._found:
+                        self._made.setdefault(value, f"made.{name}")
+
+    def made(self) -> list[Secret]:
+        """The service's own secrets, the longest first."""
+        with self._lock:
+            found = [Secret(name, value) for value, name in self._made.items()]
+        return sorted(found, key=lambda s: (-len(s.value), s.name))
+
     def names(self) -> Iterable[str]:
         return sorted({s.name for s in self.items()})
 
     def __len__(self) -> int:
         return len(self._found)
+
+
+def _secret_fields(answer: Any) -> Iterator[tuple[str, str]]:
+    """(name, value) of every string field of a JSON answer whose name looks secret."""
+    if isinstance(answer, dict):
+        for key, value in answer.items():
+            if isinstance(value, str) and looks_secret(str(key)):
+                yield str(key), value
+            else:
+                yield from _secret_fields(value)
+    elif isinstance(answer, list):
+        for item in answer:
+            yield from _secret_fields(item)

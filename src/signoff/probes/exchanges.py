@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from signoff.leaks.registry import Secrets
+
 BODY_KEPT = 4000  # characters of an answer kept as evidence
 
 
@@ -47,9 +49,11 @@ class Exchanges:
         identities: dict[str, dict[str, str]],
         timeout: float,
         tokens: dict[str, str] | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
         self.identities = identities
         self.tokens = tokens or {}  # an identity's bare credential, for a cookie that holds it
+        self.secrets = secrets  # told the secrets the service answers, to redact them
         self.client = httpx.Client(timeout=timeout, follow_redirects=False)
         self.kept: list[Exchange] = []
 
@@ -84,6 +88,8 @@ class Exchanges:
         found = Exchange(
             number, identity, method, url, sent, answer.status_code, answer.text, "", carrier
         )
+        if self.secrets is not None:
+            self.secrets.add_made(found.json())
         self.kept.append(found)
         return found
 
