@@ -71,3 +71,23 @@ def starter(folder: Path) -> dict[str, Any]:
     assert done.returncode == 0, done.stderr
     found: dict[str, Any] = tomllib.loads((folder / "signoff.toml").read_text(encoding="utf-8"))
     return found
+
+
+def vulnerable_pin_fails_the_audit(project: Path, lockfile: str) -> None:
+    """starlette 0.26.1 (PYSEC-2023-83, CVE-2023-29159 in the snapshot, fixed in 0.27.0) put in
+    place of the locked 1.10.0: `signoff layer audit` FAILS naming both."""
+    lock = project / lockfile
+    kept = lock.read_text(encoding="utf-8")
+    pinned = 'name = "starlette"\nversion = "1.10.0"'
+    assert pinned in kept
+    lock.write_text(kept.replace(pinned, pinned.replace("1.10.0", "0.26.1")), encoding="utf-8")
+    try:
+        done = signoff(project, "layer", "audit")
+    finally:
+        lock.write_text(kept, encoding="utf-8")
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    record = records((project / "reports" / "latest").resolve())["audit"]
+    assert record["status"] == "FAIL"
+    found = json.dumps(record["checks"])
+    assert "starlette" in found, record["reasons"]
+    assert "PYSEC-2023-83" in found, record["reasons"]

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from signoff.children import end_group, spawn
-from signoff.stack import local_services, postgres
 from signoff.stack.procs import free_port, port_open
+from tests import throwaway_pg
 from tests.conftest import ROOT
 
 PANTRY = ROOT / "tests" / "targets" / "pantry"
@@ -45,22 +43,9 @@ def document() -> dict[str, Any]:
         sys.path.remove(str(PANTRY))
 
 
-@contextmanager
-def database() -> Iterator[str]:
+def database() -> AbstractContextManager[str]:
     """A throwaway PostgreSQL server; its URL, of the `postgres` database."""
-    # a folder of its own that the server's user (`postgres` when root) can enter
-    workdir = Path(tempfile.mkdtemp(prefix="signoff-pantry-pg-"))
-    workdir.chmod(0o755)
-    port = free_port()
-    server = local_services.postgres_process(port, workdir, workdir / "logs", None)
-    try:
-        server.start()
-        admin = local_services.admin_dsn({"postgres": port})
-        server.wait_ready(lambda: postgres.can_query(admin), 60, "a query answers")
-        yield admin
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    return throwaway_pg.server("signoff-pantry-pg-")
 
 
 def serve(log: Path) -> Iterator[str]:

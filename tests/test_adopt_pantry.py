@@ -21,6 +21,7 @@ from tests.adoption import (
     signoff,
     starter,
     suite_database,
+    vulnerable_pin_fails_the_audit,
     write_configuration,
 )
 from tests.pantry import PANTRY, document
@@ -119,22 +120,7 @@ def test_the_pr_profile_passes_with_the_walkthroughs_configuration(project: Path
 
 def test_a_locked_version_with_an_advisory_fails_the_audit(project: Path) -> None:
     configure(project, {})
-    lock = project / "poetry.lock"
-    kept = lock.read_text(encoding="utf-8")
-    pinned = 'name = "starlette"\nversion = "1.10.0"'
-    assert pinned in kept
-    # 0.26.1: PYSEC-2023-83 (CVE-2023-29159) in the snapshot, fixed in 0.27.0
-    lock.write_text(kept.replace(pinned, pinned.replace("1.10.0", "0.26.1")), encoding="utf-8")
-    try:
-        done = signoff(project, "layer", "audit")
-    finally:
-        lock.write_text(kept, encoding="utf-8")
-    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
-    audit = records((project / "reports" / "latest").resolve())["audit"]
-    assert audit["status"] == "FAIL"
-    found = json.dumps(audit["checks"])
-    assert "starlette" in found, audit["reasons"]
-    assert "PYSEC-2023-83" in found, audit["reasons"]
+    vulnerable_pin_fails_the_audit(project, "poetry.lock")
 
 
 # Each identity a new account, by name: making two with one name fails (the email is taken).

@@ -27,6 +27,7 @@ from tests.adoption import (
     signoff,
     starter,
     suite_database,
+    vulnerable_pin_fails_the_audit,
     write_configuration,
 )
 from tests.conftest import ROOT
@@ -113,19 +114,4 @@ def test_a_planted_500_on_a_negative_limit_fails_the_fuzz_gate(project: Path) ->
 
 
 def test_a_locked_version_with_an_advisory_fails_the_audit(project: Path) -> None:
-    lock = project / "uv.lock"
-    kept = lock.read_text(encoding="utf-8")
-    pinned = 'name = "starlette"\nversion = "1.10.0"'
-    assert pinned in kept
-    # 0.26.1: PYSEC-2023-83 (CVE-2023-29159) in the snapshot, fixed in 0.27.0
-    lock.write_text(kept.replace(pinned, pinned.replace("1.10.0", "0.26.1")), encoding="utf-8")
-    try:
-        done = signoff(project, "layer", "audit")
-    finally:
-        lock.write_text(kept, encoding="utf-8")
-    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
-    record = records((project / "reports" / "latest").resolve())["audit"]
-    assert record["status"] == "FAIL"
-    found = json.dumps(record["checks"])
-    assert "starlette" in found, record["reasons"]
-    assert "PYSEC-2023-83" in found, record["reasons"]
+    vulnerable_pin_fails_the_audit(project, "uv.lock")

@@ -4,8 +4,6 @@ runs stored and listed, the last report's trends, and the flaky rule."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +12,8 @@ import pytest
 
 from signoff.history.db import connect
 from signoff.history.schema import MIGRATIONS
-from signoff.stack import local_services, postgres
-from signoff.stack.procs import free_port
+from signoff.stack import postgres
+from tests import throwaway_pg
 from tests.history_runs import TESTS, Figures, project, report, ten_runs
 from tests.test_report_results import signoff
 
@@ -23,20 +21,9 @@ from tests.test_report_results import signoff
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A throwaway PostgreSQL server with an empty `history` database."""
-    # a folder of its own that the server's user (`postgres` when root) can enter
-    workdir = Path(tempfile.mkdtemp(prefix="signoff-history-pg-"))
-    workdir.chmod(0o755)
-    port = free_port()
-    server = local_services.postgres_process(port, workdir, workdir / "logs", None)
-    try:
-        server.start()
-        admin = local_services.admin_dsn({"postgres": port})
-        server.wait_ready(lambda: postgres.can_query(admin), 60, "a query answers")
+    with throwaway_pg.server("signoff-history-pg-") as admin:
         postgres.create_database(admin, "history")
-        yield f"postgresql://postgres@127.0.0.1:{port}/history"
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        yield admin.rsplit("/", 1)[0] + "/history"
 
 
 @pytest.fixture
