@@ -31,7 +31,7 @@ def project_with(tmp_path_factory: pytest.TempPathFactory, name: str, text: str)
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    assert WITH_ROLE != NO_ROLE  # the shelf settings still name the auth command so
+    assert WITH_ROLE != NO_ROLE  # the auth command was found, and now names {role}
     return project_with(tmp_path_factory, "shelf-roles", WITH_ROLE)
 
 
