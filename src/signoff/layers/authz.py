@@ -132,9 +132,15 @@ def work(ctx: LayerContext) -> Evidence:
     crossing.carriers = seen.carriers
     lower = LOWER if settings.lower_role else OTHER
     privileged = matching([*every, *seen.routes], settings.privileged)
+    # those naming no object are tried before the owner sends them (the owner's request first
+    # could make the lower one's conflict however broken the check); then the owner makes its
+    # objects with them too, so that the privileged routes naming those objects can be tried
+    unnamed = [op for op in privileged if not op.params]
+    named = [op for op in privileged if op.params]
     try:
-        crossing.create([op for op in kept if op not in privileged])
-        raised = try_privileged(crossing, privileged, lower)
+        raised = try_privileged(crossing, unnamed, lower)
+        crossing.create([op for op in kept if op not in named])
+        raised = try_privileged(crossing, named, lower, raised)
         outcome = crossing.cross([*kept, *seen.routes])
     finally:
         exchanges.save(log)

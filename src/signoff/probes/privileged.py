@@ -31,11 +31,14 @@ def matching(operations: Sequence[Operation], patterns: Sequence[str]) -> list[O
     return [op for op in operations if any(fnmatch.fnmatchcase(op.name, p) for p in patterns)]
 
 
-def try_privileged(crossing: Crossing, operations: Sequence[Operation], who: str) -> Privileged:
-    """Every privileged operation sent once as identity `who` (after the owner's objects are
-    made, none of them by a privileged operation: a body the owner already sent, such as the
-    document's example, could answer 409 to `who` however broken the check)."""
-    found = Privileged(matched=len(operations))
+def try_privileged(
+    crossing: Crossing, operations: Sequence[Operation], who: str, found: Privileged | None = None
+) -> Privileged:
+    """Every privileged operation sent once as identity `who`, before the owner sent it: a body
+    the owner already sent, such as the document's example, could answer 409 to `who` however
+    broken the check. What is found is added to `found` when given."""
+    found = found if found is not None else Privileged()
+    found.matched += len(operations)
     for op in operations:
         if not crossing.may_send(op.name):
             found.excluded.append(f"{op.name}: a write this deployment may not get")

@@ -1,5 +1,6 @@
-"""`python -m shelf serve --port P` serves the API; `python -m shelf token NAME` makes an
-account named NAME and prints a token of it. SHELF_DSN names the database."""
+"""`python -m shelf serve --port P` serves the API; `python -m shelf token NAME [ROLE]` makes an
+account named NAME (of ROLE, `member` when none or empty) and prints a token of it. SHELF_DSN
+names the database."""
 
 from __future__ import annotations
 
@@ -20,12 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     token = commands.add_parser("token")
     token.add_argument("name")
+    token.add_argument("role", nargs="?", default="")
     args = parser.parse_args(argv)
     dsn = os.environ["SHELF_DSN"]
     if args.command == "token":
         made = secrets.token_urlsafe(24)
         with connect(dsn) as conn:
-            conn.execute("INSERT INTO accounts (name, token) VALUES (%s, %s)", (args.name, made))
+            conn.execute(
+                "INSERT INTO accounts (name, token, role) VALUES (%s, %s, %s)",
+                (args.name, made, args.role or "member"),
+            )
         print(made)
         return 0
     create_schema(dsn)

@@ -6,7 +6,11 @@ while the database is down; `nplus1` reads every listed item again, one query pe
 `pagebola` shows any item's card page (a route outside the document, signed in by the
 `shelf_session` cookie) without the owner filter.
 `quietdelete` is no authorization bug: a DELETE of what the caller
-does not own answers 204 and deletes nothing (idempotent deletion).
+does not own answers 204 and deletes nothing (idempotent deletion). `readerwrites` lets a
+`reader` account create items (the role check of `POST /api/items` is missing).
+
+An account's role is `member` (the default) or `reader`, who may only read: its writes to
+`/api/items` answer 403.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from psycopg.rows import dict_row
 from pydantic import BaseModel, Field
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS accounts (id serial PRIMARY KEY, name text, token text UNIQUE);
+CREATE TABLE IF NOT EXISTS accounts (
+    id serial PRIMARY KEY, name text, token text UNIQUE, role text NOT NULL DEFAULT 'member'
+);
 CREATE TABLE IF NOT EXISTS items (
     id serial PRIMARY KEY, account_id int NOT NULL REFERENCES accounts, title text NOT NULL
 );
@@ -30,6 +36,8 @@ CREATE TABLE IF NOT EXISTS items (
 DOWN: dict[int | str, dict[str, Any]] = {503: {"description": "The database is unavailable."}}
 DENIED: dict[int | str, dict[str, Any]] = {401: {"description": "No valid token."}, **DOWN}
 MISSING: dict[int | str, dict[str, Any]] = {404: {"description": "No such item."}, **DENIED}
+READER = "reader"  # a role that may only read
+READONLY: dict[int | str, dict[str, Any]] = {403: {"description": "The account may only read."}}
 
 
 def connect(dsn: str) -> psycopg.Connection[dict[str, Any]]:
@@ -66,18 +74,38 @@ ShelfDep = Annotated[Shelf, Depends(shelf)]
 bearer = HTTPBearer(auto_error=False)
 
 
-def account(
+@dataclass(frozen=True)
+class Caller:
+    id: int
+    role: str
+
+
+def caller(
     app: ShelfDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> int:
+) -> Caller:
     token = credentials.credentials if credentials else ""
     with connect(app.dsn) as conn:
-        row = conn.execute("SELECT id FROM accounts WHERE token = %s", (token,)).fetchone()
+        row = conn.execute("SELECT id, role FROM accounts WHERE token = %s", (token,)).fetchone()
     if row is None:
         raise HTTPException(401, "No valid token.")
-    return int(row["id"])
+    return Caller(int(row["id"]), str(row["role"]))
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+def account(who: CallerDep) -> int:
+    return who.id
+
+
+def writer(who: CallerDep) -> int:
+    if who.role == READER:
+        raise HTTPException(403, "The account may only read.")
+    return who.id
 
 
 Account = Annotated[int, Depends(account)]
+Writer = Annotated[int, Depends(writer)]
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 router = APIRouter()
 
@@ -92,8 +120,11 @@ def healthz(app: ShelfDep) -> JSONResponse:
     return JSONResponse({"ok": True})
 
 
-@router.post("/api/items", status_code=201, response_model=ItemOut, responses=DENIED)
-def create_item(app: ShelfDep, item: ItemIn, owner: Account) -> dict[str, Any]:
+@router.post(
+    "/api/items", status_code=201, response_model=ItemOut, responses={**DENIED, **READONLY}
+)
+def create_item(app: ShelfDep, item: ItemIn, who: CallerDep) -> dict[str, Any]:
+    owner = who.id if "readerwrites" in app.bugs else writer(who)
     with connect(app.dsn) as conn:
         row = conn.execute(
             "INSERT INTO items (account_id, title) VALUES (%s, %s) RETURNING id, title",
@@ -133,8 +164,8 @@ def get_item(app: ShelfDep, item_id: ItemId, owner: Account) -> dict[str, Any]:
     return dict(row)
 
 
-@router.delete("/api/items/{item_id}", status_code=204, responses=MISSING)
-def delete_item(app: ShelfDep, item_id: ItemId, owner: Account) -> None:
+@router.delete("/api/items/{item_id}", status_code=204, responses={**MISSING, **READONLY})
+def delete_item(app: ShelfDep, item_id: ItemId, owner: Writer) -> None:
     with connect(app.dsn) as conn:
         done = conn.execute("DELETE FROM items WHERE id = %s AND account_id = %s", (item_id, owner))
     if done.rowcount != 1 and "quietdelete" not in app.bugs:
