@@ -134,14 +134,18 @@ def work(ctx: LayerContext) -> Evidence:
     privileged = matching([*every, *seen.routes], settings.privileged)
     # those naming no object are tried before the owner sends them (the owner's request first
     # could make the lower one's conflict however broken the check); then the owner makes its
-    # objects with them too, so that the privileged routes naming those objects can be tried
+    # objects with them too, so that the privileged routes naming those objects can be tried;
+    # those are tried after the other identity's reads and writes and before its deletions: a
+    # privileged write that wrongly succeeds (a deleted owner) must not hide the other routes
     unnamed = [op for op in privileged if not op.params]
     named = [op for op in privileged if op.params]
+    routes = [*kept, *seen.routes]
     try:
         raised = try_privileged(crossing, unnamed, lower)
         crossing.create([op for op in kept if op not in named])
+        crossing.cross([op for op in routes if op.method != "delete"])
         raised = try_privileged(crossing, named, lower, raised)
-        outcome = crossing.cross([*kept, *seen.routes])
+        outcome = crossing.cross([op for op in routes if op.method == "delete"])
     finally:
         exchanges.save(log)
         exchanges.close()

@@ -104,9 +104,10 @@ class Crossing:
 
     def cross(self, operations: list[Operation]) -> Outcome:
         """Every operation sent by the other identity: reads first, deletions last, deepest
-        first, so that no route loses the object it names before it is tried."""
+        first, so that no route loses the object it names before it is tried. It may be called
+        in parts (the deletions last); the outcome adds up."""
         order = {"get": 0, "head": 0, "delete": 2}
-        self.reads = {op.path: op for op in operations if op.method == "get"}
+        self.reads.update({op.path: op for op in operations if op.method == "get"})
         for op in sorted(
             operations, key=lambda o: (order.get(o.method, 1), -o.path.count("/"), o.path)
         ):
