@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from signoff.errors import ControlUnsupported
+from signoff.leaks.registry import Secrets
 from signoff.stack import auth, docker, identities
 from signoff.stack.compose import ComposeProject
 from signoff.stack.identities import Site
@@ -38,6 +39,8 @@ class ComposeStack(Protocol):
     def ready_timeout(self) -> float: ...
     @property
     def stop_timeout(self) -> float: ...
+    @property
+    def secrets(self) -> Secrets: ...
 
 
 class ContainerControls(StackControls):
@@ -121,7 +124,7 @@ class ContainerControls(StackControls):
         values = {"host": "127.0.0.1", "base_url": stack.base_url}
         site = Site(stack.base_url, values, self.project.env, stack.root, stack.ready_timeout)
         if not new:
-            token = identities.credential(spec, site, name, role)
+            token = identities.credential(spec, site, name, role, secrets=stack.secrets)
             self.own = auth.headers(spec, token)  # what registers new identities
             return token
-        return identities.credential(spec, site, name, role, self.own)
+        return identities.credential(spec, site, name, role, self.own, stack.secrets)

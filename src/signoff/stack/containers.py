@@ -143,6 +143,7 @@ class ContainersProvider(StackProvider):
             components={name: f"127.0.0.1:{port}" for name, port in self.ports.items()},
             callback_host=project.gateway(http) or "127.0.0.1",
             images=images,
+            secrets=self.secrets,
         )
 
     def _services(self, project: ComposeProject) -> dict[str, Any]:
