@@ -137,8 +137,14 @@ def starter(document: dict[str, Any], source: str, base_url: str | None) -> dict
     }
     # no address, no `base_url` line: an empty one would only read as a setting to fill in
     values: dict[str, Any] = {**({"base_url": base_url} if base_url else {}), "target": target}
+    # the probes look for defects no test names on any service; advisory until the target says
+    # what they need (a database for faults and queries, a second identity for authz)
+    probes = ["faults", "queries", "roundtrip", "lists", "authz"]
     values["profiles"] = {
-        "pr": {"layers": ["smoke", "audit", "fuzz", "load"], "required": ["smoke", "audit", "load"]}
+        "pr": {
+            "layers": ["smoke", "audit", "fuzz", "load", *probes],
+            "required": ["smoke", "audit", "load"],
+        }
     }
     values["smoke"] = {"operations": [], "exclude": []}
     values["fuzz"] = {"last_operations": list(self_harm(document))}
@@ -174,6 +180,9 @@ def render(values: dict[str, Any]) -> str:
         '# command = ["python", "-m", "uvicorn", "app.main:app", "--port", "{port}"]\n'
         '# and its backing services, e.g. services = ["postgres"] with\n'
         '# [target.env] DATABASE_URL = "{postgres_url}"\n'
+        "# The probe layers (docs/probes.md) are advisory until you make them required; authz\n"
+        "# needs a second identity: [target.auth.identity] for a login, or an auth command\n"
+        "# that names {name}.\n"
         "# Where bandit and pip-audit look:\n"
         '# source_paths = ["app"]  requirements = "requirements.txt"\n'
         f"# Read operations found in the document: {', '.join(reads[:12]) or 'none'}\n"
