@@ -20,7 +20,7 @@ from signoff.paging.fill import example
 from signoff.paging.find import Listing, listings
 from signoff.paging.walk import Walk, Walker, id_field
 from signoff.records import Check, Evidence, Status
-from signoff.stack.interface import StackHandle
+from signoff.stack.interface import PROBE_LIMITS, StackHandle
 
 SIZES = (3, 5, 10)  # page sizes walked, bounded by the parameter's own minimum and maximum
 WANTED = 12  # items that give every size at least two pages
@@ -149,7 +149,7 @@ def work(ctx: LayerContext) -> Evidence:
     evidence = relative(ctx.run_dir, record)
     checks: list[Check] = []
     kept: dict[str, Any] = {}
-    with ctx.handle.client() as client:
+    with ctx.handle.client(limits=PROBE_LIMITS) as client:
         for listing in found:
             more, kept[listing.name] = walk_list(client, ctx.handle, listing, document)
             checks += [replace(c, evidence=evidence) for c in more]

@@ -22,7 +22,7 @@ from signoff.config import SmokeSettings
 from signoff.layers import Layer, LayerContext
 from signoff.layers.pytest_layer import relative
 from signoff.records import Check, Evidence, Status
-from signoff.stack.interface import StackHandle, absolute
+from signoff.stack.interface import PROBE_LIMITS, StackHandle, absolute
 from signoff.target import Target
 
 
@@ -114,7 +114,9 @@ class Smoke:
         self.handle = handle
         self.target = target
         self.settings = settings
-        self.client = httpx.Client(timeout=settings.timeout, follow_redirects=False)
+        self.client = httpx.Client(
+            timeout=settings.timeout, follow_redirects=False, limits=PROBE_LIMITS
+        )
         self.log: list[dict[str, Any]] = []
         # concrete path -> the items its answer listed, for the path parameters of later reads
         self.lists: dict[str, list[dict[str, Any]]] = {}

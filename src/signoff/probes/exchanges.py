@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from signoff.leaks.registry import Secrets
+from signoff.stack.interface import PROBE_LIMITS
 
 BODY_KEPT = 4000  # characters of an answer kept as evidence
 
@@ -54,7 +55,7 @@ class Exchanges:
         self.identities = identities
         self.tokens = tokens or {}  # an identity's bare credential, for a cookie that holds it
         self.secrets = secrets  # told the secrets the service answers, to redact them
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False)
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False, limits=PROBE_LIMITS)
         self.kept: list[Exchange] = []
 
     def send(

@@ -23,7 +23,7 @@ from signoff.config import AuditSettings
 from signoff.openapi import Operation
 from signoff.security.interfaces import answers, is_local, other_addresses
 from signoff.stack import auth as auth_mod
-from signoff.stack.interface import StackHandle
+from signoff.stack.interface import PROBE_LIMITS, StackHandle
 from signoff.target import Target
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -87,7 +87,7 @@ class Checker:
         self.api_headers = api_headers
         self.page_headers = page_headers
         self.pages = pages
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False)
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False, limits=PROBE_LIMITS)
         self.probes: list[Probe] = []
         self.unreached: list[str] = []
         self._errors: list[tuple[str, httpx.Response]] = []

@@ -60,6 +60,12 @@ class StackControls:
         raise self._unsupported("make new credentials")
 
 
+# The probes' clients open a connection per request: a server that closes one after an error
+# (uvicorn after an unhandled exception's 500) must not cost the next request its answer,
+# which would read as a finding about another route.
+PROBE_LIMITS = httpx.Limits(max_keepalive_connections=0)
+
+
 @dataclass(frozen=True)
 class StackHandle:
     """What a suite needs to reach the stack.
