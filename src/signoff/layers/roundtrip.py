@@ -61,7 +61,7 @@ def work(ctx: LayerContext) -> Evidence:
     return Evidence(
         checks=checks,
         # at least one field must be read back, or no round trip was shown
-        declared={"fields read back": 1},
+        declared={"fields read back": max(compared, 1)},
         evaluated={"fields read back": compared},
         figures={
             "writes": [op.name for op in writes],
