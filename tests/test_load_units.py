@@ -45,6 +45,27 @@ def test_histograms_from_two_workers_merge_to_the_exact_percentiles() -> None:
     assert result.cells["b"][analysis.ALL].count == 2000
 
 
+def test_a_second_in_which_a_spike_begins_counts_in_neither_phase() -> None:
+    # a steady baseline at 5 ms; the spike begins at 1010.6 (after the second's middle), and its
+    # burst answers in 400 ms: the second 1010 holds the last of the baseline and the first of
+    # the spike, which would make the baseline's p95 the spike's
+    chunks: list[Chunk] = []
+    recorder = IntervalRecorder("w", chunks.append)
+    for tenth in range(10_000, 10_106):  # 1000.0 s to 1010.5 s
+        recorder.record("GET /x", 5.0, failed=False, now=tenth / 10)
+    for index in range(60):
+        recorder.record("GET /x", 400.0, failed=False, now=1010.6 + index / 200)
+    recorder.flush(final=True)
+    windows = [analysis.Window("baseline", 1000.0, 1010.6), analysis.Window("spike", 1010.6, 1011)]
+    result = analysis.analyse(chunks, windows)
+    baseline = result.cells["baseline"]["GET /x"]
+    assert baseline.count == 100  # seconds 1000 to 1009; 1010 straddles the spike's start
+    assert hdr.percentile_ms(baseline.histogram, 95.0) == pytest.approx(5.0, rel=0.01)
+    assert "spike" not in result.cells or not result.cells["spike"]
+    assert result.phase_of(1009) == "baseline"
+    assert result.phase_of(1010) is None
+
+
 @pytest.mark.parametrize("count", [1, 7, 1000, 20_000])
 def test_percentiles_and_mean_are_hdrhs_own(count: int) -> None:
     # the vectorised search must give what hdrh's bucket-by-bucket walk gives, to the microsecond

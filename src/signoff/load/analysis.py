@@ -98,7 +98,10 @@ def read_windows(path: Path, fallback_end: float | None) -> list[Window]:
 
 
 def phase_of(windows: list[Window], second: int) -> str | None:
-    if not windows:
+    """The phase a wall-clock second belongs to, by its middle; None for a second in which a
+    later phase begins: its requests are of both (the last of a baseline beside the first of a
+    spike's burst), and counted in either they would misstate it."""
+    if not windows or any(second < w.start < second + 1 for w in windows[1:]):
         return None
     middle = second + 0.5
     found = windows[0].phase
