@@ -64,6 +64,7 @@ def test_a_second_in_which_a_spike_begins_counts_in_neither_phase() -> None:
     assert "spike" not in result.cells or not result.cells["spike"]
     assert result.phase_of(1009) == "baseline"
     assert result.phase_of(1010) is None
+    assert (result.between, result.requests) == (66, 166)  # sent, and counted as such
 
 
 @pytest.mark.parametrize("count", [1, 7, 1000, 20_000])

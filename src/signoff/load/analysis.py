@@ -22,6 +22,7 @@ from signoff.load import hdr
 from signoff.load.recorder import Chunk
 
 ALL = "all"
+BETWEEN = "between phases"  # a sender's requests in a second in which a phase began
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,12 @@ class Result:
     seconds: dict[int, Second]
     workers: set[str]
     senders: dict[str, Worker] = field(default_factory=dict)
+    between: int = 0  # requests answered in a second in which a phase began (no phase's)
 
     @property
     def requests(self) -> int:
-        return sum(c[ALL].count for c in self.cells.values() if ALL in c)
+        """Every request answered: the phases' and those between two phases."""
+        return sum(c[ALL].count for c in self.cells.values() if ALL in c) + self.between
 
     def phase_of(self, second: int) -> str | None:
         return phase_of(self.windows, second)
@@ -116,10 +119,11 @@ def analyse(chunks: list[Chunk], windows: list[Window]) -> Result:
     seconds: dict[int, Second] = {}
     workers: set[str] = set()
     senders: dict[str, Worker] = {}
+    between = 0
     for chunk in chunks:
         key = int(chunk["second"])
-        phase = phase_of(windows, key)
-        if phase is None:
+        phase = phase_of(windows, key) if windows else None
+        if not windows:
             continue
         workers.add(str(chunk["worker"]))
         sender = senders.setdefault(str(chunk["worker"]), Worker())
@@ -127,6 +131,11 @@ def analyse(chunks: list[Chunk], windows: list[Window]) -> Result:
         if reading:
             sender.cpu.append((float(reading[0]), float(reading[1])))
         sender.last_seen = max(sender.last_seen, float(reading[0]) if reading else key + 1.0)
+        if phase is None:  # a second in which a phase begins: sent, and judged in neither
+            count = sum(int(data["count"]) for data in chunk["endpoints"].values())
+            sender.sent[BETWEEN] = sender.sent.get(BETWEEN, 0) + count
+            between += count
+            continue
         sender.sent[phase] = sender.sent.get(phase, 0)
         per_phase = cells.setdefault(phase, {})
         second = seconds.setdefault(key, Second())
@@ -147,7 +156,7 @@ def analyse(chunks: list[Chunk], windows: list[Window]) -> Result:
             per_phase.setdefault(name, Cell()).dropped += int(n)
             per_phase.setdefault(ALL, Cell()).dropped += int(n)
             second.dropped += int(n)
-    return Result(windows, cells, seconds, workers, senders)
+    return Result(windows, cells, seconds, workers, senders, between)
 
 
 def cell_figures(cell: Cell, duration_s: float) -> dict[str, Any]:

@@ -150,6 +150,8 @@ def _figures(
     return {
         "mode": plan.mode,
         "requests": result.requests,
+        # answered in a second in which a phase began: sent, and judged in neither phase
+        "requests between phases": result.between,
         "workers": settings.workers,
         "workers_seen": len(result.workers),
         "phases": phases,
