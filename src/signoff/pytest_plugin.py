@@ -263,11 +263,13 @@ def stack(
             service_env=service_env(config.getoption("--signoff-service-env")) or None,
         )
         with Guard(folder.parent, folder, provider.secrets) as guard, provider as handle:
-            requests = _request_log(handle)
-            with requests.install():
+            if not config.getoption("--signoff-layer"):  # a plain session records nothing
                 yield guard.watch(handle)
-            if config.getoption("--signoff-layer"):  # the authz layer replays them
-                requests.save(folder / recording.FILE)
+            else:
+                requests = _request_log(handle)
+                with requests.install():
+                    yield guard.watch(handle)
+                requests.save(folder / recording.FILE)  # the authz layer replays them
         guard.save()  # the layer's record takes the check `secrets not leaked` from the folder
     except SignoffError as exc:
         message = exc.message + (f"\nTip: {exc.hint}" if exc.hint else "")

@@ -86,11 +86,12 @@ class RequestLog:
 
     def add(self, method: str, url: str, headers: Mapping[str, str]) -> None:
         parts = urlsplit(url)
-        if (parts.scheme, parts.netloc) != self.origin or len(self.rows) >= KEPT:
+        if (parts.scheme, parts.netloc) != self.origin:
             return
         row = Recorded(method.upper(), url, carrier_of(headers, self.credentials()))
         with self._lock:
-            self.rows.setdefault(row, None)
+            if len(self.rows) < KEPT:
+                self.rows.setdefault(row, None)
 
     def save(self, path: Path) -> None:
         """Written next to what the layer's other clients kept (rows are added once)."""

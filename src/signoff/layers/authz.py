@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from signoff import openapi, recording
@@ -154,16 +155,16 @@ def work(ctx: LayerContext) -> Evidence:
         "skipped as public or shared": [op.name for op in every if op not in kept],
         "recorded routes": [op.name for op in seen.routes],
         "recorded by": seen.layers,
+        "credential carried by": seen.carriers,
     }
-    return _evidence(outcome, raised, bool(settings.privileged), figures, seen.carriers, evidence)
+    return _evidence(outcome, raised, bool(settings.privileged), figures, evidence)
 
 
 def _evidence(
     outcome: Outcome,
     raised: Privileged,
     privileged: bool,
-    figures: dict[str, list[str]],
-    carriers: dict[str, str],
+    figures: dict[str, Any],
     evidence: str,
 ) -> Evidence:
     failed = sum(1 for c in [*outcome.checks, *raised.checks] if not c.status.passing)
@@ -183,7 +184,6 @@ def _evidence(
             "judged": outcome.judged,
             "not judged": [*raised.excluded, *outcome.excluded],
             "privileged judged": raised.judged,
-            "credential carried by": carriers,
             "created": outcome.created,
         },
         artifacts={"exchanges": evidence},

@@ -120,11 +120,9 @@ def analyse(chunks: list[Chunk], windows: list[Window]) -> Result:
     workers: set[str] = set()
     senders: dict[str, Worker] = {}
     between = 0
-    for chunk in chunks:
+    for chunk in chunks if windows else []:
         key = int(chunk["second"])
-        phase = phase_of(windows, key) if windows else None
-        if not windows:
-            continue
+        phase = phase_of(windows, key)
         workers.add(str(chunk["worker"]))
         sender = senders.setdefault(str(chunk["worker"]), Worker())
         reading = chunk.get("cpu")
