@@ -27,7 +27,7 @@ DOC = ROOT / "docs" / "architecture.md"
 # name is a module or a package (all its modules); a module no name covers is an error.
 BY_FLOOR: dict[int, str] = {
     # ground: errors, verdicts, typed settings, the target, pure statistics; nothing that runs
-    0: "__init__ errors records verdicts config declared target identity judge machine",
+    0: "__init__ errors records verdicts config declared target identity judge machine interrupts",
     # infrastructure: child processes, run folders, stacks, documents, the machine's facts
     1: "children rundir stack openapi environment browser covrc patchcov leaks recording",
     # engines: the work behind the layers

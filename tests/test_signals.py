@@ -128,7 +128,14 @@ class Run:
 
     def __init__(self, args: list[str], tmp: Path, cwd: Path = ROOT, **env: str) -> None:
         self.stderr_path = tmp / f"stderr-{time.monotonic_ns()}.log"
-        self.env = dict(os.environ, TMPDIR=str(tmp), SIGNOFF_RUN_DIR=str(tmp / "run"), **env)
+        # PYTHONFAULTHANDLER: a run that hangs is made to print every thread's stack (`stop`)
+        self.env = dict(
+            os.environ,
+            TMPDIR=str(tmp),
+            SIGNOFF_RUN_DIR=str(tmp / "run"),
+            PYTHONFAULTHANDLER="1",
+            **env,
+        )
         self.env.pop("TMP", None)
         with self.stderr_path.open("wb") as err:
             self.proc = subprocess.Popen(
@@ -165,7 +172,12 @@ class Run:
 
     def stop(self, sig: int = signal.SIGINT) -> int:
         self.proc.send_signal(sig)
-        return self.proc.wait(timeout=60)
+        try:
+            return self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGABRT)  # the fault handler prints where it hangs
+            self.proc.wait()
+            raise AssertionError(f"signoff did not end within 60 s:\n{self.stderr}") from None
 
 
 def started(name: str) -> Callable[[list[str]], bool]:
@@ -275,6 +287,23 @@ def test_stack_up_while_starting(
     run = launch("stack", "up", "--json")
     run.until(lambda: run.tree.find(started(point)) is not None, f"{point} started")
     assert run.stop(sig) == 0
+    assert_nothing_left(run.tree, tmp)
+
+
+@pytest.mark.stack
+def test_stack_up_hears_one_interrupt_and_finishes_its_teardown(
+    launch: Callable[..., Run], tmp: Path
+) -> None:
+    """Ctrl-C pressed again while the stack stops (or a second signal) does not cut the
+    teardown short: the run still ends cleanly and leaves nothing."""
+    run = launch("stack", "up", "--json")
+    run.handle()
+    run.proc.send_signal(signal.SIGINT)
+    run.until(lambda: "Stopping the stack" in run.stderr, "the teardown began")
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGINT):
+        run.proc.send_signal(sig)
+    assert run.proc.wait(timeout=60) == 0, run.stderr
+    assert "Interrupted" not in run.stderr
     assert_nothing_left(run.tree, tmp)
 
 

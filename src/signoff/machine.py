@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from signoff.interrupts import quiet
 from signoff.records import Check, Status
 
 PROC = Path("/proc")
@@ -202,6 +203,9 @@ class PeriodicSampler(threading.Thread):
             self.sample()
             self._stop_event.wait(self.interval)
         self.sample()
+
+    def start(self) -> None:
+        quiet(super().start)
 
     def stop(self) -> None:
         self._stop_event.set()

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from signoff import config as config_mod
-from signoff import rundir, schedule, shards
+from signoff import interrupts, rundir, schedule, shards
 from signoff.errors import SignoffError, UsageError
 from signoff.layers import Layer, LayerContext, find
 from signoff.layers.run import run_layer, stack_options
@@ -54,9 +54,11 @@ def stack_up(cfg: config_mod.Config, args: argparse.Namespace) -> int:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
+        interrupts.ignore()  # one interrupt stops the stack; a second must not cut that short
         console.print("Stopping the stack…")
         return 0
     finally:
+        interrupts.ignore()
         provider.stop()
 
 

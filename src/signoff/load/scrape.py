@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from signoff.interrupts import quiet
 from signoff.target import Metrics
 
 # labels that carry the HTTP status of a request counter, by common convention
@@ -121,6 +122,9 @@ class Scraper(threading.Thread):
             self.samples.append(parse_metrics(response.text, now, self.metrics))
         except (httpx.HTTPError, ValueError):
             self.failures += 1
+
+    def start(self) -> None:
+        quiet(super().start)
 
     def stop(self) -> None:
         self._stop_event.set()

@@ -20,6 +20,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from signoff.interrupts import quiet
 from signoff.security.advisories import Advisory, AdvisoryDB
 
 MAX_BODY = 1 << 20
@@ -143,7 +144,7 @@ class OsvServer(ThreadingHTTPServer):
 
     def __enter__(self) -> OsvServer:
         self._thread = threading.Thread(target=self.serve_forever, name="osv", daemon=True)
-        self._thread.start()
+        quiet(self._thread.start)
         return self
 
     def __exit__(

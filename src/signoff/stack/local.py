@@ -21,7 +21,7 @@ import httpx
 
 from signoff import covrc
 from signoff.errors import StackStartError
-from signoff.stack import auth, identities, interpreter, local_services, postgres, reap
+from signoff.stack import auth, identities, interpreter, local_services, pg_spares, postgres, reap
 from signoff.stack.identities import Site
 from signoff.stack.interface import StackHandle, StackProvider, absolute
 from signoff.stack.interpreter import PYTHONS
@@ -267,6 +267,7 @@ class LocalProvider(StackProvider):
                 if self.workdir is not None:
                     reap.remove_folder(self.workdir)
                     self.workdir = None
+                pg_spares.settle()
 
     def _take(self, names: list[str]) -> list[ManagedProcess]:
         return [proc for name in names if (proc := self.procs.pop(name, None)) is not None]

@@ -14,13 +14,18 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
+
+from signoff.interrupts import quiet
 
 KEEP = 1  # spares kept per template: one is enough for runs that start stacks one at a time
 _STAGING = "staging-"
 _SPARE = "spare-"
 _lock = threading.Lock()
+_copying: list[threading.Thread] = []  # refills started by this process
+SETTLE_S = 30.0  # the longest a teardown waits for a copy (one takes well under a second)
 
 
 def folder(template: Path) -> Path:
@@ -44,7 +49,18 @@ def claim(template: Path, data: Path) -> bool:
 def refill(template: Path, copy: Callable[[Path], None]) -> None:
     """Make spares up to KEEP in a daemon thread; a failed copy leaves no spare behind."""
     thread = threading.Thread(target=_refill, args=(template, copy), daemon=True)
-    thread.start()
+    quiet(thread.start)
+    _copying.append(thread)
+
+
+def settle(timeout: float = SETTLE_S) -> None:
+    """Wait (bounded) for the spares being made: a stack's teardown calls it, so that no copy
+    is still running while the process exits (a thread cut off mid-copy by the interpreter's
+    shutdown is a hazard; a copy cut short by a crash leaves a staging folder the next refill
+    removes)."""
+    deadline = time.monotonic() + timeout
+    while _copying:
+        _copying.pop().join(max(0.0, deadline - time.monotonic()))
 
 
 def _refill(template: Path, copy: Callable[[Path], None]) -> None:

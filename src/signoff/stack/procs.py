@@ -16,6 +16,7 @@ from pathlib import Path
 from signoff import children
 from signoff.children import Popen, end_group, spawn
 from signoff.errors import StackStartError
+from signoff.interrupts import quiet
 from signoff.stack.reap import RunLabel
 
 
@@ -171,7 +172,7 @@ def stop_together(procs: list[ManagedProcess], timeout: float) -> None:
     """Stop every process at once (each one's wait is mostly the process's own shutdown)."""
     threads = [threading.Thread(target=proc.stop, args=(timeout,)) for proc in procs[1:]]
     for thread in threads:
-        thread.start()
+        quiet(thread.start)
     try:
         if procs:
             procs[0].stop(timeout)

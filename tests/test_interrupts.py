@@ -1,0 +1,47 @@
+"""Helper threads leave Ctrl-C and SIGTERM to the main thread; the caller's mask is kept."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+from signoff.interrupts import INTERRUPTS, quiet
+
+
+def _blocked(tid: int) -> set[int]:
+    """The signals a thread blocks, read from the kernel's own account of it."""
+    status = Path(f"/proc/self/task/{tid}/status").read_text()
+    mask = int(
+        next(line for line in status.splitlines() if line.startswith("SigBlk:")).split()[1], 16
+    )
+    return {signum for signum in range(1, 65) if mask >> (signum - 1) & 1}
+
+
+def _blocked_in_a_thread(start: object) -> set[int]:
+    seen: list[set[int]] = []
+    release = threading.Event()
+
+    def body() -> None:
+        seen.append(_blocked(threading.get_native_id()))
+        release.set()
+
+    thread = threading.Thread(target=body, daemon=True)
+    if start is quiet:
+        quiet(thread.start)
+    else:
+        thread.start()
+    release.wait(10)
+    thread.join(10)
+    return seen[0]
+
+
+def test_a_quiet_thread_blocks_the_interrupts_and_the_caller_does_not() -> None:
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    assert set(INTERRUPTS) <= _blocked_in_a_thread(quiet)
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before
+    assert not set(INTERRUPTS) & _blocked(threading.get_native_id())
+
+
+def test_a_plain_thread_would_take_them() -> None:
+    assert not set(INTERRUPTS) & _blocked_in_a_thread(None)
