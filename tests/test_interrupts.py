@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
+
+import pytest
 
 from signoff.interrupts import INTERRUPTS, quiet
 
@@ -45,3 +50,25 @@ def test_a_quiet_thread_blocks_the_interrupts_and_the_caller_does_not() -> None:
 
 def test_a_plain_thread_would_take_them() -> None:
     assert not set(INTERRUPTS) & _blocked_in_a_thread(None)
+
+
+_HANDLED = """
+from signoff import interrupts
+try:
+    exec("raise KeyboardInterrupt")  # as a dataclass being made when Ctrl-C arrives
+except KeyboardInterrupt:
+    pass
+if {forget}:
+    interrupts.forget_handled()
+raise SystemExit(0)
+"""
+
+
+@pytest.mark.parametrize("forget", [True, False])
+def test_a_handled_interrupt_leaves_the_exit_code_alone(tmp_path: Path, forget: bool) -> None:
+    """`python -m` ends by killing itself with SIGINT after an interrupt that passed through
+    `exec`, unless the mark is cleared: the run that does not clear it shows the test can fail."""
+    (tmp_path / "handled.py").write_text(_HANDLED.format(forget=forget))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run([sys.executable, "-m", "handled"], env=env, cwd=tmp_path, check=False)
+    assert done.returncode == (0 if forget else -signal.SIGINT)

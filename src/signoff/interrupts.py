@@ -6,6 +6,10 @@ only when the main thread next runs Python code: a main thread waiting in a syst
 `sleep`, a `wait` on a child) waits on. A helper started through `quiet` blocks both signals; it
 must start no child program, which would inherit that mask.
 
+Python marks a Ctrl-C that passed through code compiled from a string (`exec`, as a dataclass is
+made while a module loads) as unhandled, even when a caller handles it later; `python -m` then
+ends by killing itself with SIGINT, whatever the exit code. `forget_handled` clears that mark.
+
 A command that ends by tearing down what it started calls `ignore` when the teardown begins: the
 teardown is bounded by its own timeouts, and a second interrupt cutting it short would leave
 processes behind.
@@ -33,3 +37,11 @@ def ignore() -> None:
     """Hear no further interrupt, to the process's end (a command's last step: its teardown)."""
     for signum in INTERRUPTS:
         signal.signal(signum, signal.SIG_IGN)
+
+
+def forget_handled() -> None:
+    """Clear Python's mark of an unhandled Ctrl-C: called once every interrupt was handled.
+
+    The mark is cleared each time a string is compiled and run; an empty one changes nothing
+    else."""
+    exec("")  # nosec B102: a constant, empty program

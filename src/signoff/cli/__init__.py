@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from signoff import config as config_mod
-from signoff import rundir
+from signoff import interrupts, rundir
 from signoff.cli import commands
 from signoff.cli.parser import build_parser
 from signoff.errors import SignoffError, fatal
@@ -38,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         commands.console.print("[yellow]Interrupted.[/]")
         return 130
+    finally:
+        interrupts.forget_handled()  # the exit code says how the run ended, not a stale mark
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -59,8 +59,12 @@ def settle(timeout: float = SETTLE_S) -> None:
     shutdown is a hazard; a copy cut short by a crash leaves a staging folder the next refill
     removes)."""
     deadline = time.monotonic() + timeout
-    while _copying:
-        _copying.pop().join(max(0.0, deadline - time.monotonic()))
+    while True:
+        try:
+            thread = _copying.pop()  # another stack's teardown may be settling too
+        except IndexError:
+            return
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _refill(template: Path, copy: Callable[[Path], None]) -> None:
