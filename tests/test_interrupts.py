@@ -23,7 +23,7 @@ def _blocked(tid: int) -> set[int]:
     return {signum for signum in range(1, 65) if mask >> (signum - 1) & 1}
 
 
-def _blocked_in_a_thread(start: object) -> set[int]:
+def _blocked_in_a_thread(quietly: bool) -> set[int]:
     seen: list[set[int]] = []
     release = threading.Event()
 
@@ -32,7 +32,7 @@ def _blocked_in_a_thread(start: object) -> set[int]:
         release.set()
 
     thread = threading.Thread(target=body, daemon=True)
-    if start is quiet:
+    if quietly:
         quiet(thread.start)
     else:
         thread.start()
@@ -43,13 +43,13 @@ def _blocked_in_a_thread(start: object) -> set[int]:
 
 def test_a_quiet_thread_blocks_the_interrupts_and_the_caller_does_not() -> None:
     before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
-    assert set(INTERRUPTS) <= _blocked_in_a_thread(quiet)
+    assert set(INTERRUPTS) <= _blocked_in_a_thread(quietly=True)
     assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before
     assert not set(INTERRUPTS) & _blocked(threading.get_native_id())
 
 
 def test_a_plain_thread_would_take_them() -> None:
-    assert not set(INTERRUPTS) & _blocked_in_a_thread(None)
+    assert not set(INTERRUPTS) & _blocked_in_a_thread(quietly=False)
 
 
 _HANDLED = """

@@ -32,9 +32,15 @@ def _slow_copy(template: Path, seconds: float) -> Callable[[Path], None]:
     return copy
 
 
+def _refilled(template: Path, copy: Callable[[Path], None]) -> set[threading.Thread]:
+    """Start a refill and return the thread it started (the threads that were not there)."""
+    before = set(threading.enumerate())
+    pg_spares.refill(template, copy)
+    return set(threading.enumerate()) - before
+
+
 def test_settle_waits_for_the_copy_under_way(template: Path) -> None:
-    pg_spares.refill(template, _slow_copy(template, 0.5))
-    copying = [t for t in threading.enumerate() if t is not threading.main_thread() and t.daemon]
+    copying = _refilled(template, _slow_copy(template, 0.5))
     assert copying, "the refill should run in a thread of its own"
     pg_spares.settle()
     assert not any(t.is_alive() for t in copying)
@@ -52,8 +58,9 @@ def test_a_spare_is_claimed_once(template: Path, tmp_path: Path) -> None:
 
 
 def test_settle_is_bounded(template: Path) -> None:
-    pg_spares.refill(template, _slow_copy(template, 3.0))
+    copying = _refilled(template, _slow_copy(template, 3.0))
     began = time.monotonic()
     pg_spares.settle(timeout=0.2)
     assert time.monotonic() - began < 2.0
-    pg_spares.settle()  # leave no copy running for the next test
+    for thread in copying:  # leave no copy running for the next test
+        thread.join()

@@ -34,7 +34,8 @@ def quiet(start: Callable[[], None]) -> None:
 
 
 def ignore() -> None:
-    """Hear no further interrupt, to the process's end (a command's last step: its teardown)."""
+    """Hear no further interrupt, to the process's end (a command's last step: its teardown).
+    A program started afterwards inherits the ignoring: only bounded tools belong there."""
     for signum in INTERRUPTS:
         signal.signal(signum, signal.SIG_IGN)
 
